@@ -1,0 +1,64 @@
+// An HTTP/1.1 server on Boost.Beast with C++20 coroutines. It owns sockets, parsing, limits and
+// access logging; what a request means is the handler's business. Limits: header bytes, body
+// bytes (a larger body is answered 413 without being buffered past the limit), idle timeout.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cardcore::http {
+
+struct Request {
+  std::string method;      // "GET", "POST", …
+  std::string target;      // path + query as sent
+  std::string path;        // target without the query
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::string remote_ip;
+  std::string request_id;  // X-Request-Id when sane, else generated
+
+  // Case-insensitive header lookup; empty when absent.
+  std::string_view header(std::string_view lower_name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using Handler = std::function<Response(const Request&)>;
+// Builds the answer for failures detected before the handler runs (413, 400 malformed HTTP).
+using ErrorResponder = std::function<Response(int http_status, std::string_view message)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;            // 0 = ephemeral
+  size_t body_limit_bytes = 64 * 1024;
+  size_t header_limit_bytes = 16 * 1024;
+  int idle_timeout_seconds = 30;
+  int threads = 2;
+  std::string name = "http";       // in log lines
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler, ErrorResponder on_error);
+  ~Server();
+  // Binds and listens; returns the bound port (useful with port 0). Throws on bind failure.
+  uint16_t listen();
+  // Runs the I/O threads until stop() (blocks).
+  void run();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cardcore::http

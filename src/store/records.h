@@ -1,0 +1,166 @@
+// Plain rows the store reads and writes. Money in paise, times in unix seconds (UTC).
+// Secrets appear here only as hashes (password, PIN, OTP, token digests) or sealed blobs
+// (card number, CVV, TOTP secret, payload key) — never in clear.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "security/vault.h"
+
+namespace cardcore {
+
+struct PartnerRow {
+  std::string partner_id;         // CR + 7
+  std::string name;
+  std::string mobile;
+  std::string webhook_url;
+  std::string encryption;         // "none" | "aes128ecb"
+  std::string client_id;          // equals the partner's first companyId (EnKash's Basic user)
+  std::string client_secret_hash; // argon2id
+  Sealed payload_key;             // AES-128 key derived from the client secret (EnKash compat)
+  int64_t created_at = 0;
+};
+
+struct CompanyRow {
+  std::string company_id;  // CEK + 7
+  std::string partner_id;
+  std::string name;
+  int64_t created_at = 0;
+};
+
+struct PlanRow {
+  std::string plan_master_id;  // PM + 7
+  std::string partner_id;
+  std::string name;
+  std::string bin;             // 6..8 digits
+  int validity_years = 5;
+  int64_t max_balance_paise = 0;
+  bool gift = false;           // gift plans issue non-reloadable cards
+  int64_t created_at = 0;
+};
+
+struct LoginRow {
+  std::string username;       // the partner's mobile number
+  std::string partner_id;
+  std::string password_hash;  // argon2id
+  int failed_attempts = 0;
+  bool locked = false;
+  int64_t updated_at = 0;
+};
+
+struct TokenRow {
+  std::string digest;  // hex SHA-256 of the token
+  std::string kind;    // "access" | "refresh"
+  std::string partner_id;
+  std::string username;
+  int64_t expires_at = 0;
+};
+
+struct CardAccountRow {
+  std::string card_account_id;  // CA + 7
+  std::string partner_id;
+  std::string company_id;
+  std::string company_name;
+  std::string plan_master_id;
+  std::string user_id;
+  std::string email;
+  std::string mobile;
+  std::string account_title;
+  std::string account_type;
+  int64_t created_at = 0;
+};
+
+struct CardRow {
+  std::string card_id;  // EKC + 7
+  std::string card_account_id;
+  std::string partner_id;
+  std::string company_id;
+  std::string user_id;          // EK + 6
+  std::string token;            // 20 hex, public card reference
+  Sealed pan;
+  std::string pan_last4;
+  std::string pan_fingerprint;  // hex HMAC of the PAN: uniqueness and lookup without decrypting
+  Sealed cvv;
+  int expiry_month = 0;
+  int expiry_year = 0;
+  std::string status;           // "AP" | "UL" | "L" | "BL"
+  std::string card_type;        // "VIRTUAL" | "PHYSICAL"
+  bool gift = false;
+  bool primary_card = false;
+  int64_t balance_paise = 0;
+  std::string holder_name;
+  std::string mobile;
+  std::string email;
+  std::string profile_json;     // the rest of the create request (names, address, documents, …)
+  std::string pin_hash;         // empty until a PIN is set
+  int pin_failures = 0;
+  std::optional<Sealed> mfa_secret;
+  std::string replaced_by;      // card id of the replacement, when replaced
+  int64_t created_at = 0;
+  int64_t modified_at = 0;
+};
+
+struct StatusChangeRow {
+  std::string card_id;
+  std::string old_status;
+  std::string new_status;
+  std::string reason;
+  std::string channel;  // "API" | "ADMIN" | "SYSTEM"
+  std::string actor;    // partner id / createdBy / "admin"
+  int64_t at = 0;
+};
+
+struct AuditRow {
+  int64_t id = 0;
+  int64_t at = 0;
+  std::string partner_id;
+  std::string actor;
+  std::string action;     // e.g. "card.view", "card.pin_set", "login.unlock"
+  std::string object_id;
+  std::string detail;     // JSON text, never a secret
+};
+
+struct OtpRow {
+  std::string otp_request_id;
+  std::string card_id;
+  std::string partner_id;
+  std::string action;      // cardOtpAction
+  std::string code_hash;   // argon2id
+  int64_t expires_at = 0;
+  int wrong_tries = 0;
+  bool used = false;       // consumed or killed
+  int64_t created_at = 0;
+};
+
+// Card Usage Controls. Limits in paise, counts as numbers; nullopt = no limit set.
+struct UsageControlsRow {
+  std::string card_id;
+  bool pos_allowed = true;
+  bool online_allowed = true;
+  bool atm_allowed = false;
+  bool international_allowed = false;
+  bool contactless_allowed = true;
+  std::optional<int64_t> per_txn_limit_paise, dtd_paise, mtd_paise, ytd_paise;
+  std::optional<int64_t> dtd_count, mtd_count, ytd_count;
+  std::optional<int64_t> pos_daily_paise, pos_daily_count;
+  std::optional<int64_t> ecom_daily_paise, ecom_daily_count;
+  std::optional<int64_t> contactless_daily_paise, contactless_daily_count;
+  bool admin_user = false;
+  std::string created_by;
+  int64_t created_on = 0;
+  int64_t modified_on = 0;
+};
+
+struct PhysicalOrderRow {
+  std::string order_id;  // PCO + 8
+  std::string card_id;
+  std::string partner_id;
+  std::string address, address2, city, state, country, pincode;
+  std::string status;    // ORDERED | DISPATCHED | DELIVERED | RETURNED
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+}  // namespace cardcore

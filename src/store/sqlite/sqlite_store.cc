@@ -1,0 +1,456 @@
+// The embedded store: one SQLite database in WAL mode. Units of work are serialised by a mutex
+// and run inside BEGIN IMMEDIATE, so a unit sees a stable snapshot and takes the write lock up
+// front (no upgrade deadlocks); conditional updates keep every balance rule in SQL.
+#include <mutex>
+
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/store.h"
+
+namespace cardcore {
+namespace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+
+#define PREP(var, sql) CC_ASSIGN_OR_RETURN(Stmt var, db_.prepare(sql))
+
+Status exec_ok(Stmt& s) {
+  auto r = s.exec();
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+CardRow read_card(const Stmt& s) {
+  CardRow r;
+  r.card_id = s.text(0); r.card_account_id = s.text(1); r.partner_id = s.text(2);
+  r.company_id = s.text(3); r.user_id = s.text(4); r.token = s.text(5);
+  r.pan = {s.text(6), s.blob(7)}; r.pan_last4 = s.text(8); r.pan_fingerprint = s.text(9);
+  r.cvv = {s.text(10), s.blob(11)}; r.expiry_month = static_cast<int>(s.i64(12));
+  r.expiry_year = static_cast<int>(s.i64(13)); r.status = s.text(14); r.card_type = s.text(15);
+  r.gift = s.boolean(16); r.primary_card = s.boolean(17); r.balance_paise = s.i64(18);
+  r.holder_name = s.text(19); r.mobile = s.text(20); r.email = s.text(21);
+  r.profile_json = s.text(22); r.pin_hash = s.text(23);
+  r.pin_failures = static_cast<int>(s.i64(24));
+  if (!s.is_null(25)) r.mfa_secret = Sealed{s.text(25), s.blob(26)};
+  r.replaced_by = s.text(27); r.created_at = s.i64(28); r.modified_at = s.i64(29);
+  return r;
+}
+
+#define CARD_SELECT(where)                                                                      \
+  "SELECT card_id, card_account_id, partner_id, company_id, user_id, token, pan_key_id, "       \
+  "pan_blob, pan_last4, pan_fingerprint, cvv_key_id, cvv_blob, expiry_month, expiry_year, "     \
+  "status, card_type, gift, primary_card, balance_paise, holder_name, mobile, email, "          \
+  "profile_json, pin_hash, pin_failures, mfa_key_id, mfa_blob, replaced_by, created_at, "       \
+  "modified_at FROM cards " where
+
+#define PARTNER_SELECT(where)                                                                    \
+  "SELECT partner_id, name, mobile, webhook_url, encryption, client_id, client_secret_hash, "   \
+  "payload_key_id, payload_key_blob, created_at FROM partners " where
+
+PartnerRow read_partner(const Stmt& s) {
+  return PartnerRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
+                    Sealed{s.text(7), s.blob(8)}, s.i64(9)};
+}
+
+#define USAGE_SELECT                                                                             \
+  "SELECT card_id, pos_allowed, online_allowed, atm_allowed, international_allowed, "           \
+  "contactless_allowed, per_txn_limit_paise, dtd_paise, mtd_paise, ytd_paise, dtd_count, "      \
+  "mtd_count, ytd_count, pos_daily_paise, pos_daily_count, ecom_daily_paise, ecom_daily_count, " \
+  "contactless_daily_paise, contactless_daily_count, admin_user, created_by, created_on, "      \
+  "modified_on FROM usage_controls WHERE card_id = ?1"
+
+#define ORDER_SELECT(where)                                                                      \
+  "SELECT order_id, card_id, partner_id, address, address2, city, state, country, pincode, "    \
+  "status, created_at, updated_at FROM physical_orders " where
+
+PhysicalOrderRow read_order(const Stmt& s) {
+  return PhysicalOrderRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                          s.text(6), s.text(7), s.text(8), s.text(9), s.i64(10), s.i64(11)};
+}
+
+class SqliteTx final : public Tx {
+ public:
+  explicit SqliteTx(Db& db) : db_(db) {}
+
+  Status insert_partner(const PartnerRow& r) override {
+    PREP(s, "INSERT INTO partners VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+    s.bind(1, r.partner_id).bind(2, r.name).bind(3, r.mobile).bind(4, r.webhook_url)
+        .bind(5, r.encryption).bind(6, r.client_id).bind(7, r.client_secret_hash)
+        .bind(8, r.payload_key.key_id).bind_blob(9, r.payload_key.blob).bind(10, r.created_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<PartnerRow>> find_partner(const std::string& id) override {
+    PREP(s, PARTNER_SELECT("WHERE partner_id = ?1"));
+    return one(s.bind(1, id), read_partner);
+  }
+  Result<std::optional<PartnerRow>> find_partner_by_client_id(const std::string& id) override {
+    PREP(s, PARTNER_SELECT("WHERE client_id = ?1"));
+    return one(s.bind(1, id), read_partner);
+  }
+
+  Status insert_company(const CompanyRow& r) override {
+    PREP(s, "INSERT INTO companies VALUES (?1,?2,?3,?4)");
+    s.bind(1, r.company_id).bind(2, r.partner_id).bind(3, r.name).bind(4, r.created_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<CompanyRow>> find_company(const std::string& id) override {
+    PREP(s, "SELECT company_id, partner_id, name, created_at FROM companies WHERE company_id = ?1");
+    return one(s.bind(1, id), [](const Stmt& s) {
+      return CompanyRow{s.text(0), s.text(1), s.text(2), s.i64(3)};
+    });
+  }
+
+  Status insert_plan(const PlanRow& r) override {
+    PREP(s, "INSERT INTO plans VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
+    s.bind(1, r.plan_master_id).bind(2, r.partner_id).bind(3, r.name).bind(4, r.bin)
+        .bind(5, r.validity_years).bind(6, r.max_balance_paise).bind(7, r.gift).bind(8, r.created_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<PlanRow>> find_plan(const std::string& id) override {
+    PREP(s, "SELECT plan_master_id, partner_id, name, bin, validity_years, max_balance_paise, gift, "
+            "created_at FROM plans WHERE plan_master_id = ?1");
+    return one(s.bind(1, id), [](const Stmt& s) {
+      return PlanRow{s.text(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.i64(4)),
+                     s.i64(5), s.boolean(6), s.i64(7)};
+    });
+  }
+
+  Status insert_login(const LoginRow& r) override {
+    PREP(s, "INSERT INTO logins VALUES (?1,?2,?3,?4,?5,?6)");
+    s.bind(1, r.username).bind(2, r.partner_id).bind(3, r.password_hash).bind(4, r.failed_attempts)
+        .bind(5, r.locked).bind(6, r.updated_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<LoginRow>> find_login(const std::string& username) override {
+    PREP(s, "SELECT username, partner_id, password_hash, failed_attempts, locked, updated_at "
+            "FROM logins WHERE username = ?1");
+    return one(s.bind(1, username), [](const Stmt& s) {
+      return LoginRow{s.text(0), s.text(1), s.text(2), static_cast<int>(s.i64(3)), s.boolean(4),
+                      s.i64(5)};
+    });
+  }
+  Result<LoginRow> record_login_failure(const std::string& username, int lock_after,
+                                        int64_t now) override {
+    PREP(s, "UPDATE logins SET failed_attempts = failed_attempts + 1, "
+            "locked = (locked OR failed_attempts + 1 >= ?2), updated_at = ?3 WHERE username = ?1");
+    CC_RETURN_IF_ERROR(exec_ok(s.bind(1, username).bind(2, lock_after).bind(3, now)));
+    CC_ASSIGN_OR_RETURN(std::optional<LoginRow> row, find_login(username));
+    if (!row) return internal_error("record_login_failure: no login");
+    return *row;
+  }
+  Status update_login(const std::string& username, int failed, bool locked, int64_t now) override {
+    PREP(s, "UPDATE logins SET failed_attempts = ?2, locked = ?3, updated_at = ?4 WHERE username = ?1");
+    s.bind(1, username).bind(2, failed).bind(3, locked).bind(4, now);
+    return exec_ok(s);
+  }
+
+  Status insert_token(const TokenRow& r) override {
+    PREP(s, "INSERT INTO tokens VALUES (?1,?2,?3,?4,?5)");
+    s.bind(1, r.digest).bind(2, r.kind).bind(3, r.partner_id).bind(4, r.username).bind(5, r.expires_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<TokenRow>> find_token(const std::string& digest) override {
+    PREP(s, "SELECT digest, kind, partner_id, username, expires_at FROM tokens WHERE digest = ?1");
+    return one(s.bind(1, digest), [](const Stmt& s) {
+      return TokenRow{s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4)};
+    });
+  }
+  Result<bool> delete_token(const std::string& digest) override {
+    PREP(s, "DELETE FROM tokens WHERE digest = ?1");
+    return changed(s.bind(1, digest));
+  }
+  Status delete_expired_tokens(int64_t now) override {
+    PREP(s, "DELETE FROM tokens WHERE expires_at < ?1");
+    return exec_ok(s.bind(1, now));
+  }
+
+  Status insert_card_account(const CardAccountRow& r) override {
+    PREP(s, "INSERT INTO card_accounts VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+    s.bind(1, r.card_account_id).bind(2, r.partner_id).bind(3, r.company_id).bind(4, r.company_name)
+        .bind(5, r.plan_master_id).bind(6, r.user_id).bind(7, r.email).bind(8, r.mobile)
+        .bind(9, r.account_title).bind(10, r.account_type).bind(11, r.created_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<CardAccountRow>> find_card_account(const std::string& id) override {
+    PREP(s, "SELECT card_account_id, partner_id, company_id, company_name, plan_master_id, user_id, "
+            "email, mobile, account_title, account_type, created_at FROM card_accounts "
+            "WHERE card_account_id = ?1");
+    return one(s.bind(1, id), [](const Stmt& s) {
+      return CardAccountRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                            s.text(6), s.text(7), s.text(8), s.text(9), s.i64(10)};
+    });
+  }
+
+  Status insert_card(const CardRow& r) override {
+    PREP(s, "INSERT INTO cards (card_id, card_account_id, partner_id, company_id, user_id, token, "
+            "pan_key_id, pan_blob, pan_last4, pan_fingerprint, cvv_key_id, cvv_blob, expiry_month, "
+            "expiry_year, status, card_type, gift, primary_card, balance_paise, holder_name, mobile, "
+            "email, profile_json, pin_hash, pin_failures, mfa_key_id, mfa_blob, replaced_by, "
+            "created_at, modified_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+            "?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30)");
+    s.bind(1, r.card_id).bind(2, r.card_account_id).bind(3, r.partner_id).bind(4, r.company_id)
+        .bind(5, r.user_id).bind(6, r.token).bind(7, r.pan.key_id).bind_blob(8, r.pan.blob)
+        .bind(9, r.pan_last4).bind(10, r.pan_fingerprint).bind(11, r.cvv.key_id)
+        .bind_blob(12, r.cvv.blob).bind(13, r.expiry_month).bind(14, r.expiry_year)
+        .bind(15, r.status).bind(16, r.card_type).bind(17, r.gift).bind(18, r.primary_card)
+        .bind(19, r.balance_paise).bind(20, r.holder_name).bind(21, r.mobile).bind(22, r.email)
+        .bind(23, r.profile_json).bind(24, r.pin_hash).bind(25, r.pin_failures);
+    if (r.mfa_secret) s.bind(26, r.mfa_secret->key_id).bind_blob(27, r.mfa_secret->blob);
+    else s.bind_null(26).bind_null(27);
+    s.bind(28, r.replaced_by).bind(29, r.created_at).bind(30, r.modified_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<CardRow>> find_card(const std::string& id) override {
+    PREP(s, CARD_SELECT("WHERE card_id = ?1"));
+    return one(s.bind(1, id), read_card);
+  }
+  Result<std::vector<CardRow>> list_cards(const std::string& account_id, size_t limit) override {
+    PREP(s, CARD_SELECT("WHERE card_account_id = ?1 ORDER BY created_at, card_id LIMIT ?2"));
+    return many(s.bind(1, account_id).bind(2, static_cast<int64_t>(limit)), read_card);
+  }
+  Result<bool> pan_fingerprint_exists(const std::string& fp) override {
+    PREP(s, "SELECT 1 FROM cards WHERE pan_fingerprint = ?1");
+    return s.bind(1, fp).step();
+  }
+  Result<bool> update_card_status(const std::string& id, const std::string& expected_old,
+                                  const std::string& new_status, int64_t now) override {
+    PREP(s, "UPDATE cards SET status = ?3, modified_at = ?4 WHERE card_id = ?1 AND status = ?2");
+    return changed(s.bind(1, id).bind(2, expected_old).bind(3, new_status).bind(4, now));
+  }
+  Status set_card_pin(const std::string& id, const std::string& pin_hash, int64_t now) override {
+    PREP(s, "UPDATE cards SET pin_hash = ?2, pin_failures = 0, modified_at = ?3 WHERE card_id = ?1");
+    return exec_ok(s.bind(1, id).bind(2, pin_hash).bind(3, now));
+  }
+  Status set_card_mfa_secret(const std::string& id, const Sealed& sec, int64_t now) override {
+    PREP(s, "UPDATE cards SET mfa_key_id = ?2, mfa_blob = ?3, modified_at = ?4 WHERE card_id = ?1");
+    return exec_ok(s.bind(1, id).bind(2, sec.key_id).bind_blob(3, sec.blob).bind(4, now));
+  }
+  Result<bool> use_mfa_step(const std::string& id, int64_t step) override {
+    PREP(s, "UPDATE cards SET mfa_last_step = ?2 WHERE card_id = ?1 AND mfa_last_step < ?2");
+    return changed(s.bind(1, id).bind(2, step));
+  }
+  Status set_card_replaced_by(const std::string& id, const std::string& new_id, int64_t now) override {
+    PREP(s, "UPDATE cards SET replaced_by = ?2, modified_at = ?3 WHERE card_id = ?1");
+    return exec_ok(s.bind(1, id).bind(2, new_id).bind(3, now));
+  }
+  Status set_card_type(const std::string& id, const std::string& type, int64_t now) override {
+    PREP(s, "UPDATE cards SET card_type = ?2, modified_at = ?3 WHERE card_id = ?1");
+    return exec_ok(s.bind(1, id).bind(2, type).bind(3, now));
+  }
+  Result<int64_t> move_card_balance(const std::string& from, const std::string& to,
+                                    int64_t now) override {
+    PREP(q, "SELECT balance_paise FROM cards WHERE card_id = ?1");
+    CC_ASSIGN_OR_RETURN(bool found, q.bind(1, from).step());
+    if (!found) return internal_error("move_card_balance: no card");
+    int64_t amount = q.i64(0);
+    if (amount == 0) return 0;
+    PREP(d, "UPDATE cards SET balance_paise = balance_paise - ?2, modified_at = ?3 "
+            "WHERE card_id = ?1 AND balance_paise >= ?2");
+    CC_ASSIGN_OR_RETURN(bool debited, changed(d.bind(1, from).bind(2, amount).bind(3, now)));
+    if (!debited) return internal_error("move_card_balance: balance changed");
+    PREP(c, "UPDATE cards SET balance_paise = balance_paise + ?2, modified_at = ?3 WHERE card_id = ?1");
+    CC_RETURN_IF_ERROR(exec_ok(c.bind(1, to).bind(2, amount).bind(3, now)));
+    return amount;
+  }
+
+  Status insert_status_change(const StatusChangeRow& r) override {
+    PREP(s, "INSERT INTO card_status_changes (card_id, old_status, new_status, reason, channel, "
+            "actor, at) VALUES (?1,?2,?3,?4,?5,?6,?7)");
+    s.bind(1, r.card_id).bind(2, r.old_status).bind(3, r.new_status).bind(4, r.reason)
+        .bind(5, r.channel).bind(6, r.actor).bind(7, r.at);
+    return exec_ok(s);
+  }
+  Result<std::vector<StatusChangeRow>> list_status_changes(const std::string& card_id) override {
+    PREP(s, "SELECT card_id, old_status, new_status, reason, channel, actor, at "
+            "FROM card_status_changes WHERE card_id = ?1 ORDER BY id");
+    return many(s.bind(1, card_id), [](const Stmt& s) {
+      return StatusChangeRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.i64(6)};
+    });
+  }
+  Status insert_audit(const AuditRow& r) override {
+    PREP(s, "INSERT INTO audit (at, partner_id, actor, action, object_id, detail) "
+            "VALUES (?1,?2,?3,?4,?5,?6)");
+    s.bind(1, r.at).bind(2, r.partner_id).bind(3, r.actor).bind(4, r.action).bind(5, r.object_id)
+        .bind(6, r.detail);
+    return exec_ok(s);
+  }
+  Result<std::vector<AuditRow>> list_audit(const std::string& partner_id, const std::string& object_id,
+                                           int64_t before_id, size_t limit) override {
+    PREP(s, "SELECT id, at, partner_id, actor, action, object_id, detail FROM audit "
+            "WHERE (?1 = '' OR partner_id = ?1) AND (?2 = '' OR object_id = ?2) "
+            "AND (?3 <= 0 OR id < ?3) ORDER BY id DESC LIMIT ?4");
+    s.bind(1, partner_id).bind(2, object_id).bind(3, before_id).bind(4, static_cast<int64_t>(limit));
+    return many(s, [](const Stmt& s) {
+      return AuditRow{s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)};
+    });
+  }
+
+  Status insert_otp(const OtpRow& r) override {
+    PREP(s, "INSERT INTO otp_requests VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+    s.bind(1, r.otp_request_id).bind(2, r.card_id).bind(3, r.partner_id).bind(4, r.action)
+        .bind(5, r.code_hash).bind(6, r.expires_at).bind(7, r.wrong_tries).bind(8, r.used)
+        .bind(9, r.created_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<OtpRow>> find_otp(const std::string& id) override {
+    PREP(s, "SELECT otp_request_id, card_id, partner_id, action, code_hash, expires_at, "
+            "wrong_tries, used, created_at FROM otp_requests WHERE otp_request_id = ?1");
+    return one(s.bind(1, id), [](const Stmt& s) {
+      return OtpRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.i64(5),
+                    static_cast<int>(s.i64(6)), s.boolean(7), s.i64(8)};
+    });
+  }
+  Status record_otp_failure(const std::string& id, bool kill) override {
+    PREP(s, "UPDATE otp_requests SET wrong_tries = wrong_tries + 1, used = (used OR ?2) "
+            "WHERE otp_request_id = ?1");
+    return exec_ok(s.bind(1, id).bind(2, kill));
+  }
+  Result<bool> consume_otp(const std::string& id) override {
+    PREP(s, "UPDATE otp_requests SET used = 1 WHERE otp_request_id = ?1 AND used = 0");
+    return changed(s.bind(1, id));
+  }
+  Result<int64_t> count_otps_since(const std::string& card_id, int64_t since) override {
+    PREP(s, "SELECT COUNT(*) FROM otp_requests WHERE card_id = ?1 AND created_at >= ?2");
+    CC_ASSIGN_OR_RETURN(bool row, s.bind(1, card_id).bind(2, since).step());
+    return row ? s.i64(0) : 0;
+  }
+
+  Status upsert_usage_controls(const UsageControlsRow& r) override {
+    PREP(s, "INSERT INTO usage_controls VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+            "?16,?17,?18,?19,?20,?21,?22,?23) ON CONFLICT(card_id) DO UPDATE SET "
+            "pos_allowed=?2, online_allowed=?3, atm_allowed=?4, international_allowed=?5, "
+            "contactless_allowed=?6, per_txn_limit_paise=?7, dtd_paise=?8, mtd_paise=?9, "
+            "ytd_paise=?10, dtd_count=?11, mtd_count=?12, ytd_count=?13, pos_daily_paise=?14, "
+            "pos_daily_count=?15, ecom_daily_paise=?16, ecom_daily_count=?17, "
+            "contactless_daily_paise=?18, contactless_daily_count=?19, admin_user=?20, "
+            "created_by=?21, modified_on=?23");
+    s.bind(1, r.card_id).bind(2, r.pos_allowed).bind(3, r.online_allowed).bind(4, r.atm_allowed)
+        .bind(5, r.international_allowed).bind(6, r.contactless_allowed)
+        .bind(7, r.per_txn_limit_paise).bind(8, r.dtd_paise).bind(9, r.mtd_paise)
+        .bind(10, r.ytd_paise).bind(11, r.dtd_count).bind(12, r.mtd_count).bind(13, r.ytd_count)
+        .bind(14, r.pos_daily_paise).bind(15, r.pos_daily_count).bind(16, r.ecom_daily_paise)
+        .bind(17, r.ecom_daily_count).bind(18, r.contactless_daily_paise)
+        .bind(19, r.contactless_daily_count).bind(20, r.admin_user).bind(21, r.created_by)
+        .bind(22, r.created_on).bind(23, r.modified_on);
+    return exec_ok(s);
+  }
+  Result<std::optional<UsageControlsRow>> find_usage_controls(const std::string& id) override {
+    PREP(s, USAGE_SELECT);
+    return one(s.bind(1, id), [](const Stmt& s) {
+      UsageControlsRow r;
+      r.card_id = s.text(0); r.pos_allowed = s.boolean(1); r.online_allowed = s.boolean(2);
+      r.atm_allowed = s.boolean(3); r.international_allowed = s.boolean(4);
+      r.contactless_allowed = s.boolean(5); r.per_txn_limit_paise = s.opt_i64(6);
+      r.dtd_paise = s.opt_i64(7); r.mtd_paise = s.opt_i64(8); r.ytd_paise = s.opt_i64(9);
+      r.dtd_count = s.opt_i64(10); r.mtd_count = s.opt_i64(11); r.ytd_count = s.opt_i64(12);
+      r.pos_daily_paise = s.opt_i64(13); r.pos_daily_count = s.opt_i64(14);
+      r.ecom_daily_paise = s.opt_i64(15); r.ecom_daily_count = s.opt_i64(16);
+      r.contactless_daily_paise = s.opt_i64(17); r.contactless_daily_count = s.opt_i64(18);
+      r.admin_user = s.boolean(19); r.created_by = s.text(20); r.created_on = s.i64(21);
+      r.modified_on = s.i64(22);
+      return r;
+    });
+  }
+
+  Status insert_physical_order(const PhysicalOrderRow& r) override {
+    PREP(s, "INSERT INTO physical_orders VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+    s.bind(1, r.order_id).bind(2, r.card_id).bind(3, r.partner_id).bind(4, r.address)
+        .bind(5, r.address2).bind(6, r.city).bind(7, r.state).bind(8, r.country).bind(9, r.pincode)
+        .bind(10, r.status).bind(11, r.created_at).bind(12, r.updated_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<PhysicalOrderRow>> find_physical_order(const std::string& id) override {
+    PREP(s, ORDER_SELECT("WHERE order_id = ?1"));
+    return one(s.bind(1, id), read_order);
+  }
+  Result<std::optional<PhysicalOrderRow>> find_physical_order_by_card(const std::string& id) override {
+    PREP(s, ORDER_SELECT("WHERE card_id = ?1 ORDER BY created_at DESC, order_id DESC LIMIT 1"));
+    return one(s.bind(1, id), read_order);
+  }
+  Result<bool> update_physical_order_status(const std::string& id, const std::string& expected_old,
+                                            const std::string& new_status, int64_t now) override {
+    PREP(s, "UPDATE physical_orders SET status = ?3, updated_at = ?4 WHERE order_id = ?1 AND status = ?2");
+    return changed(s.bind(1, id).bind(2, expected_old).bind(3, new_status).bind(4, now));
+  }
+
+ private:
+  template <class Read>
+  static auto one(Stmt& s, Read read) -> Result<std::optional<decltype(read(s))>> {
+    CC_ASSIGN_OR_RETURN(bool row, s.step());
+    if (!row) return std::nullopt;
+    return read(s);
+  }
+  template <class Read>
+  static auto many(Stmt& s, Read read) -> Result<std::vector<decltype(read(s))>> {
+    std::vector<decltype(read(s))> out;
+    for (;;) {
+      CC_ASSIGN_OR_RETURN(bool row, s.step());
+      if (!row) return out;
+      out.push_back(read(s));
+    }
+  }
+  static Result<bool> changed(Stmt& s) {
+    CC_ASSIGN_OR_RETURN(int n, s.exec());
+    return n > 0;
+  }
+
+  Db& db_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+
+  Status migrate() {
+    CC_RETURN_IF_ERROR(db_->exec_script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+        "NULL, applied_at INTEGER NOT NULL DEFAULT (unixepoch()))"));
+    CC_ASSIGN_OR_RETURN(Stmt q, db_->prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    CC_ASSIGN_OR_RETURN(bool row, q.step());
+    int64_t current = row ? q.i64(0) : 0;
+    for (const Migration& m : all_migrations()) {
+      if (m.engine != "sqlite" || m.version <= current) continue;
+      std::string script = "BEGIN IMMEDIATE;\n" + m.sql +
+                           "\nINSERT INTO schema_migrations (version, name) VALUES (" +
+                           std::to_string(m.version) + ", '" + m.name + "');\nCOMMIT;";
+      auto st = db_->exec_script(script);
+      if (!st) {
+        (void)db_->exec_script("ROLLBACK");
+        return fail(code::kFailure, 500, "migration " + m.name + " failed: " + st.error().message);
+      }
+    }
+    return {};
+  }
+
+  Status run(const std::function<Status(Tx&)>& unit) override {
+    std::lock_guard lock(mu_);
+    CC_RETURN_IF_ERROR(db_->exec_script("BEGIN IMMEDIATE"));
+    SqliteTx tx(*db_);
+    Status st = unit(tx);
+    if (!st) {
+      (void)db_->exec_script("ROLLBACK");
+      return st;
+    }
+    auto commit = db_->exec_script("COMMIT");
+    if (!commit) (void)db_->exec_script("ROLLBACK");
+    return commit;
+  }
+
+  std::string engine() const override { return "sqlite"; }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<Db> db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+  CC_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::open(path));
+  auto store = std::make_unique<SqliteStore>(std::move(db));
+  CC_RETURN_IF_ERROR(store->migrate());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace cardcore

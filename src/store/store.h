@@ -1,0 +1,131 @@
+// The storage interface the services need. Each use case is ONE unit of work: the service hands
+// the store a function that reads, updates conditionally and inserts through `Tx`, and the store
+// commits it whole or not at all (DESIGN.md). Implementations: store/sqlite (embedded default);
+// store/postgres fits the same interface (conditional updates return whether a row changed, so
+// no read-modify-write in process memory is ever needed).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/error.h"
+#include "store/records.h"
+
+namespace cardcore {
+
+// Operations available inside one transaction. Lookups return nullopt for unknown keys.
+// Inserts fail with code::kDuplicate (409) on a unique-key clash and name the clashing key.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+
+  virtual Status insert_partner(const PartnerRow& r) = 0;
+  virtual Result<std::optional<PartnerRow>> find_partner(const std::string& partner_id) = 0;
+  virtual Result<std::optional<PartnerRow>> find_partner_by_client_id(const std::string& client_id) = 0;
+
+  virtual Status insert_company(const CompanyRow& r) = 0;
+  virtual Result<std::optional<CompanyRow>> find_company(const std::string& company_id) = 0;
+
+  virtual Status insert_plan(const PlanRow& r) = 0;
+  virtual Result<std::optional<PlanRow>> find_plan(const std::string& plan_master_id) = 0;
+
+  virtual Status insert_login(const LoginRow& r) = 0;
+  virtual Result<std::optional<LoginRow>> find_login(const std::string& username) = 0;
+  // Atomically counts one failed password and locks the login when the count reaches
+  // `lock_after`; returns the row as updated.
+  virtual Result<LoginRow> record_login_failure(const std::string& username, int lock_after,
+                                                int64_t now) = 0;
+  // Sets failed_attempts/locked and stamps updated_at.
+  virtual Status update_login(const std::string& username, int failed_attempts, bool locked,
+                              int64_t now) = 0;
+
+  virtual Status insert_token(const TokenRow& r) = 0;
+  virtual Result<std::optional<TokenRow>> find_token(const std::string& digest) = 0;
+  // Deletes the token; returns false when it was not there (already used or revoked).
+  virtual Result<bool> delete_token(const std::string& digest) = 0;
+  virtual Status delete_expired_tokens(int64_t now) = 0;
+
+  virtual Status insert_card_account(const CardAccountRow& r) = 0;
+  virtual Result<std::optional<CardAccountRow>> find_card_account(const std::string& id) = 0;
+
+  virtual Status insert_card(const CardRow& r) = 0;
+  virtual Result<std::optional<CardRow>> find_card(const std::string& card_id) = 0;
+  virtual Result<std::vector<CardRow>> list_cards(const std::string& card_account_id,
+                                                  size_t limit) = 0;
+  virtual Result<bool> pan_fingerprint_exists(const std::string& fingerprint) = 0;
+  // Conditional status change: only when the stored status is `expected_old`. Returns whether a
+  // row changed, so two racing requests cannot both apply a move from the same state.
+  virtual Result<bool> update_card_status(const std::string& card_id, const std::string& expected_old,
+                                          const std::string& new_status, int64_t now) = 0;
+  virtual Status set_card_pin(const std::string& card_id, const std::string& pin_hash, int64_t now) = 0;
+  virtual Status set_card_mfa_secret(const std::string& card_id, const Sealed& secret, int64_t now) = 0;
+  // TOTP replay guard: records `step` as used only when it is newer than the last used one.
+  virtual Result<bool> use_mfa_step(const std::string& card_id, int64_t step) = 0;
+  virtual Status set_card_replaced_by(const std::string& card_id, const std::string& new_card_id,
+                                      int64_t now) = 0;
+  virtual Status set_card_type(const std::string& card_id, const std::string& card_type,
+                               int64_t now) = 0;
+  // Moves the whole balance of `from` to `to` (replacement); returns the amount moved.
+  virtual Result<int64_t> move_card_balance(const std::string& from_card_id,
+                                            const std::string& to_card_id, int64_t now) = 0;
+
+  virtual Status insert_status_change(const StatusChangeRow& r) = 0;
+  virtual Result<std::vector<StatusChangeRow>> list_status_changes(const std::string& card_id) = 0;
+  virtual Status insert_audit(const AuditRow& r) = 0;
+  // Newest first; partner_id empty = every partner; after_id > 0 pages backwards from that id.
+  virtual Result<std::vector<AuditRow>> list_audit(const std::string& partner_id,
+                                                   const std::string& object_id, int64_t before_id,
+                                                   size_t limit) = 0;
+
+  virtual Status insert_otp(const OtpRow& r) = 0;
+  virtual Result<std::optional<OtpRow>> find_otp(const std::string& otp_request_id) = 0;
+  // Records one wrong try; marks it used when `kill` (tries exhausted).
+  virtual Status record_otp_failure(const std::string& otp_request_id, bool kill) = 0;
+  // Consumes an unused OTP; returns false when it was already used (a racing request won).
+  virtual Result<bool> consume_otp(const std::string& otp_request_id) = 0;
+  // How many OTPs were issued for the card since `since` (rate limit).
+  virtual Result<int64_t> count_otps_since(const std::string& card_id, int64_t since) = 0;
+
+  virtual Status upsert_usage_controls(const UsageControlsRow& r) = 0;
+  virtual Result<std::optional<UsageControlsRow>> find_usage_controls(const std::string& card_id) = 0;
+
+  virtual Status insert_physical_order(const PhysicalOrderRow& r) = 0;
+  virtual Result<std::optional<PhysicalOrderRow>> find_physical_order(const std::string& order_id) = 0;
+  // The card's latest order.
+  virtual Result<std::optional<PhysicalOrderRow>> find_physical_order_by_card(const std::string& card_id) = 0;
+  // Conditional: only when the stored status is `expected_old`.
+  virtual Result<bool> update_physical_order_status(const std::string& order_id,
+                                                    const std::string& expected_old,
+                                                    const std::string& new_status, int64_t now) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Runs `unit` in one transaction: commit when it returns success, roll back when it returns an
+  // error (which is passed through). A storage failure maps to code::kFailure (500).
+  virtual Status run(const std::function<Status(Tx&)>& unit) = 0;
+  virtual std::string engine() const = 0;  // "sqlite" | "postgres"
+};
+
+// Opens (creating and migrating) the embedded SQLite store at `path` in WAL mode.
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
+
+// Runs `f(Tx&) -> Result<T>` (or Status) as one unit of work and returns its result.
+template <class F>
+auto transact(Store& store, F&& f) -> decltype(f(std::declval<Tx&>())) {
+  using R = decltype(f(std::declval<Tx&>()));
+  std::optional<R> out;
+  Status st = store.run([&](Tx& tx) -> Status {
+    out.emplace(f(tx));
+    if (!out->has_value()) return std::unexpected(out->error());
+    return {};
+  });
+  if (!st) return std::unexpected(st.error());
+  return std::move(*out);
+}
+
+}  // namespace cardcore
