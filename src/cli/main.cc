@@ -1,1 +1,270 @@
-int main() { return 0; }
+// The composition root: parses the command line and config, loads keys, opens the store, wires
+// services to the HTTP adapters and runs until SIGTERM/SIGINT.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+#include "admin/admin_api.h"
+#include "api/envelope.h"
+#include "api/partner_api.h"
+#include "http/log.h"
+#include "http/server.h"
+#include "notify/sms.h"
+#include "security/crypto.h"
+#include "security/secret_hash.h"
+#include "security/vault.h"
+#include "service/admin.h"
+#include "store/store.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace cardcore {
+namespace {
+
+struct ServeOptions {
+  std::string data_dir = "./data";
+  std::string http_address = "127.0.0.1";
+  int http_port = 8080;
+  std::string mode = "sandbox";
+  std::string config_file;
+  size_t body_limit_bytes = 64 * 1024;
+  int threads = 2;
+  std::string sms_gateway_url;
+  std::string sms_gateway_token;
+  int64_t argon2_mem_kib = 19 * 1024;
+  ServiceConfig service;
+};
+
+[[noreturn]] void die(const std::string& msg) {
+  std::fprintf(stderr, "cardcore: %s\n", msg.c_str());
+  std::exit(2);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Creates `path` with mode 0600 holding `content`; false when it already exists.
+bool write_secret_file(const std::string& path, const std::string& content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return false;
+    die("cannot create " + path + ": " + std::strerror(errno));
+  }
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) die("cannot write " + path);
+  return true;
+}
+
+std::string trim_line(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// A secret from the environment, else from a file under the data dir, else newly generated.
+std::string load_or_create_secret(const char* env, const std::string& path, bool& created) {
+  created = false;
+  if (const char* v = std::getenv(env); v && *v) return v;
+  if (fs::exists(path)) return trim_line(read_file(path));
+  std::string fresh = crypto::random_hex(32);
+  created = write_secret_file(path, fresh + "\n");
+  return created ? fresh : trim_line(read_file(path));
+}
+
+void apply_config_file(ServeOptions& o) {
+  if (o.config_file.empty()) return;
+  json c = json::parse(read_file(o.config_file), nullptr, false);
+  if (c.is_discarded() || !c.is_object()) die("config " + o.config_file + ": not a JSON object");
+  auto get = [&](const char* k, auto& out) {
+    if (c.contains(k)) {
+      try {
+        c.at(k).get_to(out);
+      } catch (const std::exception&) {
+        die(std::string("config ") + o.config_file + ": " + k + " has the wrong type");
+      }
+    }
+  };
+  get("dataDir", o.data_dir);
+  get("httpAddress", o.http_address);
+  get("httpPort", o.http_port);
+  get("mode", o.mode);
+  get("bodyLimitBytes", o.body_limit_bytes);
+  get("threads", o.threads);
+  get("smsGatewayUrl", o.sms_gateway_url);
+  get("accessTokenTtlSeconds", o.service.access_token_ttl_seconds);
+  get("refreshTokenTtlSeconds", o.service.refresh_token_ttl_seconds);
+  get("otpTtlSeconds", o.service.otp_ttl_seconds);
+  get("otpMaxPerCardPerHour", o.service.otp_max_per_card_per_hour);
+  get("defaultBin", o.service.default_bin);
+  get("argon2MemKib", o.argon2_mem_kib);
+}
+
+std::atomic<http::Server*> g_server{nullptr};
+
+int serve(ServeOptions o) {
+  if (o.mode != "sandbox" && o.mode != "production") die("--mode must be sandbox or production");
+  o.service.sandbox = o.mode == "sandbox";
+  logx::init();
+  std::error_code ec;
+  fs::create_directories(o.data_dir, ec);
+  if (ec) die("cannot create data dir " + o.data_dir + ": " + ec.message());
+  ::chmod(o.data_dir.c_str(), 0700);
+  secret_hash::set_cost({2, static_cast<size_t>(o.argon2_mem_kib) * 1024});
+
+  auto vault = Vault::load_or_create(o.data_dir + "/vault.keys");
+  if (!vault) die("vault: " + vault.error().message);
+  bool created = false;
+  std::string hmac_key = load_or_create_secret("CARDCORE_HMAC_KEY", o.data_dir + "/hmac.key", created);
+  std::string admin_key;
+  if (const char* v = std::getenv("CARDCORE_ADMIN_KEY"); v && *v) {
+    admin_key = v;
+  } else if (!o.service.sandbox) {
+    die("production mode needs an explicit admin key: set CARDCORE_ADMIN_KEY");
+  } else {
+    admin_key = load_or_create_secret("CARDCORE_ADMIN_KEY", o.data_dir + "/admin.key", created);
+    if (created) {
+      std::printf("Admin key (shown once; also in %s/admin.key, mode 0600): %s\n", o.data_dir.c_str(),
+                  admin_key.c_str());
+    }
+  }
+  if (admin_key.size() < 16) die("the admin key must be at least 16 characters");
+
+  auto store = open_sqlite_store(o.data_dir + "/cardcore.db");
+  if (!store) die("store: " + store.error().message);
+
+  std::unique_ptr<SmsChannel> sms;
+  if (const char* v = std::getenv("CARDCORE_SMS_GATEWAY_URL"); v && *v) o.sms_gateway_url = v;
+  if (const char* v = std::getenv("CARDCORE_SMS_GATEWAY_TOKEN"); v && *v) o.sms_gateway_token = v;
+  if (!o.sms_gateway_url.empty()) {
+    sms = make_gateway_sms(o.sms_gateway_url, o.sms_gateway_token);
+  } else if (o.service.sandbox) {
+    sms = make_outbox_file_sms(o.data_dir + "/sms-outbox.jsonl");
+  } else {
+    die("production mode needs an SMS gateway: set smsGatewayUrl or CARDCORE_SMS_GATEWAY_URL");
+  }
+
+  Context ctx{**store, *vault, hmac_key, o.service, *sms, [] { return static_cast<int64_t>(::time(nullptr)); }};
+
+  http::ServerOptions so;
+  so.address = o.http_address;
+  so.port = static_cast<uint16_t>(o.http_port);
+  so.body_limit_bytes = o.body_limit_bytes;
+  so.threads = o.threads;
+  http::Server server(
+      so,
+      [&](const http::Request& req) -> http::Response {
+        if (req.path == "/healthz") return api::json_response(200, {{"status", "ok"}});
+        if (auto r = api::handle_admin(ctx, admin_key, req)) return *r;
+        if (auto r = api::handle_partner(ctx, req)) return *r;
+        return api::error(Error{code::kNotFoundPath, 404, "path: no such endpoint " + req.path, "path"});
+      },
+      [](int status, std::string_view message) {
+        int c = status == 413 ? code::kPayloadTooLarge : code::kInvalidParameter;
+        return api::error(Error{c, status, std::string(message), status == 413 ? "body" : ""});
+      });
+  uint16_t port = 0;
+  try {
+    port = server.listen();
+  } catch (const std::exception& e) {
+    die("cannot listen on " + o.http_address + ":" + std::to_string(o.http_port) + ": " + e.what());
+  }
+  std::string base = "http://" + o.http_address + ":" + std::to_string(port);
+
+  // The demo partner of a sandbox, created once.
+  std::string creds_path = o.data_dir + "/sandbox-credentials.json";
+  if (o.service.sandbox && !fs::exists(creds_path)) {
+    auto c = admin::create_partner(ctx, {"Sandbox Demo Partner", "", "", "none"});
+    if (!c) die("sandbox partner: " + c.error().message);
+    json j{{"partnerId", c->partner_id}, {"companyId", c->company_id}, {"companyName", c->company_name},
+           {"clientId", c->client_id}, {"clientSecret", c->client_secret}, {"username", c->username},
+           {"password", c->password}, {"planMasterId", c->plan_master_id}, {"baseUrl", base}};
+    write_secret_file(creds_path, j.dump(2) + "\n");
+  }
+  if (o.service.sandbox && fs::exists(creds_path)) {
+    json c = json::parse(read_file(creds_path), nullptr, false);
+    if (c.is_object()) {
+      std::string basic = crypto::base64_encode(c.value("clientId", "") + ":" + c.value("clientSecret", ""));
+      std::printf("Sandbox credentials (also in %s):\n%s\n", creds_path.c_str(), c.dump(2).c_str());
+      std::printf("Get a token:\n  curl -s -X POST %s/oauth/token -H 'Authorization: Basic %s' "
+                  "-d 'grant_type=password&username=%s&password=%s&clientId=%s'\n",
+                  base.c_str(), basic.c_str(), c.value("username", "").c_str(),
+                  c.value("password", "").c_str(), c.value("clientId", "").c_str());
+    }
+  }
+  {
+    std::string tmp = o.data_dir + "/server.json.tmp";
+    std::ofstream(tmp) << json{{"httpPort", port}, {"baseUrl", base}, {"pid", ::getpid()}}.dump() << "\n";
+    fs::rename(tmp, o.data_dir + "/server.json");
+  }
+  std::printf("cardcore %s mode, store %s at %s/cardcore.db, listening on %s\n", o.mode.c_str(),
+              (*store)->engine().c_str(), o.data_dir.c_str(), base.c_str());
+  std::fflush(stdout);
+  logx::info("listening", {{"url", base}, {"mode", o.mode}});
+
+  g_server = &server;
+  std::thread signals([] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    logx::info("shutdown", {{"signal", sig}});
+    if (auto* s = g_server.load()) s->stop();
+  });
+  signals.detach();
+  server.run();
+  g_server = nullptr;
+  logx::info("stopped", json::object());
+  return 0;
+}
+
+}  // namespace
+}  // namespace cardcore
+
+int main(int argc, char** argv) {
+  // Block the shutdown signals in every thread; a dedicated thread waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"cardcore: a prepaid card platform (EnKash-compatible partner API)"};
+  app.require_subcommand(1);
+  cardcore::ServeOptions o;
+  auto* serve = app.add_subcommand("serve", "Run the HTTP API server");
+  serve->add_option("--data", o.data_dir, "Data directory (SQLite database, keys, sandbox files)")
+      ->capture_default_str();
+  serve->add_option("--http-port", o.http_port, "HTTP port on the address (0 = ephemeral)")->capture_default_str();
+  serve->add_option("--http-address", o.http_address, "HTTP listen address")->capture_default_str();
+  serve->add_option("--mode", o.mode, "sandbox or production")->capture_default_str();
+  serve->add_option("--config", o.config_file, "JSON config file (command-line flags win)");
+  serve->add_option("--threads", o.threads, "I/O threads")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (serve->parsed()) {
+    // Config file first, then re-apply the flags that were given explicitly.
+    cardcore::ServeOptions from_file;
+    from_file.config_file = o.config_file;
+    cardcore::apply_config_file(from_file);
+    if (serve->count("--data")) from_file.data_dir = o.data_dir;
+    if (serve->count("--http-port")) from_file.http_port = o.http_port;
+    if (serve->count("--http-address")) from_file.http_address = o.http_address;
+    if (serve->count("--mode")) from_file.mode = o.mode;
+    if (serve->count("--threads")) from_file.threads = o.threads;
+    return cardcore::serve(from_file);
+  }
+  return 0;
+}

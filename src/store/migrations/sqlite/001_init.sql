@@ -35,7 +35,6 @@ CREATE TABLE logins (
   locked INTEGER NOT NULL DEFAULT 0,
   updated_at INTEGER NOT NULL
 );
-CREATE INDEX physical_orders_by_card ON physical_orders(card_id, created_at);
 CREATE TABLE tokens (
   digest TEXT PRIMARY KEY,
   kind TEXT NOT NULL,

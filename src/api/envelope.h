@@ -1,0 +1,21 @@
+// The one place where results become wire envelopes (CONTRACT.md §1):
+//   A: {"code": 0, "message": "Success", "payload": ...}
+//   B: {"response_code": 0, "response_message": "Success", "payload": ...}  (cardAccount/get, search)
+//   OAuth: {"error": "...", "error_description": "..."} for /oauth/token and bearer failures.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "domain/error.h"
+#include "http/server.h"
+
+namespace cardcore::api {
+
+enum class Envelope { kA, kB };
+
+http::Response ok(const nlohmann::json& payload, Envelope e = Envelope::kA);
+http::Response error(const Error& err, Envelope e = Envelope::kA);
+http::Response oauth_error(int http_status, std::string_view error, std::string_view description);
+http::Response json_response(int status, const nlohmann::json& body);
+
+}  // namespace cardcore::api

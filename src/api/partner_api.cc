@@ -1,0 +1,432 @@
+#include "api/partner_api.h"
+
+#include <map>
+
+#include "api/envelope.h"
+#include "api/views.h"
+#include "domain/clock.h"
+#include "domain/money.h"
+#include "http/json_body.h"
+#include "security/crypto.h"
+#include "security/payload_crypto.h"
+#include "service/auth.h"
+#include "service/cards.h"
+
+namespace cardcore::api {
+namespace {
+
+using http::JsonBody;
+using nlohmann::json;
+
+constexpr std::string_view kBase = "/api/v0/partner/enKashCard";
+constexpr size_t kMaxSearchCards = 500;
+
+#define TRY_FIELD(lhs, expr) CC_ASSIGN_OR_RETURN_IMPL(CC_CONCAT(field_, __LINE__), lhs, expr)
+
+// Each route: body in, payload JSON (or Error) out.
+using RouteFn = Result<json> (*)(const Context&, const Principal&, const JsonBody&);
+struct Route {
+  RouteFn fn;
+  Envelope envelope;
+};
+
+Result<cards::Proof> read_proof(const JsonBody& b, bool otp_required_mandatory) {
+  cards::Proof p;
+  TRY_FIELD(std::optional<bool> required, b.boolean("otpRequired"));
+  if (!required && otp_required_mandatory) return invalid_param("otpRequired", "is required (true or false)");
+  p.otp_required = required.value_or(false);
+  TRY_FIELD(p.otp_medium, b.str("otpMedium", 16));
+  TRY_FIELD(p.otp_request_id, b.str("otpRequestId", 64));
+  TRY_FIELD(p.otp, b.str("otp", 16, true));
+  TRY_FIELD(p.mfa_code, b.str("mfaCode", 16, true));
+  return p;
+}
+
+Result<cards::CardRef> read_ref(const JsonBody& b) {
+  cards::CardRef r;
+  TRY_FIELD(r.company_id, b.str("companyId", 32));
+  TRY_FIELD(r.card_account_id, b.str("cardAccountId", 32));
+  TRY_FIELD(r.card_id, b.str("enKashCardId", 32));
+  return r;
+}
+
+Result<json> create_account(const Context& ctx, const Principal& p, const JsonBody& b) {
+  cards::CreateAccount r;
+  TRY_FIELD(r.company_id, b.str("companyId", 32));
+  TRY_FIELD(r.company_name, b.str("companyName", 128));
+  TRY_FIELD(r.user_id, b.str("userId", 32));
+  TRY_FIELD(r.plan_master_id, b.str("planMasterId", 32));
+  TRY_FIELD(r.email, b.str("email", 254));
+  TRY_FIELD(r.mobile, b.str("mobile", 16, true));
+  TRY_FIELD(r.account_title, b.str("accountTitle", 128));
+  TRY_FIELD(r.account_type, b.str("accountType", 32));
+  TRY_FIELD(CardAccountRow acc, cards::create_account(ctx, p, r));
+  return account_json(acc);
+}
+
+Result<json> get_account(const Context& ctx, const Principal& p, const JsonBody& b) {
+  TRY_FIELD(std::string company_id, b.str("companyId", 32));
+  TRY_FIELD(std::string account_id, b.str("cardAccountId", 32));
+  TRY_FIELD(cards::AccountSummary s, cards::get_account(ctx, p, company_id, account_id));
+  json out = account_json(s.account);
+  out["availableBalance"] = rupees_json(s.pool_balance_paise);
+  out["availableCardBalance"] = rupees_json(s.card_balance_paise);
+  out["creditLimit"] = 0;
+  out["totalCards"] = s.total_cards;
+  out["activeCards"] = s.active_cards;
+  out["primaryEnKashCard"] = s.primary_card ? card_json(*s.primary_card) : json(nullptr);
+  return out;
+}
+
+Result<json> create_card(const Context& ctx, const Principal& p, const JsonBody& b) {
+  cards::CreateCard r;
+  TRY_FIELD(r.company_id, b.str("companyId", 32));
+  TRY_FIELD(r.card_account_id, b.str("cardAccountId", 32));
+  TRY_FIELD(r.user_id, b.str("userId", 32));
+  TRY_FIELD(r.email, b.str("email", 254));
+  TRY_FIELD(r.mobile, b.str("mobile", 16, true));
+  TRY_FIELD(r.title, b.str("title", 16));
+  TRY_FIELD(r.first_name, b.str("firstName", 64));
+  TRY_FIELD(r.middle_name, b.str("middleName", 64));
+  TRY_FIELD(r.last_name, b.str("lastName", 64));
+  TRY_FIELD(r.gender, b.str("gender", 8));
+  TRY_FIELD(r.address, b.str("address", 256));
+  TRY_FIELD(r.address2, b.str("address2", 256));
+  TRY_FIELD(r.city, b.str("city", 64));
+  TRY_FIELD(r.state, b.str("state", 64));
+  TRY_FIELD(r.country, b.str("country", 64));
+  TRY_FIELD(r.pincode, b.str("pincode", 8, true));
+  TRY_FIELD(r.remarks, b.str("remarks", 256));
+  TRY_FIELD(r.special_date, b.str("specialDate", 16));
+  TRY_FIELD(std::optional<bool> primary, b.boolean("primaryEnKashCard"));
+  TRY_FIELD(std::optional<bool> physical, b.boolean("physicalCard"));
+  TRY_FIELD(std::optional<bool> flag, b.boolean("physicalDeliveryAddressFlag"));
+  r.primary = primary.value_or(false);
+  r.physical = physical.value_or(false);
+  r.delivery_flag = flag.value_or(false);
+  TRY_FIELD(r.delivery_address, b.str("deliveryAddress", 256));
+  TRY_FIELD(r.delivery_address2, b.str("deliveryAddress2", 256));
+  TRY_FIELD(r.delivery_city, b.str("deliveryCity", 64));
+  TRY_FIELD(r.delivery_state, b.str("deliveryState", 64));
+  TRY_FIELD(r.delivery_country, b.str("deliveryCountry", 64));
+  TRY_FIELD(r.delivery_pincode, b.str("deliveryPincode", 8, true));
+  TRY_FIELD(std::vector<JsonBody> docs, b.objects("documents", 10));
+  for (const JsonBody& d : docs) {
+    cards::Document doc;
+    TRY_FIELD(doc.doc_type, d.str("docType", 32));
+    TRY_FIELD(doc.doc_no, d.str("docNo", 64));
+    r.documents.push_back(doc);
+  }
+  TRY_FIELD(r.load_amount_paise, b.amount_paise("loadAmount"));
+  TRY_FIELD(cards::IssuedCard issued, cards::create_card(ctx, p, r));
+  json out = card_json(issued.card);
+  if (issued.order) out["physicalOrder"] = order_json(*issued.order);
+  return out;
+}
+
+Result<json> set_pin(const Context& ctx, const Principal& p, const JsonBody& b) {
+  TRY_FIELD(cards::CardRef ref, read_ref(b));
+  TRY_FIELD(std::string pin, b.str("pinBlock", 8, true));
+  TRY_FIELD(cards::Proof proof, read_proof(b, true));
+  CC_RETURN_IF_ERROR(cards::set_pin(ctx, p, ref, pin, proof));
+  return json("Success");
+}
+
+Result<json> block(const Context& ctx, const Principal& p, const JsonBody& b) {
+  cards::BlockRequest r;
+  TRY_FIELD(r.ref, read_ref(b));
+  TRY_FIELD(r.block_code, b.str("blockCode", 4));
+  TRY_FIELD(r.reason, b.str("reason", 256));
+  TRY_FIELD(r.created_by, b.str("createdBy", 64));
+  TRY_FIELD(r.proof, read_proof(b, true));
+  CC_RETURN_IF_ERROR(cards::block(ctx, p, r));
+  return json("Success");
+}
+
+Result<json> generate_otp(const Context& ctx, const Principal& p, const JsonBody& b) {
+  TRY_FIELD(std::string account_id, b.str("cardAccountId", 32));
+  TRY_FIELD(std::string card_id, b.str("enKashCardId", 32));
+  TRY_FIELD(std::string action, b.str("cardOtpAction", 32));
+  TRY_FIELD(cards::OtpIssued issued, cards::generate_otp(ctx, p, account_id, card_id, action));
+  return json{{"otpRequestId", issued.otp_request_id},
+              {"expiresInSeconds", issued.expires_in_seconds},
+              {"maskedMobile", issued.masked_mobile}};
+}
+
+Result<json> view_card(const Context& ctx, const Principal& p, const JsonBody& b) {
+  TRY_FIELD(cards::CardRef ref, read_ref(b));
+  TRY_FIELD(cards::Proof proof, read_proof(b, false));
+  TRY_FIELD(cards::CardSecrets s, cards::view_card(ctx, p, ref, proof));
+  json out = card_json(s.card);
+  out["cardNumber"] = s.pan;
+  out["cvv"] = s.cvv;
+  return out;
+}
+
+Result<json> set_usage(const Context& ctx, const Principal& p, const JsonBody& b) {
+  cards::UsageUpdate r;
+  TRY_FIELD(r.company_id, b.str("companyId", 32));
+  TRY_FIELD(r.card_account_id, b.str("cardAccountId", 32));
+  TRY_FIELD(r.card_ids, b.str_list("enKashCardIds", 100, 32));
+  TRY_FIELD(r.pos_allowed, b.boolean("posAllowed"));
+  TRY_FIELD(r.online_allowed, b.boolean("onlineAllowed"));
+  TRY_FIELD(r.atm_allowed, b.boolean("atmAllowed"));
+  TRY_FIELD(r.international_allowed, b.boolean("internationalAllowed"));
+  TRY_FIELD(r.contactless_allowed, b.boolean("contactlessAllowed"));
+  TRY_FIELD(r.admin_user, b.boolean("adminUser"));
+  TRY_FIELD(r.per_txn_limit, b.amount_tri("perTxnLimit"));
+  TRY_FIELD(r.dtd, b.amount_tri("dtd"));
+  TRY_FIELD(r.mtd, b.amount_tri("mtd"));
+  TRY_FIELD(r.ytd, b.amount_tri("ytd"));
+  TRY_FIELD(r.dtd_count, b.count_tri("dtdCount"));
+  TRY_FIELD(r.mtd_count, b.count_tri("mtdCount"));
+  TRY_FIELD(r.ytd_count, b.count_tri("ytdCount"));
+  TRY_FIELD(r.pos_daily, b.amount_tri("posDailyLimit"));
+  TRY_FIELD(r.pos_daily_count, b.count_tri("posDailyLimitCount"));
+  TRY_FIELD(r.ecom_daily, b.amount_tri("ecomDailyLimit"));
+  TRY_FIELD(r.ecom_daily_count, b.count_tri("ecomDailyLimitCount"));
+  TRY_FIELD(r.contactless_daily, b.amount_tri("contactLessDailyLimit"));
+  TRY_FIELD(r.contactless_daily_count, b.count_tri("contactLessDailyLimitCount"));
+  TRY_FIELD(r.created_by, b.str("createdBy", 64));
+  CC_RETURN_IF_ERROR(cards::set_usage_controls(ctx, p, r));
+  return json("Success");
+}
+
+Result<json> get_usage(const Context& ctx, const Principal& p, const JsonBody& b) {
+  TRY_FIELD(cards::CardRef ref, read_ref(b));
+  TRY_FIELD(UsageControlsRow u, cards::get_usage_controls(ctx, p, ref));
+  return usage_json(u);
+}
+
+Result<json> replace_card(const Context& ctx, const Principal& p, const JsonBody& b) {
+  cards::ReplaceRequest r;
+  TRY_FIELD(r.card_id, b.str("enKashCardId", 32));
+  TRY_FIELD(r.card_account_id, b.str("cardAccountId", 32));
+  TRY_FIELD(r.reason, b.str("reason", 256));
+  TRY_FIELD(r.proof, read_proof(b, true));
+  TRY_FIELD(CardRow fresh, cards::replace_card(ctx, p, r));
+  json out = card_json(fresh);
+  out["replacedEnKashCardId"] = r.card_id;
+  return out;
+}
+
+Result<json> order_physical(const Context& ctx, const Principal& p, const JsonBody& b) {
+  cards::OrderRequest r;
+  TRY_FIELD(r.ref, read_ref(b));
+  TRY_FIELD(r.address, b.str("deliveryAddress", 256));
+  TRY_FIELD(r.address2, b.str("deliveryAddress2", 256));
+  TRY_FIELD(r.city, b.str("deliveryCity", 64));
+  TRY_FIELD(r.state, b.str("deliveryState", 64));
+  TRY_FIELD(r.country, b.str("deliveryCountry", 64));
+  TRY_FIELD(r.pincode, b.str("deliveryPincode", 8, true));
+  TRY_FIELD(PhysicalOrderRow o, cards::order_physical(ctx, p, r));
+  return order_json(o);
+}
+
+Result<json> search(const Context& ctx, const Principal& p, const JsonBody& b) {
+  TRY_FIELD(cards::CardRef ref, read_ref(b));
+  TRY_FIELD(std::vector<CardRow> found, cards::search(ctx, p, ref.company_id, ref.card_account_id, ref.card_id,
+                                                       kMaxSearchCards));
+  if (!ref.card_id.empty()) return card_json(found.front());
+  json list = json::array();
+  for (const CardRow& c : found) list.push_back(card_json(c));
+  return json{{"cardAccountId", ref.card_account_id}, {"cards", list}, {"totalCards", found.size()}};
+}
+
+const std::map<std::string, Route, std::less<>>& routes() {
+  static const std::map<std::string, Route, std::less<>> kRoutes = {
+      {"", {create_card, Envelope::kA}},
+      {"/cardAccount/create", {create_account, Envelope::kA}},
+      {"/cardAccount/get", {get_account, Envelope::kB}},
+      {"/setPin", {set_pin, Envelope::kA}},
+      {"/block", {block, Envelope::kA}},
+      {"/otp", {generate_otp, Envelope::kA}},
+      {"/viewCard", {view_card, Envelope::kA}},
+      {"/velocity/rule", {set_usage, Envelope::kA}},
+      {"/velocity/rule/get", {get_usage, Envelope::kA}},
+      {"/replaceCard", {replace_card, Envelope::kA}},
+      {"/orderPhysicalCard", {order_physical, Envelope::kA}},
+      {"/search", {search, Envelope::kB}},
+  };
+  return kRoutes;
+}
+
+std::string trim(std::string_view s) {
+  size_t a = s.find_first_not_of(" \t");
+  if (a == std::string_view::npos) return {};
+  size_t b = s.find_last_not_of(" \t");
+  return std::string(s.substr(a, b - a + 1));
+}
+
+bool is_json_content_type(std::string_view ct) {
+  std::string lower;
+  for (char c : ct.substr(0, ct.find(';'))) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return trim(lower) == "application/json";
+}
+
+// ---- /oauth/token ----
+
+std::string url_decode(std::string_view s, bool& ok) {
+  std::string out;
+  ok = true;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        ok = false;
+        return {};
+      }
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::optional<std::map<std::string, std::string>> parse_form(std::string_view body) {
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while (pos <= body.size() && !body.empty()) {
+    size_t amp = body.find('&', pos);
+    std::string_view pair = body.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      bool ok1 = true, ok2 = true;
+      std::string k = url_decode(pair.substr(0, eq), ok1);
+      std::string v = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1), ok2);
+      if (!ok1 || !ok2) return std::nullopt;
+      out[k] = v;
+    }
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+  return out;
+}
+
+http::Response token_endpoint(const Context& ctx, const http::Request& req) {
+  if (req.method != "POST") return oauth_error(405, "invalid_request", "use POST");
+  std::string client_id, client_secret;
+  std::string_view authz = req.header("authorization");
+  if (authz.size() > 6 && (authz.substr(0, 6) == "Basic " || authz.substr(0, 6) == "basic ")) {
+    auto decoded = crypto::base64_decode(trim(authz.substr(6)));
+    if (decoded) {
+      size_t colon = decoded->find(':');
+      if (colon != std::string::npos) {
+        client_id = decoded->substr(0, colon);
+        client_secret = decoded->substr(colon + 1);
+      }
+    }
+  }
+  // Form fields may also come in the query string (Spring accepts both).
+  std::string_view query = req.target.find('?') == std::string::npos
+                               ? std::string_view()
+                               : std::string_view(req.target).substr(req.target.find('?') + 1);
+  auto form = parse_form(req.body);
+  auto qform = parse_form(query);
+  if (!form || !qform) return oauth_error(400, "invalid_request", "body: malformed form encoding");
+  for (auto& [k, v] : *qform) form->emplace(k, v);
+  auto field = [&](const char* k) { auto it = form->find(k); return it == form->end() ? std::string() : it->second; };
+  std::string grant = field("grant_type");
+  Result<auth::TokenGrant> granted;
+  if (grant == "password") {
+    granted = auth::password_grant(ctx, {client_id, client_secret, field("username"), field("password"), field("clientId")});
+  } else if (grant == "refresh_token") {
+    granted = auth::refresh_grant(ctx, client_id, client_secret, field("refresh_token"));
+  } else if (grant.empty()) {
+    return oauth_error(400, "invalid_request", "grant_type: missing");
+  } else {
+    return oauth_error(400, "unsupported_grant_type", "grant_type: must be password or refresh_token");
+  }
+  if (!granted) return oauth_error(granted.error().http_status, granted.error().field, granted.error().message);
+  http::Response r = json_response(200, {{"access_token", granted->access_token},
+                                         {"token_type", "bearer"},
+                                         {"refresh_token", granted->refresh_token},
+                                         {"expires_in", granted->expires_in_seconds},
+                                         {"scope", "read write trust"}});
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+// ---- encrypted payloads ----
+
+struct Decoded {
+  std::string json_text;
+  std::optional<std::string> response_key;  // set when the answer must be encrypted
+};
+
+Result<Decoded> decode_body(const Context& ctx, const PartnerRow& partner, const std::string& body) {
+  if (partner.encryption != "aes128ecb") return Decoded{body, std::nullopt};
+  // Encrypted partners may still send plain JSON; {"request": "<b64>"} alone means ciphertext.
+  auto probe = nlohmann::json::parse(body, nullptr, false);
+  if (probe.is_discarded() || !probe.is_object() || probe.size() != 1 || !probe.contains("request") ||
+      !probe["request"].is_string()) {
+    return Decoded{body, std::nullopt};
+  }
+  CC_ASSIGN_OR_RETURN(std::string key, ctx.vault.open(partner.payload_key, partner.partner_id));
+  auto plain = payload_crypto::decrypt_from_base64(key, probe["request"].get<std::string>());
+  if (!plain) return fail(code::kInvalidParameter, 422, "Invalid encrypted request", "request");
+  return Decoded{*plain, key};
+}
+
+http::Response encrypt_response(http::Response r, const std::string& key) {
+  r.body = json{{"request", payload_crypto::encrypt_to_base64(key, r.body)}}.dump();
+  return r;
+}
+
+}  // namespace
+
+std::optional<http::Response> handle_partner(const Context& ctx, const http::Request& req) {
+  if (req.path == "/oauth/token") return token_endpoint(ctx, req);
+  if (req.path.compare(0, kBase.size(), kBase) != 0) return std::nullopt;
+  std::string_view rest = std::string_view(req.path).substr(kBase.size());
+  if (rest == "/") rest = "";
+  auto it = routes().find(rest);
+  if (it == routes().end()) {
+    if (!rest.empty() && rest[0] != '/') return std::nullopt;  // e.g. /enKashCardX is not ours
+    return error(Error{code::kNotFoundPath, 404, "path: no such endpoint " + req.path, "path"});
+  }
+  const Route& route = it->second;
+  if (req.method != "POST") {
+    http::Response r = error(Error{code::kMethodNotAllowed, 405, "method: use POST", "method"}, route.envelope);
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
+  std::string_view authz = req.header("authorization");
+  std::string token;
+  if (authz.size() > 7 && (authz.substr(0, 7) == "Bearer " || authz.substr(0, 7) == "bearer ")) {
+    token = trim(authz.substr(7));
+  }
+  auto principal = auth::authenticate(ctx, token);
+  if (!principal) return oauth_error(401, "invalid_token", principal.error().message);
+  std::string partner_header = trim(req.header("partnerid"));
+  if (partner_header.empty()) {
+    return error(Error{code::kInvalidParameter, 422, "partnerId: header is required", "partnerId"}, route.envelope);
+  }
+  if (partner_header != principal->partner_id) {
+    return error(Error{code::kInvalidId, 404, "partnerId: no such id", "partnerId"}, route.envelope);
+  }
+  if (!is_json_content_type(req.header("content-type"))) {
+    return error(Error{code::kUnsupportedMediaType, 415, "Content-Type: must be application/json", "Content-Type"},
+                 route.envelope);
+  }
+  auto partner = transact(ctx.store, [&](Tx& tx) { return tx.find_partner(principal->partner_id); });
+  if (!partner || !*partner) return error(Error{code::kFailure, 500, "partner not found"}, route.envelope);
+  auto decoded = decode_body(ctx, **partner, req.body);
+  if (!decoded) return error(decoded.error(), route.envelope);
+  auto body = JsonBody::parse(decoded->json_text);
+  http::Response out;
+  if (!body) {
+    out = error(body.error(), route.envelope);
+  } else {
+    auto payload = route.fn(ctx, *principal, *body);
+    out = payload ? ok(*payload, route.envelope) : error(payload.error(), route.envelope);
+  }
+  if (decoded->response_key) return encrypt_response(std::move(out), *decoded->response_key);
+  return out;
+}
+
+}  // namespace cardcore::api

@@ -1,0 +1,106 @@
+#include "api/views.h"
+
+#include <cstdio>
+
+#include "domain/card_status.h"
+#include "domain/clock.h"
+#include "domain/money.h"
+
+namespace cardcore::api {
+namespace {
+
+std::string two_digits(int v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d", v);
+  return buf;
+}
+
+nlohmann::json opt_rupees(const std::optional<int64_t>& paise) {
+  if (!paise) return nullptr;
+  return rupees_json(*paise);
+}
+nlohmann::json opt_count(const std::optional<int64_t>& n) {
+  if (!n) return nullptr;
+  return *n;
+}
+
+}  // namespace
+
+nlohmann::json rupees_json(int64_t paise) {
+  if (paise % 100 == 0) return paise / 100;  // whole rupees print as 11, not 11.0
+  return money::to_rupees_double(paise);
+}
+
+std::string masked_number(const std::string& last4) { return "XXXX XXXX XXXX " + last4; }
+
+nlohmann::json card_json(const CardRow& c) {
+  CardStatus st = parse_status_code(c.status).value_or(CardStatus::kBlocked);
+  return {{"enKashCardId", c.card_id},
+          {"userId", c.user_id},
+          {"cardAccountId", c.card_account_id},
+          {"companyId", c.company_id},
+          {"token", c.token},
+          {"maskedNumber", masked_number(c.pan_last4)},
+          {"expiryMonth", two_digits(c.expiry_month)},
+          {"expiryYear", std::to_string(c.expiry_year)},
+          {"cardStatus", {{"name", status_code(st)}, {"label", status_label(st)}}},
+          {"cardType", c.card_type},
+          {"gift", c.gift},
+          {"primaryEnKashCard", c.primary_card},
+          {"otbBalance", rupees_json(c.balance_paise)},
+          {"cardHolderName", c.holder_name},
+          {"pinSet", !c.pin_hash.empty()},
+          {"replacedBy", c.replaced_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.replaced_by)},
+          {"createdOn", clock::format_ist(c.created_at)},
+          {"modifiedOn", clock::format_ist(c.modified_at)}};
+}
+
+nlohmann::json account_json(const CardAccountRow& a) {
+  return {{"cardAccountId", a.card_account_id}, {"companyId", a.company_id},
+          {"companyName", a.company_name},       {"userId", a.user_id},
+          {"planMasterId", a.plan_master_id},    {"email", a.email},
+          {"mobile", a.mobile},                  {"accountTitle", a.account_title},
+          {"accountType", a.account_type},       {"createdOn", clock::format_ist(a.created_at)}};
+}
+
+nlohmann::json usage_json(const UsageControlsRow& u) {
+  return {{"enKashCardId", u.card_id},
+          {"posAllowed", u.pos_allowed},
+          {"onlineAllowed", u.online_allowed},
+          {"atmAllowed", u.atm_allowed},
+          {"internationalAllowed", u.international_allowed},
+          {"contactlessAllowed", u.contactless_allowed},
+          {"perTxnLimit", opt_rupees(u.per_txn_limit_paise)},
+          {"dtd", opt_rupees(u.dtd_paise)},
+          {"mtd", opt_rupees(u.mtd_paise)},
+          {"ytd", opt_rupees(u.ytd_paise)},
+          {"dtdCount", opt_count(u.dtd_count)},
+          {"mtdCount", opt_count(u.mtd_count)},
+          {"ytdCount", opt_count(u.ytd_count)},
+          {"posDailyLimit", opt_rupees(u.pos_daily_paise)},
+          {"posDailyLimitCount", opt_count(u.pos_daily_count)},
+          {"ecomDailyLimit", opt_rupees(u.ecom_daily_paise)},
+          {"ecomDailyLimitCount", opt_count(u.ecom_daily_count)},
+          {"contactLessDailyLimit", opt_rupees(u.contactless_daily_paise)},
+          {"contactLessDailyLimitCount", opt_count(u.contactless_daily_count)},
+          {"adminUser", u.admin_user},
+          {"createdBy", u.created_by},
+          {"createdOn", clock::format_ist(u.created_on)},
+          {"modifiedOn", clock::format_ist(u.modified_on)}};
+}
+
+nlohmann::json order_json(const PhysicalOrderRow& o) {
+  return {{"orderId", o.order_id},
+          {"enKashCardId", o.card_id},
+          {"shippingStatus", o.status},
+          {"deliveryAddress", o.address},
+          {"deliveryAddress2", o.address2},
+          {"deliveryCity", o.city},
+          {"deliveryState", o.state},
+          {"deliveryCountry", o.country},
+          {"deliveryPincode", o.pincode},
+          {"createdOn", clock::format_ist(o.created_at)},
+          {"modifiedOn", clock::format_ist(o.updated_at)}};
+}
+
+}  // namespace cardcore::api

@@ -1,0 +1,33 @@
+// Partner authentication: OAuth2 password and refresh grants (EnKash's /oauth/token) and bearer
+// token checks. Tokens are 256-bit random, stored only as SHA-256 digests. After
+// config.login_lock_after_failures consecutive wrong passwords the login locks until an admin
+// unlocks it; a locked login gets no token even with the right password.
+#pragma once
+
+#include <string>
+
+#include "service/context.h"
+
+namespace cardcore::auth {
+
+struct TokenGrant {
+  std::string access_token;
+  std::string refresh_token;
+  int64_t expires_in_seconds = 0;
+};
+
+// Errors carry the OAuth2 error name in Error::field ("invalid_client", "invalid_grant",
+// "invalid_request", "unsupported_grant_type") and the HTTP status (400/401).
+struct PasswordGrant {
+  std::string basic_client_id, basic_client_secret;  // from Authorization: Basic
+  std::string username, password, client_id;         // form fields (client_id = companyId)
+};
+Result<TokenGrant> password_grant(const Context& ctx, const PasswordGrant& g);
+Result<TokenGrant> refresh_grant(const Context& ctx, const std::string& basic_client_id,
+                                 const std::string& basic_client_secret,
+                                 const std::string& refresh_token);
+
+// Bearer check for the partner API: unknown/expired/refresh token -> 401 "invalid_token".
+Result<Principal> authenticate(const Context& ctx, const std::string& bearer_token);
+
+}  // namespace cardcore::auth

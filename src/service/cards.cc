@@ -1,0 +1,705 @@
+#include "service/cards.h"
+
+#include <algorithm>
+#include <array>
+#include <nlohmann/json.hpp>
+
+#include "domain/card_status.h"
+#include "domain/clock.h"
+#include "domain/pan.h"
+#include "domain/validate.h"
+#include "security/crypto.h"
+#include "security/secret_hash.h"
+#include "security/totp.h"
+
+namespace cardcore::cards {
+namespace {
+
+constexpr size_t kMaxNameLen = 64;
+constexpr size_t kMaxAddressLen = 256;
+constexpr size_t kMaxTextLen = 256;
+constexpr size_t kMaxDocuments = 10;
+constexpr size_t kMaxCardsPerUsageUpdate = 100;
+constexpr size_t kMaxCardsPerAccountScan = 100000;
+
+constexpr std::array<std::string_view, 14> kAccountTypes = {
+    "RELOADABLE_GPR", "CORPORATE", "GIFT", "MEAL", "FUEL", "VIRTUAL_ACCOUNT", "INVOICE_DISCOUNTING",
+    "EMPLOYEE_REWARDS", "CHANNEL_INCENTIVE", "ENKASH_COIN", "PETTY_CASH", "FREEDOM_REWARDS", "PAYOUT",
+    "E_RUPI_VOUCHER"};
+constexpr std::array<std::string_view, 5> kOtpActions = {"TRANSACTION_OTP", "SET_PIN", "BLOCK_CARD",
+                                                         "VIEW_CARD", "REPLACE_CARD"};
+
+Status require(const std::string& value, const char* field) {
+  if (value.empty()) return invalid_param(field, "is required");
+  return {};
+}
+Status optional_text(const std::string& value, const char* field, size_t max_len) {
+  if (!value.empty() && !validate::printable(value, max_len)) {
+    return invalid_param(field, "must be printable text of at most " + std::to_string(max_len) + " characters");
+  }
+  return {};
+}
+Status required_text(const std::string& value, const char* field, size_t max_len) {
+  CC_RETURN_IF_ERROR(require(value, field));
+  return optional_text(value, field, max_len);
+}
+
+std::string make_id(std::string_view prefix, size_t n) {
+  return std::string(prefix) + crypto::random_upper_alnum(n);
+}
+
+std::string pan_fingerprint(const Context& ctx, const std::string& pan) {
+  return crypto::to_hex(crypto::hmac_sha256(ctx.hmac_key, "pan:" + pan));
+}
+std::string otp_digest(const Context& ctx, const std::string& request_id, const std::string& otp) {
+  return crypto::to_hex(crypto::hmac_sha256(ctx.hmac_key, "otp:" + request_id + ":" + otp));
+}
+
+// Company (when given) and account must both belong to the caller; else "no such id".
+Result<CardAccountRow> owned_account(Tx& tx, const Principal& p, const std::string& company_id,
+                                     const std::string& account_id) {
+  if (!company_id.empty()) {
+    CC_ASSIGN_OR_RETURN(std::optional<CompanyRow> company, tx.find_company(company_id));
+    if (!company || company->partner_id != p.partner_id) return invalid_id("companyId");
+  }
+  CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(account_id));
+  if (!acc || acc->partner_id != p.partner_id ||
+      (!company_id.empty() && acc->company_id != company_id)) {
+    return invalid_id("cardAccountId");
+  }
+  return *acc;
+}
+
+Result<CardRow> owned_card(Tx& tx, const Principal& p, const CardRef& ref) {
+  if (!ref.card_account_id.empty() || !ref.company_id.empty()) {
+    if (!ref.card_account_id.empty()) {
+      CC_RETURN_IF_ERROR(owned_account(tx, p, ref.company_id, ref.card_account_id));
+    } else {
+      CC_ASSIGN_OR_RETURN(std::optional<CompanyRow> company, tx.find_company(ref.company_id));
+      if (!company || company->partner_id != p.partner_id) return invalid_id("companyId");
+    }
+  }
+  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, tx.find_card(ref.card_id));
+  if (!card || card->partner_id != p.partner_id ||
+      (!ref.card_account_id.empty() && card->card_account_id != ref.card_account_id) ||
+      (!ref.company_id.empty() && card->company_id != ref.company_id)) {
+    return invalid_id("enKashCardId");
+  }
+  return *card;
+}
+
+Status record_status_change(Tx& tx, const std::string& card_id, std::string_view from,
+                            std::string_view to, const std::string& reason, const std::string& channel,
+                            const std::string& actor, int64_t now) {
+  return tx.insert_status_change(
+      {card_id, std::string(from), std::string(to), reason, channel, actor, now});
+}
+
+Status audit(Tx& tx, const Principal& p, std::string_view action, const std::string& object_id,
+             const nlohmann::json& detail, int64_t now) {
+  return tx.insert_audit({0, now, p.partner_id, p.username, std::string(action), object_id, detail.dump()});
+}
+
+// ---- OTP / MFA proofs ----
+
+struct ProofTicket {
+  std::string otp_request_id;  // MOBILE: consumed in the business unit
+  int64_t mfa_step = 0;        // MFA: marked used in the business unit
+};
+
+bool action_accepts(const std::string& issued_for, std::string_view action) {
+  return issued_for == action || issued_for == "TRANSACTION_OTP";
+}
+
+// Checks the proof. A wrong code is counted in its own committed unit (so the count survives the
+// refusal); the successful proof is consumed later inside the business unit, atomically with it.
+Result<ProofTicket> check_proof(const Context& ctx, const Principal& p, const std::string& card_id,
+                                std::string_view action, const Proof& proof) {
+  if (!proof.otp_required) return ProofTicket{};
+  if (proof.otp_medium != "MOBILE" && proof.otp_medium != "MFA") {
+    return invalid_param("otpMedium", "must be MOBILE or MFA when otpRequired is true");
+  }
+  int64_t now = ctx.now();
+  if (proof.otp_medium == "MFA") {
+    if (proof.mfa_code.empty()) return fail(code::kOtpInvalid, 403, "mfaCode: missing", "mfaCode");
+    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card,
+                        transact(ctx.store, [&](Tx& tx) { return tx.find_card(card_id); }));
+    if (!card || !card->mfa_secret) {
+      return fail(code::kMfaNotEnrolled, 409, "mfaCode: no authenticator is enrolled for this card holder",
+                  "mfaCode");
+    }
+    CC_ASSIGN_OR_RETURN(std::string secret, ctx.vault.open(*card->mfa_secret, card_id));
+    for (int w = -1; w <= 1; ++w) {
+      int64_t t = now + w * 30;
+      if (crypto::constant_time_equal(totp::code_at(secret, t), proof.mfa_code)) {
+        return ProofTicket{"", t / 30};
+      }
+    }
+    return fail(code::kOtpInvalid, 403, "mfaCode: wrong authenticator code", "mfaCode");
+  }
+  if (proof.otp_request_id.empty()) {
+    return fail(code::kOtpInvalid, 403, "otpRequestId: missing", "otpRequestId");
+  }
+  auto verdict = transact(ctx.store, [&](Tx& tx) -> Result<std::optional<Error>> {
+    CC_ASSIGN_OR_RETURN(std::optional<OtpRow> row, tx.find_otp(proof.otp_request_id));
+    if (!row || row->partner_id != p.partner_id || row->card_id != card_id) {
+      return Error{code::kOtpInvalid, 403, "otpRequestId: unknown OTP request for this card", "otpRequestId"};
+    }
+    if (row->used) {
+      return Error{code::kOtpInvalid, 403, "otp: this OTP request is already used or cancelled", "otp"};
+    }
+    if (row->expires_at <= now) return Error{code::kOtpExpired, 403, "otp: expired", "otp"};
+    if (!action_accepts(row->action, action)) {
+      return Error{code::kOtpInvalid, 403,
+                   "otpRequestId: issued for " + row->action + ", not " + std::string(action),
+                   "otpRequestId"};
+    }
+    if (!crypto::constant_time_equal(row->code_hash, otp_digest(ctx, row->otp_request_id, proof.otp))) {
+      bool kill = row->wrong_tries + 1 >= ctx.config.otp_max_wrong_tries;
+      CC_RETURN_IF_ERROR(tx.record_otp_failure(row->otp_request_id, kill));
+      if (kill) {
+        return Error{code::kOtpTriesExceeded, 403,
+                     "otp: wrong OTP; too many wrong tries, request a new OTP", "otp"};
+      }
+      return Error{code::kOtpInvalid, 403, "otp: wrong OTP", "otp"};
+    }
+    return std::optional<Error>{};
+  });
+  if (!verdict) return std::unexpected(verdict.error());
+  if (*verdict) return std::unexpected(**verdict);
+  return ProofTicket{proof.otp_request_id, 0};
+}
+
+Status consume_proof(Tx& tx, const std::string& card_id, const ProofTicket& t) {
+  if (!t.otp_request_id.empty()) {
+    CC_ASSIGN_OR_RETURN(bool ok, tx.consume_otp(t.otp_request_id));
+    if (!ok) return fail(code::kOtpInvalid, 403, "otp: this OTP request is already used", "otp");
+  }
+  if (t.mfa_step > 0) {
+    CC_ASSIGN_OR_RETURN(bool ok, tx.use_mfa_step(card_id, t.mfa_step));
+    if (!ok) return fail(code::kOtpInvalid, 403, "mfaCode: this code was already used", "mfaCode");
+  }
+  return {};
+}
+
+// ---- Card minting ----
+
+Result<CardRow> mint_card(const Context& ctx, Tx& tx, const CardAccountRow& acc, const PlanRow& plan,
+                          bool physical, int64_t now) {
+  CardRow c;
+  c.card_id = make_id("EKC", 7);
+  c.card_account_id = acc.card_account_id;
+  c.partner_id = acc.partner_id;
+  c.company_id = acc.company_id;
+  c.token = crypto::random_hex(10);
+  std::string pan;
+  for (int attempt = 0;; ++attempt) {
+    if (attempt == 16) return internal_error("could not find a free card number in the plan's BIN");
+    pan = pan::compose(plan.bin, crypto::random_digits(15 - plan.bin.size()));
+    c.pan_fingerprint = pan_fingerprint(ctx, pan);
+    CC_ASSIGN_OR_RETURN(bool taken, tx.pan_fingerprint_exists(c.pan_fingerprint));
+    if (!taken) break;
+  }
+  c.pan = ctx.vault.seal(pan, c.card_id);
+  c.pan_last4 = pan.substr(pan.size() - 4);
+  c.cvv = ctx.vault.seal(crypto::random_digits(3), c.card_id);
+  clock::Date today = clock::ist_date(now);
+  c.expiry_month = today.month;
+  c.expiry_year = today.year + plan.validity_years;
+  c.card_type = physical ? "PHYSICAL" : "VIRTUAL";
+  c.status = std::string(status_code(physical ? CardStatus::kActivationInProgress : CardStatus::kUnlocked));
+  c.gift = plan.gift || acc.account_type == "GIFT";
+  c.created_at = now;
+  c.modified_at = now;
+  return c;
+}
+
+Status validate_address(const std::string& address, const std::string& city, const std::string& state,
+                        const std::string& country, const std::string& pincode, const std::string& address2,
+                        const char* const names[6], bool required) {
+  if (required) {
+    CC_RETURN_IF_ERROR(required_text(address, names[0], kMaxAddressLen));
+    CC_RETURN_IF_ERROR(required_text(city, names[1], kMaxNameLen));
+    CC_RETURN_IF_ERROR(required_text(state, names[2], kMaxNameLen));
+    CC_RETURN_IF_ERROR(required_text(country, names[3], kMaxNameLen));
+    CC_RETURN_IF_ERROR(require(pincode, names[4]));
+  } else {
+    CC_RETURN_IF_ERROR(optional_text(address, names[0], kMaxAddressLen));
+    CC_RETURN_IF_ERROR(optional_text(city, names[1], kMaxNameLen));
+    CC_RETURN_IF_ERROR(optional_text(state, names[2], kMaxNameLen));
+    CC_RETURN_IF_ERROR(optional_text(country, names[3], kMaxNameLen));
+  }
+  if (!pincode.empty() && !validate::pincode(pincode)) return invalid_param(names[4], "must be 6 digits");
+  return optional_text(address2, names[5], kMaxAddressLen);
+}
+
+constexpr const char* kHolderAddressNames[6] = {"address", "city", "state", "country", "pincode", "address2"};
+constexpr const char* kDeliveryNames[6] = {"deliveryAddress", "deliveryCity", "deliveryState",
+                                           "deliveryCountry", "deliveryPincode", "deliveryAddress2"};
+
+Status validate_create_card(const CreateCard& r) {
+  CC_RETURN_IF_ERROR(require(r.company_id, "companyId"));
+  CC_RETURN_IF_ERROR(require(r.card_account_id, "cardAccountId"));
+  CC_RETURN_IF_ERROR(optional_text(r.user_id, "userId", 32));
+  if (!r.email.empty() && !validate::email(r.email)) return invalid_param("email", "is not a valid email address");
+  if (!r.mobile.empty() && !validate::mobile(r.mobile)) return invalid_param("mobile", "must be exactly 10 digits");
+  CC_RETURN_IF_ERROR(optional_text(r.title, "title", 16));
+  CC_RETURN_IF_ERROR(optional_text(r.first_name, "firstName", kMaxNameLen));
+  CC_RETURN_IF_ERROR(optional_text(r.middle_name, "middleName", kMaxNameLen));
+  CC_RETURN_IF_ERROR(optional_text(r.last_name, "lastName", kMaxNameLen));
+  if (!r.gender.empty() && r.gender != "M" && r.gender != "F" && r.gender != "O") {
+    return invalid_param("gender", "must be M, F or O");
+  }
+  CC_RETURN_IF_ERROR(validate_address(r.address, r.city, r.state, r.country, r.pincode, r.address2,
+                                      kHolderAddressNames, r.physical && !r.delivery_flag));
+  CC_RETURN_IF_ERROR(validate_address(r.delivery_address, r.delivery_city, r.delivery_state,
+                                      r.delivery_country, r.delivery_pincode, r.delivery_address2,
+                                      kDeliveryNames, r.physical && r.delivery_flag));
+  CC_RETURN_IF_ERROR(optional_text(r.remarks, "remarks", kMaxTextLen));
+  if (!r.special_date.empty() && !clock::valid_ddmmyyyy(r.special_date)) {
+    return invalid_param("specialDate", "must be a date written dd-MM-yyyy");
+  }
+  if (r.documents.size() > kMaxDocuments) return invalid_param("documents", "at most 10 documents");
+  for (const Document& d : r.documents) {
+    CC_RETURN_IF_ERROR(required_text(d.doc_type, "documents.docType", 32));
+    CC_RETURN_IF_ERROR(required_text(d.doc_no, "documents.docNo", 64));
+  }
+  return {};
+}
+
+std::string holder_name(const CreateCard& r) {
+  std::string name;
+  for (const std::string* part : {&r.first_name, &r.middle_name, &r.last_name}) {
+    if (part->empty()) continue;
+    if (!name.empty()) name += ' ';
+    name += *part;
+  }
+  return name;
+}
+
+nlohmann::json profile_of(const CreateCard& r) {
+  nlohmann::json docs = nlohmann::json::array();
+  for (const Document& d : r.documents) docs.push_back({{"docType", d.doc_type}, {"docNo", d.doc_no}});
+  return {{"title", r.title}, {"firstName", r.first_name}, {"middleName", r.middle_name},
+          {"lastName", r.last_name}, {"gender", r.gender}, {"address", r.address},
+          {"address2", r.address2}, {"city", r.city}, {"state", r.state}, {"country", r.country},
+          {"pincode", r.pincode}, {"remarks", r.remarks}, {"specialDate", r.special_date},
+          {"documents", docs}};
+}
+
+std::string mask_mobile(const std::string& m) {
+  if (m.size() < 4) return "XXXXXX";
+  return std::string(m.size() - 4, 'X') + m.substr(m.size() - 4);
+}
+
+Status validate_order_address(const OrderRequest& r) {
+  return validate_address(r.address, r.city, r.state, r.country, r.pincode, r.address2, kDeliveryNames, true);
+}
+
+PhysicalOrderRow new_order(const CardRow& card, const std::string& address, const std::string& address2,
+                           const std::string& city, const std::string& state, const std::string& country,
+                           const std::string& pincode, int64_t now) {
+  return PhysicalOrderRow{make_id("PCO", 8), card.card_id, card.partner_id, address, address2, city,
+                          state, country, pincode, "ORDERED", now, now};
+}
+
+// Applies one UsageUpdate field onto a stored limit.
+void apply_limit(const UsageUpdate::Limit& in, std::optional<int64_t>& out) {
+  if (in) out = *in;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+Result<CardAccountRow> create_account(const Context& ctx, const Principal& p, const CreateAccount& r) {
+  CC_RETURN_IF_ERROR(require(r.company_id, "companyId"));
+  CC_RETURN_IF_ERROR(required_text(r.company_name, "companyName", 128));
+  CC_RETURN_IF_ERROR(require(r.plan_master_id, "planMasterId"));
+  CC_RETURN_IF_ERROR(require(r.email, "email"));
+  if (!validate::email(r.email)) return invalid_param("email", "is not a valid email address");
+  CC_RETURN_IF_ERROR(require(r.mobile, "mobile"));
+  if (!validate::mobile(r.mobile)) return invalid_param("mobile", "must be exactly 10 digits");
+  CC_RETURN_IF_ERROR(required_text(r.account_title, "accountTitle", 128));
+  CC_RETURN_IF_ERROR(require(r.account_type, "accountType"));
+  if (std::find(kAccountTypes.begin(), kAccountTypes.end(), r.account_type) == kAccountTypes.end()) {
+    return invalid_param("accountType", "unknown account type '" + r.account_type + "'");
+  }
+  CC_RETURN_IF_ERROR(optional_text(r.user_id, "userId", 32));
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<CardAccountRow> {
+    CC_ASSIGN_OR_RETURN(std::optional<CompanyRow> company, tx.find_company(r.company_id));
+    if (!company || company->partner_id != p.partner_id) return invalid_id("companyId");
+    CC_ASSIGN_OR_RETURN(std::optional<PlanRow> plan, tx.find_plan(r.plan_master_id));
+    if (!plan || plan->partner_id != p.partner_id) return invalid_id("planMasterId");
+    if (plan->gift != (r.account_type == "GIFT")) {
+      return invalid_param("accountType", plan->gift ? "plan " + plan->plan_master_id + " is a gift plan: use GIFT"
+                                                     : "GIFT needs a gift plan; " + plan->plan_master_id + " is reloadable");
+    }
+    CardAccountRow acc{make_id("CA", 7), p.partner_id, r.company_id, r.company_name, r.plan_master_id,
+                       r.user_id.empty() ? make_id("EK", 6) : r.user_id, r.email, r.mobile,
+                       r.account_title, r.account_type, now};
+    CC_RETURN_IF_ERROR(tx.insert_card_account(acc));
+    CC_RETURN_IF_ERROR(audit(tx, p, "card_account.create", acc.card_account_id,
+                             {{"companyId", acc.company_id}, {"accountType", acc.account_type}}, now));
+    return acc;
+  });
+}
+
+Result<AccountSummary> get_account(const Context& ctx, const Principal& p, const std::string& company_id,
+                                   const std::string& card_account_id) {
+  CC_RETURN_IF_ERROR(require(company_id, "companyId"));
+  CC_RETURN_IF_ERROR(require(card_account_id, "cardAccountId"));
+  return transact(ctx.store, [&](Tx& tx) -> Result<AccountSummary> {
+    AccountSummary s;
+    CC_ASSIGN_OR_RETURN(s.account, owned_account(tx, p, company_id, card_account_id));
+    CC_ASSIGN_OR_RETURN(std::vector<CardRow> cards, tx.list_cards(card_account_id, kMaxCardsPerAccountScan));
+    for (const CardRow& c : cards) {
+      s.card_balance_paise += c.balance_paise;
+      ++s.total_cards;
+      if (c.status == "UL") ++s.active_cards;
+      if (c.primary_card && !s.primary_card) s.primary_card = c;
+    }
+    return s;
+  });
+}
+
+Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const CreateCard& r) {
+  CC_RETURN_IF_ERROR(validate_create_card(r));
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<IssuedCard> {
+    CC_ASSIGN_OR_RETURN(CardAccountRow acc, owned_account(tx, p, r.company_id, r.card_account_id));
+    CC_ASSIGN_OR_RETURN(std::optional<PlanRow> plan, tx.find_plan(acc.plan_master_id));
+    if (!plan) return internal_error("card account without plan");
+    bool gift = plan->gift || acc.account_type == "GIFT";
+    if (gift && !r.load_amount_paise) {
+      return invalid_param("loadAmount", "is required for a gift card");
+    }
+    if (r.load_amount_paise) {
+      return fail(code::kNotPermitted, 403,
+                  "loadAmount: balance loads are not enabled yet on this server (create the card without loadAmount)",
+                  "loadAmount");
+    }
+    IssuedCard out;
+    CC_ASSIGN_OR_RETURN(out.card, mint_card(ctx, tx, acc, *plan, r.physical, now));
+    CardRow& c = out.card;
+    c.user_id = r.user_id.empty() ? make_id("EK", 6) : r.user_id;
+    c.holder_name = holder_name(r);
+    c.mobile = r.mobile.empty() ? acc.mobile : r.mobile;
+    c.email = r.email;
+    c.profile_json = profile_of(r).dump();
+    CC_ASSIGN_OR_RETURN(std::vector<CardRow> existing, tx.list_cards(acc.card_account_id, kMaxCardsPerAccountScan));
+    bool has_primary = std::any_of(existing.begin(), existing.end(), [](const CardRow& x) { return x.primary_card; });
+    c.primary_card = !has_primary && (r.primary || existing.empty());
+    CC_RETURN_IF_ERROR(tx.insert_card(c));
+    CC_RETURN_IF_ERROR(record_status_change(tx, c.card_id, "", c.status, "issued", "API", p.partner_id, now));
+    if (r.physical) {
+      PhysicalOrderRow order =
+          r.delivery_flag
+              ? new_order(c, r.delivery_address, r.delivery_address2, r.delivery_city, r.delivery_state,
+                          r.delivery_country, r.delivery_pincode, now)
+              : new_order(c, r.address, r.address2, r.city, r.state, r.country, r.pincode, now);
+      CC_RETURN_IF_ERROR(tx.insert_physical_order(order));
+      out.order = order;
+    }
+    CC_RETURN_IF_ERROR(audit(tx, p, "card.create", c.card_id,
+                             {{"cardAccountId", c.card_account_id}, {"cardType", c.card_type}}, now));
+    return out;
+  });
+}
+
+Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const std::string& pin,
+               const Proof& proof) {
+  CC_RETURN_IF_ERROR(require(ref.company_id, "companyId"));
+  CC_RETURN_IF_ERROR(require(ref.card_account_id, "cardAccountId"));
+  CC_RETURN_IF_ERROR(require(ref.card_id, "enKashCardId"));
+  CC_RETURN_IF_ERROR(require(pin, "pinBlock"));
+  if (!validate::pin4(pin)) return invalid_param("pinBlock", "must be exactly 4 digits");
+  // Ownership before the OTP check, so another partner's card id answers "no such id".
+  CC_RETURN_IF_ERROR(transact(ctx.store, [&](Tx& tx) { return owned_card(tx, p, ref); }));
+  CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, ref.card_id, "SET_PIN", proof));
+  std::string pin_hash = secret_hash::hash(pin);
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Status {
+    CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, ref));
+    CardStatus current = *parse_status_code(card.status);
+    if (current == CardStatus::kBlocked) {
+      return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
+    }
+    CC_RETURN_IF_ERROR(consume_proof(tx, card.card_id, ticket));
+    CC_RETURN_IF_ERROR(tx.set_card_pin(card.card_id, pin_hash, now));
+    CardStatus next = status_after_pin_set(current);
+    if (next != current) {
+      CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(card.card_id, card.status,
+                                                            std::string(status_code(next)), now));
+      if (!moved) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
+      CC_RETURN_IF_ERROR(record_status_change(tx, card.card_id, card.status, status_code(next),
+                                              "activated by PIN set", "API", p.partner_id, now));
+    }
+    return audit(tx, p, "card.pin_set", card.card_id, {{"otpRequired", proof.otp_required}}, now);
+  });
+}
+
+Status block(const Context& ctx, const Principal& p, const BlockRequest& r) {
+  CC_RETURN_IF_ERROR(require(r.ref.company_id, "companyId"));
+  CC_RETURN_IF_ERROR(require(r.ref.card_account_id, "cardAccountId"));
+  CC_RETURN_IF_ERROR(require(r.ref.card_id, "enKashCardId"));
+  CC_RETURN_IF_ERROR(require(r.block_code, "blockCode"));
+  std::optional<CardStatus> requested = parse_status_code(r.block_code);
+  if (!requested) return invalid_param("blockCode", "must be one of L, UL, BL, AP");
+  CC_RETURN_IF_ERROR(require(r.proof.otp_medium, "otpMedium"));
+  if (r.proof.otp_medium != "MOBILE" && r.proof.otp_medium != "MFA") {
+    return invalid_param("otpMedium", "must be MOBILE or MFA");
+  }
+  CC_RETURN_IF_ERROR(optional_text(r.reason, "reason", kMaxTextLen));
+  CC_RETURN_IF_ERROR(optional_text(r.created_by, "createdBy", kMaxNameLen));
+  CC_ASSIGN_OR_RETURN(CardRow card, transact(ctx.store, [&](Tx& tx) { return owned_card(tx, p, r.ref); }));
+  // Refuse impossible moves before spending the holder's OTP.
+  CC_RETURN_IF_ERROR(check_requested_move(*parse_status_code(card.status), *requested));
+  CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, r.ref.card_id, "BLOCK_CARD", r.proof));
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Status {
+    CC_ASSIGN_OR_RETURN(CardRow c, owned_card(tx, p, r.ref));
+    CC_ASSIGN_OR_RETURN(bool changes, check_requested_move(*parse_status_code(c.status), *requested));
+    CC_RETURN_IF_ERROR(consume_proof(tx, c.card_id, ticket));
+    if (!changes) return {};
+    std::string to(status_code(*requested));
+    CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(c.card_id, c.status, to, now));
+    if (!moved) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
+    return record_status_change(tx, c.card_id, c.status, to, r.reason, "API",
+                                r.created_by.empty() ? p.partner_id : r.created_by, now);
+  });
+}
+
+Result<OtpIssued> generate_otp(const Context& ctx, const Principal& p, const std::string& card_account_id,
+                               const std::string& card_id, const std::string& action) {
+  CC_RETURN_IF_ERROR(require(card_account_id, "cardAccountId"));
+  CC_RETURN_IF_ERROR(require(card_id, "enKashCardId"));
+  CC_RETURN_IF_ERROR(require(action, "cardOtpAction"));
+  if (std::find(kOtpActions.begin(), kOtpActions.end(), action) == kOtpActions.end()) {
+    return invalid_param("cardOtpAction", "must be one of TRANSACTION_OTP, SET_PIN, BLOCK_CARD, VIEW_CARD, REPLACE_CARD");
+  }
+  int64_t now = ctx.now();
+  std::string code = crypto::random_digits(6);
+  OtpRow row;
+  row.otp_request_id = make_id("OTP", 10);
+  row.code_hash = otp_digest(ctx, row.otp_request_id, code);
+  CC_ASSIGN_OR_RETURN(CardRow card, transact(ctx.store, [&](Tx& tx) -> Result<CardRow> {
+    CC_ASSIGN_OR_RETURN(CardRow c, owned_card(tx, p, CardRef{"", card_account_id, card_id}));
+    CC_ASSIGN_OR_RETURN(int64_t recent, tx.count_otps_since(c.card_id, now - 3600));
+    if (recent >= ctx.config.otp_max_per_card_per_hour) {
+      return fail(code::kRateLimited, 429, "enKashCardId: too many OTP requests for this card; try later");
+    }
+    if (c.mobile.empty()) return invalid_param("enKashCardId", "the card holder has no mobile number");
+    row.card_id = c.card_id;
+    row.partner_id = p.partner_id;
+    row.action = action;
+    row.expires_at = now + ctx.config.otp_ttl_seconds;
+    row.created_at = now;
+    CC_RETURN_IF_ERROR(tx.insert_otp(row));
+    return c;
+  }));
+  // Sent after commit: an SMS never carries a code the store does not know.
+  std::string text = code + " is your OTP for card XX" + card.pan_last4 + " (" + action +
+                     "). Valid for " + std::to_string(ctx.config.otp_ttl_seconds / 60) +
+                     " minutes. Do not share it with anyone.";
+  CC_RETURN_IF_ERROR(ctx.sms.send(card.mobile, text, row.otp_request_id));
+  return OtpIssued{row.otp_request_id, ctx.config.otp_ttl_seconds, mask_mobile(card.mobile)};
+}
+
+Result<CardSecrets> view_card(const Context& ctx, const Principal& p, const CardRef& ref, const Proof& proof_in) {
+  CC_RETURN_IF_ERROR(require(ref.company_id, "companyId"));
+  CC_RETURN_IF_ERROR(require(ref.card_account_id, "cardAccountId"));
+  CC_RETURN_IF_ERROR(require(ref.card_id, "enKashCardId"));
+  CC_RETURN_IF_ERROR(require(proof_in.otp_medium, "otpMedium"));
+  // Viewing the full card number always needs a proof (ours): otpRequired cannot switch it off.
+  Proof proof = proof_in;
+  proof.otp_required = true;
+  CC_RETURN_IF_ERROR(transact(ctx.store, [&](Tx& tx) { return owned_card(tx, p, ref); }));
+  CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, ref.card_id, "VIEW_CARD", proof));
+  int64_t now = ctx.now();
+  CC_ASSIGN_OR_RETURN(CardRow card, transact(ctx.store, [&](Tx& tx) -> Result<CardRow> {
+    CC_ASSIGN_OR_RETURN(CardRow c, owned_card(tx, p, ref));
+    if (c.status == "BL") {
+      return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
+    }
+    CC_RETURN_IF_ERROR(consume_proof(tx, c.card_id, ticket));
+    CC_RETURN_IF_ERROR(audit(tx, p, "card.view", c.card_id, {{"otpMedium", proof.otp_medium}}, now));
+    return c;
+  }));
+  CardSecrets out;
+  CC_ASSIGN_OR_RETURN(out.pan, ctx.vault.open(card.pan, card.card_id));
+  CC_ASSIGN_OR_RETURN(out.cvv, ctx.vault.open(card.cvv, card.card_id));
+  out.card = std::move(card);
+  return out;
+}
+
+Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpdate& r) {
+  CC_RETURN_IF_ERROR(require(r.company_id, "companyId"));
+  CC_RETURN_IF_ERROR(require(r.card_account_id, "cardAccountId"));
+  if (r.card_ids.empty()) return invalid_param("enKashCardIds", "at least one card id is required");
+  if (r.card_ids.size() > kMaxCardsPerUsageUpdate) return invalid_param("enKashCardIds", "at most 100 card ids");
+  CC_RETURN_IF_ERROR(optional_text(r.created_by, "createdBy", kMaxNameLen));
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(owned_account(tx, p, r.company_id, r.card_account_id));
+    for (const std::string& id : r.card_ids) {
+      auto card = owned_card(tx, p, CardRef{r.company_id, r.card_account_id, id});
+      if (!card) return fail(code::kInvalidId, 404, "enKashCardIds: no such id " + id, "enKashCardIds");
+      if (card->status == "BL") {
+        return fail(code::kCardBlocked, 409, "enKashCardIds: card " + id + " is permanently blocked", "enKashCardIds");
+      }
+      CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> stored, tx.find_usage_controls(id));
+      UsageControlsRow u = stored.value_or(UsageControlsRow{});
+      if (!stored) {
+        u.card_id = id;
+        u.created_on = now;
+      }
+      if (r.pos_allowed) u.pos_allowed = *r.pos_allowed;
+      if (r.online_allowed) u.online_allowed = *r.online_allowed;
+      if (r.atm_allowed) u.atm_allowed = *r.atm_allowed;
+      if (r.international_allowed) u.international_allowed = *r.international_allowed;
+      if (r.contactless_allowed) u.contactless_allowed = *r.contactless_allowed;
+      if (r.admin_user) u.admin_user = *r.admin_user;
+      apply_limit(r.per_txn_limit, u.per_txn_limit_paise);
+      apply_limit(r.dtd, u.dtd_paise);
+      apply_limit(r.mtd, u.mtd_paise);
+      apply_limit(r.ytd, u.ytd_paise);
+      apply_limit(r.dtd_count, u.dtd_count);
+      apply_limit(r.mtd_count, u.mtd_count);
+      apply_limit(r.ytd_count, u.ytd_count);
+      apply_limit(r.pos_daily, u.pos_daily_paise);
+      apply_limit(r.pos_daily_count, u.pos_daily_count);
+      apply_limit(r.ecom_daily, u.ecom_daily_paise);
+      apply_limit(r.ecom_daily_count, u.ecom_daily_count);
+      apply_limit(r.contactless_daily, u.contactless_daily_paise);
+      apply_limit(r.contactless_daily_count, u.contactless_daily_count);
+      u.created_by = r.created_by.empty() ? p.username : r.created_by;
+      u.modified_on = now;
+      CC_RETURN_IF_ERROR(tx.upsert_usage_controls(u));
+      CC_RETURN_IF_ERROR(audit(tx, p, "card.usage_controls", id, {{"createdBy", u.created_by}}, now));
+    }
+    return {};
+  });
+}
+
+Result<UsageControlsRow> get_usage_controls(const Context& ctx, const Principal& p, const CardRef& ref) {
+  CC_RETURN_IF_ERROR(require(ref.company_id, "companyId"));
+  CC_RETURN_IF_ERROR(require(ref.card_account_id, "cardAccountId"));
+  CC_RETURN_IF_ERROR(require(ref.card_id, "enKashCardId"));
+  return transact(ctx.store, [&](Tx& tx) -> Result<UsageControlsRow> {
+    CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, ref));
+    CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> u, tx.find_usage_controls(card.card_id));
+    if (u) return *u;
+    UsageControlsRow defaults;  // never configured: the defaults that apply
+    defaults.card_id = card.card_id;
+    defaults.created_by = "system";
+    defaults.created_on = card.created_at;
+    defaults.modified_on = card.created_at;
+    return defaults;
+  });
+}
+
+Result<CardRow> replace_card(const Context& ctx, const Principal& p, const ReplaceRequest& r) {
+  CC_RETURN_IF_ERROR(require(r.card_id, "enKashCardId"));
+  CC_RETURN_IF_ERROR(require(r.proof.otp_medium, "otpMedium"));
+  if (r.proof.otp_medium != "MOBILE" && r.proof.otp_medium != "MFA") {
+    return invalid_param("otpMedium", "must be MOBILE or MFA");
+  }
+  CardRef ref{"", r.card_account_id, r.card_id};
+  CC_ASSIGN_OR_RETURN(CardRow old_card, transact(ctx.store, [&](Tx& tx) { return owned_card(tx, p, ref); }));
+  if (!old_card.replaced_by.empty()) {
+    return fail(code::kCardBlocked, 409, "enKashCardId: card was already replaced by " + old_card.replaced_by,
+                "enKashCardId");
+  }
+  CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, r.card_id, "REPLACE_CARD", r.proof));
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<CardRow> {
+    CC_ASSIGN_OR_RETURN(CardRow old, owned_card(tx, p, ref));
+    if (!old.replaced_by.empty()) {
+      return fail(code::kCardBlocked, 409, "enKashCardId: card was already replaced by " + old.replaced_by,
+                  "enKashCardId");
+    }
+    CC_RETURN_IF_ERROR(consume_proof(tx, old.card_id, ticket));
+    CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(old.card_account_id));
+    if (!acc) return internal_error("card without account");
+    CC_ASSIGN_OR_RETURN(std::optional<PlanRow> plan, tx.find_plan(acc->plan_master_id));
+    if (!plan) return internal_error("card account without plan");
+    CC_ASSIGN_OR_RETURN(CardRow fresh, mint_card(ctx, tx, *acc, *plan, old.card_type == "PHYSICAL", now));
+    fresh.user_id = old.user_id;
+    fresh.holder_name = old.holder_name;
+    fresh.mobile = old.mobile;
+    fresh.email = old.email;
+    fresh.profile_json = old.profile_json;
+    fresh.gift = old.gift;
+    fresh.primary_card = old.primary_card;
+    if (old.mfa_secret) {
+      CC_ASSIGN_OR_RETURN(std::string secret, ctx.vault.open(*old.mfa_secret, old.card_id));
+      fresh.mfa_secret = ctx.vault.seal(secret, fresh.card_id);
+    }
+    CC_RETURN_IF_ERROR(tx.insert_card(fresh));
+    CC_RETURN_IF_ERROR(record_status_change(tx, fresh.card_id, "", fresh.status,
+                                            "issued as replacement of " + old.card_id, "API", p.partner_id, now));
+    CC_ASSIGN_OR_RETURN(int64_t moved_paise, tx.move_card_balance(old.card_id, fresh.card_id, now));
+    fresh.balance_paise = moved_paise;
+    CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(old.card_id));
+    if (controls) {
+      controls->card_id = fresh.card_id;
+      controls->created_on = now;
+      controls->modified_on = now;
+      CC_RETURN_IF_ERROR(tx.upsert_usage_controls(*controls));
+    }
+    if (old.status != "BL") {
+      CC_ASSIGN_OR_RETURN(bool blocked, tx.update_card_status(old.card_id, old.status, "BL", now));
+      if (!blocked) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
+      CC_RETURN_IF_ERROR(record_status_change(tx, old.card_id, old.status, "BL",
+                                              r.reason.empty() ? "replaced by " + fresh.card_id : r.reason,
+                                              "API", p.partner_id, now));
+    }
+    CC_RETURN_IF_ERROR(tx.set_card_replaced_by(old.card_id, fresh.card_id, now));
+    CC_RETURN_IF_ERROR(audit(tx, p, "card.replace", old.card_id,
+                             {{"newEnKashCardId", fresh.card_id}, {"movedPaise", moved_paise}}, now));
+    return fresh;
+  });
+}
+
+Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, const OrderRequest& r) {
+  CC_RETURN_IF_ERROR(require(r.ref.company_id, "companyId"));
+  CC_RETURN_IF_ERROR(require(r.ref.card_account_id, "cardAccountId"));
+  CC_RETURN_IF_ERROR(require(r.ref.card_id, "enKashCardId"));
+  CC_RETURN_IF_ERROR(validate_order_address(r));
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<PhysicalOrderRow> {
+    CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, r.ref));
+    if (card.status == "BL") {
+      return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
+    }
+    CC_ASSIGN_OR_RETURN(std::optional<PhysicalOrderRow> last, tx.find_physical_order_by_card(card.card_id));
+    if (last && last->status != "RETURNED") {
+      return fail(code::kOrderExists, 409,
+                  "enKashCardId: a physical card is already ordered (" + last->order_id + ", " + last->status + ")",
+                  "enKashCardId");
+    }
+    PhysicalOrderRow order = new_order(card, r.address, r.address2, r.city, r.state, r.country, r.pincode, now);
+    CC_RETURN_IF_ERROR(tx.insert_physical_order(order));
+    if (card.card_type != "PHYSICAL") CC_RETURN_IF_ERROR(tx.set_card_type(card.card_id, "PHYSICAL", now));
+    CC_RETURN_IF_ERROR(audit(tx, p, "card.order_physical", card.card_id, {{"orderId", order.order_id}}, now));
+    return order;
+  });
+}
+
+Result<std::vector<CardRow>> search(const Context& ctx, const Principal& p, const std::string& company_id,
+                                    const std::string& card_account_id, const std::string& card_id, size_t limit) {
+  CC_RETURN_IF_ERROR(require(company_id, "companyId"));
+  CC_RETURN_IF_ERROR(require(card_account_id, "cardAccountId"));
+  return transact(ctx.store, [&](Tx& tx) -> Result<std::vector<CardRow>> {
+    CC_RETURN_IF_ERROR(owned_account(tx, p, company_id, card_account_id));
+    if (!card_id.empty()) {
+      CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, CardRef{company_id, card_account_id, card_id}));
+      return std::vector<CardRow>{card};
+    }
+    return tx.list_cards(card_account_id, limit);
+  });
+}
+
+}  // namespace cardcore::cards

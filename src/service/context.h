@@ -1,0 +1,43 @@
+// What every use case needs, wired once by the composition root (cli/) and passed by reference.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "notify/sms.h"
+#include "security/vault.h"
+#include "store/store.h"
+
+namespace cardcore {
+
+struct ServiceConfig {
+  bool sandbox = true;
+  int64_t access_token_ttl_seconds = 86399;
+  int64_t refresh_token_ttl_seconds = 30 * 86400;
+  int login_lock_after_failures = 3;
+  int64_t otp_ttl_seconds = 300;
+  int otp_max_wrong_tries = 3;
+  int otp_max_per_card_per_hour = 20;
+  // Defaults for the plan created with a partner.
+  std::string default_bin = "652150";
+  int default_validity_years = 5;
+  int64_t default_max_balance_paise = 200'000'00;  // ₹2,00,000 (RBI full-KYC PPI limit)
+};
+
+struct Context {
+  Store& store;
+  const Vault& vault;
+  std::string hmac_key;  // server secret for PAN fingerprints and OTP hashes (32 bytes)
+  const ServiceConfig& config;
+  SmsChannel& sms;
+  std::function<int64_t()> now;  // unix seconds; injectable for tests
+};
+
+// The authenticated caller of the partner API.
+struct Principal {
+  std::string partner_id;
+  std::string username;
+};
+
+}  // namespace cardcore
