@@ -414,7 +414,7 @@ std::optional<http::Response> handle_partner(const Context& ctx, const http::Req
                  route.envelope);
   }
   auto partner = transact(ctx.store, [&](Tx& tx) { return tx.find_partner(principal->partner_id); });
-  if (!partner || !*partner) return error(Error{code::kFailure, 500, "partner not found"}, route.envelope);
+  if (!partner || !*partner) return error(Error{code::kFailure, 500, "partner not found", ""}, route.envelope);
   auto decoded = decode_body(ctx, **partner, req.body);
   if (!decoded) return error(decoded.error(), route.envelope);
   auto body = JsonBody::parse(decoded->json_text);
