@@ -71,8 +71,18 @@ struct Server::Impl {
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> open_sessions{0};
+  asio::steady_timer grace{ioc};
 
   asio::awaitable<void> session(tcp::socket socket) {
+    ++open_sessions;
+    struct Leave {
+      Impl* self;
+      ~Leave() {
+        if (--self->open_sessions == 0 && self->stopping.load()) self->ioc.stop();
+      }
+    } leave{this};
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     std::string remote;
@@ -135,7 +145,7 @@ struct Server::Impl {
       logx::info("request", {{"server", opt.name}, {"request_id", req.request_id},
                              {"method", req.method}, {"path", req.path}, {"status", out.status},
                              {"latency_us", latency_us}, {"remote", remote}});
-      if (wec || !keep_alive) break;
+      if (wec || !keep_alive || stopping.load()) break;
     }
     boost::system::error_code ignore;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignore);
@@ -160,7 +170,12 @@ Server::Server(ServerOptions options, Handler handler, ErrorResponder on_error)
   impl_->on_error = std::move(on_error);
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  if (impl_) impl_->ioc.stop();
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+}
 
 uint16_t Server::listen() {
   auto& a = impl_->acceptor;
@@ -181,13 +196,20 @@ void Server::run() {
   impl_->threads.clear();
 }
 
+// Graceful: stop accepting, let requests in flight finish and be answered, then end the I/O
+// loop (at once when no connection is left, else after a short grace period for idle ones).
 void Server::stop() {
-  if (!impl_) return;
+  if (!impl_ || impl_->stopping.exchange(true)) return;
   asio::post(impl_->ioc, [this] {
     boost::system::error_code ignore;
     impl_->acceptor.close(ignore);
+    if (impl_->open_sessions.load() == 0) {
+      impl_->ioc.stop();
+      return;
+    }
+    impl_->grace.expires_after(std::chrono::seconds(2));
+    impl_->grace.async_wait([this](boost::system::error_code) { impl_->ioc.stop(); });
   });
-  impl_->ioc.stop();
 }
 
 }  // namespace cardcore::http
