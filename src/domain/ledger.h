@@ -1,0 +1,59 @@
+// Double-entry bookkeeping. Every movement of money is one Entry whose postings sum to zero, in
+// integer paise. A posting's amount is added to its account's balance (credit > 0, debit < 0).
+//
+// Accounts (ids are stable strings, one per owner):
+//   source:<companyId>   money the company has sent us (external; may go negative: it mirrors
+//                        what we owe the company's card programme)
+//   pool:<cardAccountId> a card account's funding pool (never below zero)
+//   wallet:<cardId>      a card's balance (never below zero; holds reduce what is available)
+//   network:settlement   what the card network owes or is owed (external; may go negative)
+// Invariant kept by the store: for every internal account, balance >= 0 and balance - held >= 0.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/error.h"
+
+namespace cardcore::ledger {
+
+enum class AccountKind { kCompanySource, kFundingPool, kCardWallet, kNetworkSettlement };
+
+std::string source_account(std::string_view company_id);
+std::string pool_account(std::string_view card_account_id);
+std::string wallet_account(std::string_view card_id);
+std::string network_settlement_account();
+
+// Kind of an account id made by the functions above; error for anything else.
+Result<AccountKind> kind_of(std::string_view account_id);
+// External accounts mirror the outside world and may go negative; internal ones never do.
+bool may_go_negative(AccountKind kind);
+
+struct Posting {
+  std::string account_id;
+  int64_t amount_paise = 0;
+};
+
+struct Entry {
+  std::string kind;       // "FUND", "LOAD", "REPLACE", …
+  std::string reference;  // caller's reference; unique per (kind, scope) in the store
+  std::vector<Posting> postings;
+};
+
+// At least two postings, each non-zero and within money::kMaxAbsPaise, no account twice, every
+// account id well formed, and the sum exactly zero.
+Status validate(const Entry& e);
+
+// Company money received into a card account's pool.
+Entry fund(std::string_view company_id, std::string_view card_account_id, int64_t amount_paise,
+           std::string reference);
+// Pool -> card wallet.
+Entry load(std::string_view card_account_id, std::string_view card_id, int64_t amount_paise,
+           std::string reference);
+// Whole balance of one card to another (replacement).
+Entry move_between_cards(std::string_view from_card_id, std::string_view to_card_id,
+                         int64_t amount_paise, std::string reference);
+
+}  // namespace cardcore::ledger
