@@ -1,0 +1,503 @@
+#include "harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "security/crypto.h"
+
+#ifndef CARDCORE_BINARY
+#error "CARDCORE_BINARY must be defined (path of the built cardcore server)"
+#endif
+
+extern char** environ;
+
+namespace apitest {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::unique_ptr<Server> ApiTest::server_;
+
+namespace {
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+HttpResponse do_request(uint16_t port, const std::string& method, const std::string& target,
+                        const std::string& body, const Headers& headers) {
+  HttpResponse out;
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  bhttp::request<bhttp::string_body> req;
+  req.version(11);
+  bhttp::verb v = bhttp::string_to_verb(method);
+  if (v == bhttp::verb::unknown) req.method_string(method);
+  else req.method(v);
+  req.target(target);
+  req.set(bhttp::field::host, "127.0.0.1:" + std::to_string(port));
+  req.set(bhttp::field::connection, "close");
+  for (const auto& [k, val] : headers) req.set(k, val);
+  req.body() = body;
+  req.prepare_payload();
+
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  boost::system::error_code connect_ec, write_ec, read_ec;
+  bool read_done = false;
+  stream.expires_after(30s);
+  stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+                       [&](boost::system::error_code ec) {
+                         connect_ec = ec;
+                         if (ec) return;
+                         // Read concurrently with the write: a server may answer early (413) and
+                         // close before it has read the whole body.
+                         bhttp::async_read(stream, buffer, parser, [&](boost::system::error_code rec, size_t) {
+                           read_ec = rec;
+                           read_done = true;
+                         });
+                         bhttp::async_write(stream, req, [&](boost::system::error_code wec, size_t) {
+                           write_ec = wec;
+                         });
+                       });
+  ioc.run();
+  if (connect_ec) {
+    out.transport_error = "connect: " + connect_ec.message();
+    return out;
+  }
+  if (!read_done || (read_ec && !parser.is_header_done())) {
+    out.transport_error = "read: " + read_ec.message() + (write_ec ? "; write: " + write_ec.message() : "");
+    return out;
+  }
+  if (read_ec) out.transport_error = "read (partial): " + read_ec.message();
+  auto& res = parser.get();
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) out.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+  out.body = res.body();
+  out.j = json::parse(out.body, nullptr, false);
+  out.is_json = !out.j.is_discarded();
+  return out;
+}
+
+}  // namespace
+
+std::string HttpResponse::describe() const {
+  std::string s = "HTTP " + std::to_string(status) + " " + body.substr(0, 600);
+  if (!transport_error.empty()) s += " [transport: " + transport_error + "]";
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::unique_ptr<Server> Server::start(const ServerOptions& opt) {
+  std::unique_ptr<Server> s(new Server());
+  std::string tmpl = (fs::temp_directory_path() / "cardcore-api-XXXXXX").string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!::mkdtemp(buf.data())) {
+    ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
+    return nullptr;
+  }
+  s->dir_ = buf.data();
+  json cfg = {{"argon2MemKib", 64}};
+  for (auto it = opt.extra_config.begin(); it != opt.extra_config.end(); ++it) cfg[it.key()] = it.value();
+  const std::string cfg_path = s->dir_ + "/test-config.json";
+  std::ofstream(cfg_path) << cfg.dump() << "\n";
+
+  std::string bin = CARDCORE_BINARY;
+  std::vector<std::string> args = {bin, "serve", "--data", s->dir_, "--http-port", "0", "--config", cfg_path};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  std::vector<std::string> env_store;
+  for (char** e = environ; e && *e; ++e) {
+    if (std::strncmp(*e, "CARDCORE_", 9) == 0) continue;  // nothing from the developer's shell
+    env_store.emplace_back(*e);
+  }
+  env_store.push_back(std::string("CARDCORE_ADMIN_KEY=") + kAdminKey);
+  std::vector<char*> envp;
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, (s->dir_ + "/stdout.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, (s->dir_ + "/stderr.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    ADD_FAILURE() << "posix_spawn " << bin << ": " << std::strerror(rc);
+    return nullptr;
+  }
+  s->pid_ = pid;
+
+  // Bounded wait for server.json, then for /healthz.
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      s->pid_ = -1;
+      ADD_FAILURE() << "cardcore exited during start-up (status " << status << "); stderr:\n"
+                    << s->read_file("stderr.log") << "\nstdout:\n" << s->read_file("stdout.log");
+      return nullptr;
+    }
+    json info = json::parse(s->read_file("server.json"), nullptr, false);
+    if (info.is_object() && info.contains("httpPort") && info["httpPort"].is_number_integer()) {
+      s->port_ = static_cast<uint16_t>(info["httpPort"].get<int>());
+      HttpResponse h = s->get("/healthz");
+      if (h.status == 200) return s;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  ADD_FAILURE() << "cardcore did not come up within 20 s; stderr:\n" << s->read_file("stderr.log");
+  s->stop();
+  return nullptr;
+}
+
+int Server::stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = -1;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  for (;;) {
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) break;
+    if (r < 0) {
+      status = -1;
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  pid_ = -1;
+  return status;
+}
+
+Server::~Server() {
+  stop();
+  if (!dir_.empty() && !std::getenv("API_TEST_KEEP_DIR")) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+}
+
+std::string Server::read_file(const std::string& name) const { return slurp(dir_ + "/" + name); }
+
+HttpResponse Server::request(const std::string& method, const std::string& target, const std::string& body,
+                             const Headers& headers) const {
+  return do_request(port_, method, target, body, headers);
+}
+
+HttpResponse Server::get(const std::string& target, const Headers& headers) const {
+  return request("GET", target, "", headers);
+}
+
+HttpResponse Server::post_raw(const std::string& target, const std::string& body, const Headers& headers) const {
+  Headers h = headers;
+  bool has_ct = false;
+  for (auto& [k, v] : h) has_ct = has_ct || lower(k) == "content-type";
+  if (!has_ct) h.emplace_back("Content-Type", "application/json");
+  return request("POST", target, body, h);
+}
+
+HttpResponse Server::post_json(const std::string& target, const json& body, const Headers& headers) const {
+  return post_raw(target, body.dump(), headers);
+}
+
+HttpResponse Server::post_form(const std::string& target, const std::string& form, const Headers& headers) const {
+  Headers h = headers;
+  h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  return request("POST", target, form, h);
+}
+
+HttpResponse Server::admin_post(const std::string& path, const json& body) const {
+  return post_json(path, body, {{"X-Admin-Key", kAdminKey}});
+}
+
+PartnerCreds Server::admin_create_partner(const std::string& name, const std::string& mobile,
+                                          const std::string& encryption, bool login) const {
+  json body = {{"name", name}};
+  if (!mobile.empty()) body["mobile"] = mobile;
+  if (!encryption.empty()) body["encryption"] = encryption;
+  HttpResponse r = admin_post("/admin/v1/partners", body);
+  PartnerCreds c;
+  if (!IsOkA(r)) {
+    ADD_FAILURE() << "create partner: " << r.describe();
+    return c;
+  }
+  const json& p = r.j["payload"];
+  c.partner_id = p.value("partnerId", "");
+  c.company_id = p.value("companyId", "");
+  c.company_name = p.value("companyName", "");
+  c.client_id = p.value("clientId", "");
+  c.client_secret = p.value("clientSecret", "");
+  c.username = p.value("username", "");
+  c.password = p.value("password", "");
+  c.plan_master_id = p.value("planMasterId", "");
+  if (login) {
+    HttpResponse t = token(c);
+    if (t.status != 200) ADD_FAILURE() << "token: " << t.describe();
+  }
+  return c;
+}
+
+json Server::card_history(const std::string& card_id) const {
+  HttpResponse r = admin_post("/admin/v1/cards/history", {{"enKashCardId", card_id}});
+  if (!IsOkA(r)) {
+    ADD_FAILURE() << "history: " << r.describe();
+    return nullptr;
+  }
+  return r.j["payload"];
+}
+
+namespace {
+std::string form_escape(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+HttpResponse Server::token_request(const PartnerCreds& c, const std::string& password) const {
+  std::string form = "grant_type=password&username=" + form_escape(c.username) + "&password=" +
+                     form_escape(password) + "&clientId=" + form_escape(c.client_id);
+  return post_form("/oauth/token", form,
+                   {{"Authorization", "Basic " + base64(c.client_id + ":" + c.client_secret)}});
+}
+
+HttpResponse Server::token(PartnerCreds& c) const {
+  HttpResponse r = token_request(c, c.password);
+  if (r.status == 200 && r.is_json) {
+    c.access_token = r.j.value("access_token", "");
+    c.refresh_token = r.j.value("refresh_token", "");
+  }
+  return r;
+}
+
+HttpResponse Server::refresh(const PartnerCreds& c, const std::string& refresh_token) const {
+  return post_form("/oauth/token", "grant_type=refresh_token&refresh_token=" + form_escape(refresh_token),
+                   {{"Authorization", "Basic " + base64(c.client_id + ":" + c.client_secret)}});
+}
+
+HttpResponse Server::partner_post_raw(const PartnerCreds& c, const std::string& path, const std::string& body,
+                                      Headers extra) const {
+  Headers h = {{"authorization", "Bearer " + c.access_token}, {"partnerId", c.partner_id}};
+  for (auto& e : extra) h.push_back(e);
+  return post_raw(std::string(kBase) + path, body, h);
+}
+
+HttpResponse Server::partner_post(const PartnerCreds& c, const std::string& path, const json& body) const {
+  return partner_post_raw(c, path, body.dump());
+}
+
+std::string Server::create_account(const PartnerCreds& c, const std::string& mobile) const {
+  HttpResponse r = partner_post(c, "/cardAccount/create",
+                                {{"companyId", c.company_id},
+                                 {"companyName", c.company_name},
+                                 {"planMasterId", c.plan_master_id},
+                                 {"email", "holder@example.com"},
+                                 {"mobile", mobile},
+                                 {"accountTitle", "Meal wallet"},
+                                 {"accountType", "MEAL"}});
+  if (!IsOkA(r)) {
+    ADD_FAILURE() << "create account: " << r.describe();
+    return {};
+  }
+  return r.j["payload"].value("cardAccountId", "");
+}
+
+json Server::create_card(const PartnerCreds& c, const std::string& account_id, const json& extra) const {
+  json body = {{"companyId", c.company_id},
+               {"cardAccountId", account_id},
+               {"email", "asha@example.com"},
+               {"mobile", "9876543210"},
+               {"firstName", "Asha"},
+               {"lastName", "Rao"},
+               {"gender", "F"}};
+  for (auto it = extra.begin(); it != extra.end(); ++it) body[it.key()] = it.value();
+  HttpResponse r = partner_post(c, "", body);
+  if (!IsOkA(r)) {
+    ADD_FAILURE() << "create card: " << r.describe();
+    return nullptr;
+  }
+  return r.j["payload"];
+}
+
+json Server::search_card(const PartnerCreds& c, const std::string& account_id, const std::string& card_id) const {
+  HttpResponse r = partner_post(c, "/search",
+                                {{"companyId", c.company_id}, {"cardAccountId", account_id}, {"enKashCardId", card_id}});
+  if (!IsOkB(r)) {
+    ADD_FAILURE() << "search: " << r.describe();
+    return nullptr;
+  }
+  return r.j["payload"];
+}
+
+std::string Server::card_status(const PartnerCreds& c, const std::string& account_id,
+                                const std::string& card_id) const {
+  json card = search_card(c, account_id, card_id);
+  if (!card.is_object() || !card.contains("cardStatus")) return "?";
+  return card["cardStatus"].value("name", "?");
+}
+
+std::pair<std::string, std::string> Server::otp(const PartnerCreds& c, const std::string& account_id,
+                                                const std::string& card_id, const std::string& action) const {
+  HttpResponse r = partner_post(c, "/otp",
+                                {{"cardAccountId", account_id}, {"enKashCardId", card_id}, {"cardOtpAction", action}});
+  if (!IsOkA(r)) {
+    ADD_FAILURE() << "otp: " << r.describe();
+    return {};
+  }
+  std::string id = r.j["payload"].value("otpRequestId", "");
+  auto code = outbox_code(id);
+  if (!code) ADD_FAILURE() << "no SMS in the outbox for " << id;
+  return {id, code.value_or("")};
+}
+
+std::optional<std::string> Server::outbox_code(const std::string& otp_request_id) const {
+  std::istringstream in(read_file("sms-outbox.jsonl"));
+  std::optional<std::string> found;
+  for (std::string line; std::getline(in, line);) {
+    json j = json::parse(line, nullptr, false);
+    if (!j.is_object() || j.value("otpRequestId", "") != otp_request_id) continue;
+    std::string text = j.value("text", "");
+    if (text.size() >= 6) found = text.substr(0, 6);
+  }
+  return found;
+}
+
+json Server::block_body(const PartnerCreds& c, const std::string& account_id, const std::string& card_id,
+                        const std::string& block_code) const {
+  return {{"companyId", c.company_id}, {"cardAccountId", account_id}, {"enKashCardId", card_id},
+          {"blockCode", block_code},   {"reason", "api test"},        {"otpMedium", "MOBILE"},
+          {"otpRequired", false}};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void ApiTest::SetUpTestSuite() {
+  if (!server_ || !server_->running()) server_ = Server::start();
+}
+
+void ApiTest::TearDownTestSuite() { server_.reset(); }
+
+void ApiTest::SetUp() { ASSERT_TRUE(server_ && server_->running()) << "the cardcore server is not running"; }
+
+ApiTest::Fixture ApiTest::fresh(const json& card_extra) {
+  Fixture f;
+  f.p = srv().admin_create_partner();
+  f.account = srv().create_account(f.p);
+  f.card = srv().create_card(f.p, f.account, card_extra);
+  if (f.card.is_object()) f.card_id = f.card.value("enKashCardId", "");
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+::testing::AssertionResult IsOkA(const HttpResponse& r) {
+  if (r.status == 200 && r.is_json && r.j.is_object() && r.j.value("code", -1) == 0 &&
+      r.j.value("message", "") == "Success" && r.j.contains("payload")) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "expected envelope A success, got " << r.describe();
+}
+
+::testing::AssertionResult IsOkB(const HttpResponse& r) {
+  if (r.status == 200 && r.is_json && r.j.is_object() && r.j.value("response_code", -1) == 0 &&
+      r.j.value("response_message", "") == "Success" && r.j.contains("payload") && !r.j.contains("code")) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "expected envelope B success, got " << r.describe();
+}
+
+::testing::AssertionResult IsErr(const HttpResponse& r, int http_status, int code, const std::string& msg_part,
+                                 bool b) {
+  const char* ck = b ? "response_code" : "code";
+  const char* mk = b ? "response_message" : "message";
+  if (r.status != http_status || !r.is_json || !r.j.is_object() || !r.j.contains(ck) || !r.j[ck].is_number() ||
+      r.j[ck].get<int>() != code || !r.j.contains(mk) || !r.j[mk].is_string() || !r.j.contains("payload") ||
+      !r.j["payload"].is_null()) {
+    return ::testing::AssertionFailure() << "expected HTTP " << http_status << " with " << ck << " " << code
+                                         << ", got " << r.describe();
+  }
+  if (!msg_part.empty() && r.j[mk].get<std::string>().find(msg_part) == std::string::npos) {
+    return ::testing::AssertionFailure() << "expected message containing '" << msg_part << "', got "
+                                         << r.describe();
+  }
+  return ::testing::AssertionSuccess();
+}
+
+bool all_digits(const std::string& s, size_t n) {
+  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool all_hex(const std::string& s, size_t n) {
+  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
+bool id_like(const std::string& s, const std::string& prefix, size_t n) {
+  if (s.size() != prefix.size() + n || s.compare(0, prefix.size(), prefix) != 0) return false;
+  return std::all_of(s.begin() + static_cast<long>(prefix.size()), s.end(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+}
+
+bool luhn_ok(const std::string& digits) {
+  int sum = 0;
+  bool dbl = false;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    if (*it < '0' || *it > '9') return false;
+    int d = *it - '0';
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    dbl = !dbl;
+  }
+  return !digits.empty() && sum % 10 == 0;
+}
+
+std::string base64(const std::string& raw) { return cardcore::crypto::base64_encode(raw); }
+
+}  // namespace apitest

@@ -1,0 +1,159 @@
+// API test harness: starts the real cardcore binary (CARDCORE_BINARY) on an ephemeral loopback
+// port with a fresh data directory, and talks HTTP/1.1 to it through a tiny synchronous
+// Boost.Beast client. Helpers cover the admin API, OAuth tokens, partner calls, accounts, cards
+// and the sandbox SMS outbox (where OTPs land).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace apitest {
+
+using nlohmann::json;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+inline constexpr const char* kAdminKey = "api-test-admin-key-0123456789abcdef-XYZ";
+inline constexpr const char* kBase = "/api/v0/partner/enKashCard";
+
+struct HttpResponse {
+  int status = 0;                              // 0 when no answer was received at all
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  json j;                 // parsed body (discarded value when not JSON)
+  bool is_json = false;
+  std::string transport_error;  // what went wrong on the wire, if anything
+
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+  // "HTTP 404 {...}" for assertion messages.
+  std::string describe() const;
+};
+
+struct PartnerCreds {
+  std::string partner_id, company_id, company_name, client_id, client_secret, username, password,
+      plan_master_id;
+  std::string access_token, refresh_token;
+};
+
+struct ServerOptions {
+  json extra_config = json::object();  // merged into the config file
+};
+
+class Server {
+ public:
+  // Starts the binary and waits (bounded) until DIR/server.json exists and /healthz answers.
+  // Fails the current test (ADD_FAILURE) and returns nullptr when it does not come up.
+  static std::unique_ptr<Server> start(const ServerOptions& opt = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // SIGTERM, bounded wait, SIGKILL fallback. Returns the raw waitpid status (or -1).
+  int stop();
+  bool running() const { return pid_ > 0; }
+  uint16_t port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+  std::string read_file(const std::string& name) const;  // a file of the data dir ("" if none)
+
+  // ---- raw HTTP ----
+  HttpResponse request(const std::string& method, const std::string& target, const std::string& body,
+                       const Headers& headers) const;
+  HttpResponse get(const std::string& target, const Headers& headers = {}) const;
+  // Content-Type application/json unless `headers` sets one.
+  HttpResponse post_raw(const std::string& target, const std::string& body, const Headers& headers = {}) const;
+  HttpResponse post_json(const std::string& target, const json& body, const Headers& headers = {}) const;
+  HttpResponse post_form(const std::string& target, const std::string& form, const Headers& headers = {}) const;
+
+  // ---- admin ----
+  HttpResponse admin_post(const std::string& path, const json& body) const;
+  // Creates a partner; the returned creds already hold an access token (unless login=false).
+  PartnerCreds admin_create_partner(const std::string& name = "Api Test Partner",
+                                    const std::string& mobile = "", const std::string& encryption = "",
+                                    bool login = true) const;
+  json card_history(const std::string& card_id) const;  // payload of /admin/v1/cards/history
+
+  // ---- OAuth ----
+  HttpResponse token_request(const PartnerCreds& c, const std::string& password) const;
+  HttpResponse token(PartnerCreds& c) const;  // password grant; stores tokens into c on success
+  HttpResponse refresh(const PartnerCreds& c, const std::string& refresh_token) const;
+
+  // ---- partner API ----
+  // POST kBase + path with authorization, partnerId and Content-Type: application/json.
+  HttpResponse partner_post(const PartnerCreds& c, const std::string& path, const json& body) const;
+  HttpResponse partner_post_raw(const PartnerCreds& c, const std::string& path, const std::string& body,
+                                Headers extra = {}) const;
+  // Creates a MEAL account on the partner's default plan; returns cardAccountId (ADD_FAILURE on error).
+  std::string create_account(const PartnerCreds& c, const std::string& mobile = "9876543210") const;
+  // Creates a card; returns the payload (ADD_FAILURE on error). `extra` fields are merged in.
+  json create_card(const PartnerCreds& c, const std::string& account_id, const json& extra = json::object()) const;
+  // /search for one card: the payload (card object), or null on failure.
+  json search_card(const PartnerCreds& c, const std::string& account_id, const std::string& card_id) const;
+  std::string card_status(const PartnerCreds& c, const std::string& account_id, const std::string& card_id) const;
+  // /otp; returns {otpRequestId, code from the SMS outbox}.
+  std::pair<std::string, std::string> otp(const PartnerCreds& c, const std::string& account_id,
+                                          const std::string& card_id, const std::string& action) const;
+  // The latest OTP code sent for this otpRequestId (first 6 characters of the SMS text).
+  std::optional<std::string> outbox_code(const std::string& otp_request_id) const;
+  // A block body with otpRequired false.
+  json block_body(const PartnerCreds& c, const std::string& account_id, const std::string& card_id,
+                  const std::string& block_code) const;
+
+ private:
+  Server() = default;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  std::string dir_;
+};
+
+// Fixture with one server per test suite. Derive a suite: `class ApiBlock : public ApiTest {};`.
+class ApiTest : public ::testing::Test {
+ public:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+ protected:
+  void SetUp() override;
+  static Server& srv() { return *server_; }
+  static std::unique_ptr<Server> server_;
+
+  // Fresh partner + account + one virtual card.
+  struct Fixture {
+    PartnerCreds p;
+    std::string account;
+    json card;
+    std::string card_id;
+  };
+  Fixture fresh(const json& card_extra = json::object());
+};
+
+// ---- assertions on envelopes ----
+
+// Envelope A success: HTTP 200, code 0, message "Success".
+::testing::AssertionResult IsOkA(const HttpResponse& r);
+// Envelope B success: HTTP 200, response_code 0, response_message "Success".
+::testing::AssertionResult IsOkB(const HttpResponse& r);
+// Envelope A (or B when `b`) failure with this HTTP status and code, message containing `msg_part`.
+::testing::AssertionResult IsErr(const HttpResponse& r, int http_status, int code, const std::string& msg_part = "",
+                                 bool b = false);
+
+// Luhn check of a digit string.
+bool luhn_ok(const std::string& digits);
+bool all_digits(const std::string& s, size_t n);
+bool all_hex(const std::string& s, size_t n);
+// "CA" + n upper-case letters/digits.
+bool id_like(const std::string& s, const std::string& prefix, size_t n);
+std::string base64(const std::string& raw);
+
+}  // namespace apitest
