@@ -110,6 +110,23 @@ void apply_config_file(ServeOptions& o) {
   get("argon2MemKib", o.argon2_mem_kib);
 }
 
+// `cardcore ledger verify`: recomputes every balance from the postings. Exit 0 clean, 1 not.
+int ledger_verify(const std::string& data_dir) {
+  std::string path = data_dir + "/cardcore.db";
+  if (!fs::exists(path)) die("no database at " + path);
+  auto store = open_sqlite_store(path);
+  if (!store) die("store: " + store.error().message);
+  auto problems = transact(**store, [](Tx& tx) { return tx.verify_ledger(); });
+  if (!problems) die("verify: " + problems.error().message);
+  for (const std::string& p : *problems) std::printf("PROBLEM %s\n", p.c_str());
+  if (problems->empty()) {
+    std::printf("ledger clean\n");
+    return 0;
+  }
+  std::printf("ledger has %zu problem(s)\n", problems->size());
+  return 1;
+}
+
 std::atomic<http::Server*> g_server{nullptr};
 
 int serve(ServeOptions o) {
@@ -253,7 +270,13 @@ int main(int argc, char** argv) {
   serve->add_option("--mode", o.mode, "sandbox or production")->capture_default_str();
   serve->add_option("--config", o.config_file, "JSON config file (command-line flags win)");
   serve->add_option("--threads", o.threads, "I/O threads")->capture_default_str();
+  auto* ledger = app.add_subcommand("ledger", "Ledger maintenance");
+  ledger->require_subcommand(1);
+  std::string verify_dir = "./data";
+  auto* verify = ledger->add_subcommand("verify", "Recompute every balance from the postings and report differences");
+  verify->add_option("--data", verify_dir, "Data directory")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (verify->parsed()) return cardcore::ledger_verify(verify_dir);
   if (serve->parsed()) {
     // Config file first, then re-apply the flags that were given explicitly.
     cardcore::ServeOptions from_file;

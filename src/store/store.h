@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "domain/error.h"
+#include "domain/ledger.h"
 #include "store/records.h"
 
 namespace cardcore {
@@ -68,9 +69,49 @@ class Tx {
                                       int64_t now) = 0;
   virtual Status set_card_type(const std::string& card_id, const std::string& card_type,
                                int64_t now) = 0;
-  // Moves the whole balance of `from` to `to` (replacement); returns the amount moved.
-  virtual Result<int64_t> move_card_balance(const std::string& from_card_id,
-                                            const std::string& to_card_id, int64_t now) = 0;
+
+  // ---- Ledger ----
+  // Posts one balanced entry (ledger::validate) under `scope` (the partner id): unique per
+  // (scope, kind, reference) else code::kDuplicate; every posting is one conditional update, so
+  // an internal account never goes below zero (code::kInsufficientFunds naming the account) and
+  // a posting with a ceiling never passes it (code::kMaxBalanceExceeded). Returns the entry id.
+  virtual Result<int64_t> post_entry(const ledger::Entry& entry, const std::string& scope, int64_t now) = 0;
+  virtual Result<LedgerBalance> ledger_balance(const std::string& account_id) = 0;
+  // Recomputes every balance from the postings and checks every entry sums to zero and no
+  // internal account is negative; returns one line per problem (empty = clean).
+  virtual Result<std::vector<std::string>> verify_ledger() = 0;
+
+  // ---- Card transactions ----
+  virtual Status insert_transaction(const TransactionRow& r) = 0;
+  virtual Result<std::optional<TransactionRow>> find_transaction(const std::string& partner_id,
+                                                                 const std::string& txn_id) = 0;
+  virtual Result<std::optional<TransactionRow>> find_transaction_by_reference(
+      const std::string& partner_id, const std::string& card_id, const std::string& pg_reference) = 0;
+  // Newest first.
+  virtual Result<TransactionPage> list_transactions(const TransactionFilter& f) = 0;
+
+  // ---- Idempotency-Key ----
+  // Claims (partner, key) for a request whose body digest is `digest`. A claim older than
+  // `ttl_seconds` is forgotten; a RUNNING claim older than `lease_seconds` is taken over.
+  virtual Result<IdempotencyClaim> claim_idempotency_key(const std::string& partner_id, const std::string& key,
+                                                         const std::string& digest, int64_t now,
+                                                         int64_t ttl_seconds, int64_t lease_seconds) = 0;
+  virtual Status finish_idempotency_key(const std::string& partner_id, const std::string& key,
+                                        int http_status, const std::string& body) = 0;
+  virtual Status release_idempotency_key(const std::string& partner_id, const std::string& key) = 0;
+
+  // ---- Webhook outbox ----
+  virtual Status set_partner_webhook_secret(const std::string& partner_id, const Sealed& secret) = 0;
+  virtual Status insert_webhook_event(const WebhookEventRow& r) = 0;
+  // Due PENDING events (next_attempt_at <= now), oldest first; each claimed one gets
+  // next_attempt_at = now + lease_seconds so a parallel worker does not take it too.
+  virtual Result<std::vector<WebhookEventRow>> claim_due_webhooks(int64_t now, size_t limit,
+                                                                  int64_t lease_seconds) = 0;
+  virtual Status record_webhook_attempt(const std::string& event_id, int attempt, int64_t at, int http_status,
+                                        const std::string& error, const std::string& new_state,
+                                        int64_t next_attempt_at) = 0;
+  virtual Result<std::vector<WebhookEventRow>> list_webhook_events(const std::string& partner_id,
+                                                                   size_t limit) = 0;
 
   virtual Status insert_status_change(const StatusChangeRow& r) = 0;
   virtual Result<std::vector<StatusChangeRow>> list_status_changes(const std::string& card_id) = 0;

@@ -75,7 +75,6 @@ CREATE TABLE cards (
   card_type TEXT NOT NULL,
   gift INTEGER NOT NULL,
   primary_card INTEGER NOT NULL,
-  balance_paise INTEGER NOT NULL DEFAULT 0 CHECK (balance_paise >= 0),
   holder_name TEXT NOT NULL,
   mobile TEXT NOT NULL,
   email TEXT NOT NULL,
