@@ -33,7 +33,7 @@ Result<json> create_partner(const Context& ctx, const JsonBody& b) {
   return json{{"partnerId", c.partner_id},   {"companyId", c.company_id}, {"companyName", c.company_name},
               {"clientId", c.client_id},     {"clientSecret", c.client_secret},
               {"username", c.username},      {"password", c.password},
-              {"planMasterId", c.plan_master_id}};
+              {"planMasterId", c.plan_master_id}, {"webhookSecret", c.webhook_secret}};
 }
 
 Result<json> create_company(const Context& ctx, const JsonBody& b) {
@@ -116,6 +116,13 @@ Result<json> fund_account(const Context& ctx, const JsonBody& b) {
               {"availableBalance", rupees_json(r.pool_balance_paise)}};
 }
 
+Result<json> webhook_secret(const Context& ctx, const JsonBody& b) {
+  TRY_FIELD(std::string partner_id, b.str("partnerId", 32));
+  TRY_FIELD(std::optional<bool> rotate, b.boolean("rotate"));
+  TRY_FIELD(std::string secret, admin::webhook_secret(ctx, partner_id, rotate.value_or(false)));
+  return json{{"partnerId", partner_id}, {"webhookSecret", secret}};
+}
+
 const std::map<std::string, AdminFn, std::less<>>& routes() {
   static const std::map<std::string, AdminFn, std::less<>> kRoutes = {
       {"/admin/v1/partners", create_partner},
@@ -127,6 +134,7 @@ const std::map<std::string, AdminFn, std::less<>>& routes() {
       {"/admin/v1/cards/history", card_history},
       {"/admin/v1/audit", audit_trail},
       {"/admin/v1/cardAccounts/fund", fund_account},
+      {"/admin/v1/partners/webhookSecret", webhook_secret},
   };
   return kRoutes;
 }

@@ -231,12 +231,12 @@ Result<json> order_physical(const Context& ctx, const Principal& p, const JsonBo
 
 Result<json> search(const Context& ctx, const Principal& p, const JsonBody& b) {
   TRY_FIELD(CardRef ref, read_ref(b));
-  TRY_FIELD(std::vector<CardRow> found, cards::search(ctx, p, ref.company_id, ref.card_account_id, ref.card_id,
-                                                       kMaxSearchCards));
-  if (!ref.card_id.empty()) return card_json(found.front());
+  TRY_FIELD(cards::SearchResult found, cards::search(ctx, p, ref.company_id, ref.card_account_id, ref.card_id,
+                                                      kMaxSearchCards));
+  if (!ref.card_id.empty()) return card_json(found.cards.front());
   json list = json::array();
-  for (const CardRow& c : found) list.push_back(card_json(c));
-  return json{{"cardAccountId", ref.card_account_id}, {"cards", list}, {"totalCards", found.size()}};
+  for (const CardRow& c : found.cards) list.push_back(card_json(c));
+  return json{{"cardAccountId", ref.card_account_id}, {"cards", list}, {"totalCards", found.total_cards}};
 }
 
 Result<json> load_balance(const Context& ctx, const Principal& p, const JsonBody& b) {

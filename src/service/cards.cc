@@ -29,6 +29,7 @@ constexpr size_t kMaxTextLen = 256;
 constexpr size_t kMaxDocuments = 10;
 constexpr size_t kMaxCardsPerUsageUpdate = 100;
 constexpr size_t kMaxCardsPerAccountScan = 100000;
+constexpr int kMaxMfaFailures = 5;
 
 constexpr std::array<std::string_view, 14> kAccountTypes = {
     "RELOADABLE_GPR", "CORPORATE", "GIFT", "MEAL", "FUEL", "VIRTUAL_ACCOUNT", "INVOICE_DISCOUNTING",
@@ -87,12 +88,22 @@ Result<ProofTicket> check_proof(const Context& ctx, const Principal& p, const st
       return fail(code::kMfaNotEnrolled, 409, "mfaCode: no authenticator is enrolled for this card holder",
                   "mfaCode");
     }
+    if (card->mfa_failures >= kMaxMfaFailures) {
+      return fail(code::kOtpTriesExceeded, 403,
+                  "mfaCode: too many wrong authenticator codes; the holder's authenticator must be re-enrolled", "mfaCode");
+    }
     CC_ASSIGN_OR_RETURN(std::string secret, ctx.vault.open(*card->mfa_secret, card_id));
     for (int w = -1; w <= 1; ++w) {
       int64_t t = now + w * 30;
       if (crypto::constant_time_equal(totp::code_at(secret, t), proof.mfa_code)) {
         return ProofTicket{"", t / 30};
       }
+    }
+    // Guessing is bounded: wrong codes are counted in their own unit and lock MFA for the card.
+    CC_ASSIGN_OR_RETURN(int failures, transact(ctx.store, [&](Tx& tx) { return tx.record_mfa_failure(card_id); }));
+    if (failures >= kMaxMfaFailures) {
+      return fail(code::kOtpTriesExceeded, 403,
+                  "mfaCode: wrong authenticator code; too many wrong codes, re-enroll the authenticator", "mfaCode");
     }
     return fail(code::kOtpInvalid, 403, "mfaCode: wrong authenticator code", "mfaCode");
   }
@@ -433,8 +444,9 @@ Status block(const Context& ctx, const Principal& p, const BlockRequest& r) {
     std::string to(status_code(*requested));
     CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(c.card_id, c.status, to, now));
     if (!moved) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
-    return svc::record_status_change(tx, c, c.status, to, r.reason, "API",
-                                r.created_by.empty() ? p.partner_id : r.created_by, now);
+    CC_RETURN_IF_ERROR(svc::record_status_change(tx, c, c.status, to, r.reason, "API",
+                                                 r.created_by.empty() ? p.partner_id : r.created_by, now));
+    return audit(tx, p, "card.block", c.card_id, {{"from", c.status}, {"to", to}, {"otpRequired", r.proof.otp_required}}, now);
   });
 }
 
@@ -624,6 +636,7 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
                                               "API", p.partner_id, now));
     }
     CC_RETURN_IF_ERROR(tx.set_card_replaced_by(old.card_id, fresh.card_id, now));
+    if (old.primary_card) CC_RETURN_IF_ERROR(tx.set_card_primary(old.card_id, false, now));
     CC_RETURN_IF_ERROR(audit(tx, p, "card.replace", old.card_id,
                              {{"newEnKashCardId", fresh.card_id}, {"movedPaise", moved_paise}}, now));
     return fresh;
@@ -655,17 +668,22 @@ Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, 
   });
 }
 
-Result<std::vector<CardRow>> search(const Context& ctx, const Principal& p, const std::string& company_id,
-                                    const std::string& card_account_id, const std::string& card_id, size_t limit) {
+Result<SearchResult> search(const Context& ctx, const Principal& p, const std::string& company_id,
+                            const std::string& card_account_id, const std::string& card_id, size_t limit) {
   CC_RETURN_IF_ERROR(require(company_id, "companyId"));
   CC_RETURN_IF_ERROR(require(card_account_id, "cardAccountId"));
-  return transact(ctx.store, [&](Tx& tx) -> Result<std::vector<CardRow>> {
+  return transact(ctx.store, [&](Tx& tx) -> Result<SearchResult> {
     CC_RETURN_IF_ERROR(owned_account(tx, p, company_id, card_account_id));
+    SearchResult out;
     if (!card_id.empty()) {
       CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, CardRef{company_id, card_account_id, card_id}));
-      return std::vector<CardRow>{card};
+      out.cards.push_back(std::move(card));
+      out.total_cards = 1;
+      return out;
     }
-    return tx.list_cards(card_account_id, limit);
+    CC_ASSIGN_OR_RETURN(out.cards, tx.list_cards(card_account_id, limit));
+    CC_ASSIGN_OR_RETURN(out.total_cards, tx.count_cards(card_account_id));
+    return out;
   });
 }
 

@@ -99,8 +99,12 @@ struct OrderRequest {
 };
 Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, const OrderRequest& r);
 
-// One card when card_id is set, else every card of the account (at most `limit`).
-Result<std::vector<CardRow>> search(const Context& ctx, const Principal& p, const std::string& company_id,
+// One card when card_id is set, else the account's cards (at most `limit`) and their total count.
+struct SearchResult {
+  std::vector<CardRow> cards;
+  int64_t total_cards = 0;
+};
+Result<SearchResult> search(const Context& ctx, const Principal& p, const std::string& company_id,
                                     const std::string& card_account_id, const std::string& card_id,
                                     size_t limit);
 

@@ -100,6 +100,7 @@ struct CardRow {
   std::string pin_hash;         // empty until a PIN is set
   int pin_failures = 0;
   std::optional<Sealed> mfa_secret;
+  int mfa_failures = 0;         // consecutive wrong authenticator codes
   std::string replaced_by;      // card id of the replacement, when replaced
   int64_t created_at = 0;
   int64_t modified_at = 0;

@@ -48,6 +48,8 @@ class Tx {
   // Deletes the token; returns false when it was not there (already used or revoked).
   virtual Result<bool> delete_token(const std::string& digest) = 0;
   virtual Status delete_expired_tokens(int64_t now) = 0;
+  // Revokes every token of a login (when it locks).
+  virtual Status delete_tokens_of(const std::string& username) = 0;
 
   virtual Status insert_card_account(const CardAccountRow& r) = 0;
   virtual Result<std::optional<CardAccountRow>> find_card_account(const std::string& id) = 0;
@@ -65,6 +67,10 @@ class Tx {
   virtual Status set_card_mfa_secret(const std::string& card_id, const Sealed& secret, int64_t now) = 0;
   // TOTP replay guard: records `step` as used only when it is newer than the last used one.
   virtual Result<bool> use_mfa_step(const std::string& card_id, int64_t step) = 0;
+  // Counts one wrong authenticator code; returns the new count. Enrolment resets it.
+  virtual Result<int> record_mfa_failure(const std::string& card_id) = 0;
+  virtual Status set_card_primary(const std::string& card_id, bool primary, int64_t now) = 0;
+  virtual Result<int64_t> count_cards(const std::string& card_account_id) = 0;
   virtual Status set_card_replaced_by(const std::string& card_id, const std::string& new_card_id,
                                       int64_t now) = 0;
   virtual Status set_card_type(const std::string& card_id, const std::string& card_type,

@@ -36,6 +36,7 @@ CardRow read_card(const Stmt& s) {
   if (!s.is_null(25)) r.mfa_secret = Sealed{s.text(25), s.blob(26)};
   r.replaced_by = s.text(27); r.created_at = s.i64(28); r.modified_at = s.i64(29);
   r.held_paise = s.i64(30);
+  r.mfa_failures = static_cast<int>(s.i64(31));
   return r;
 }
 
@@ -46,7 +47,7 @@ CardRow read_card(const Stmt& s) {
   "c.expiry_month, c.expiry_year, c.status, c.card_type, c.gift, c.primary_card, "              \
   "COALESCE(w.balance_paise, 0), c.holder_name, c.mobile, c.email, c.profile_json, c.pin_hash, " \
   "c.pin_failures, c.mfa_key_id, c.mfa_blob, c.replaced_by, c.created_at, c.modified_at, "      \
-  "COALESCE(w.held_paise, 0) FROM cards c LEFT JOIN ledger_accounts w "                         \
+  "COALESCE(w.held_paise, 0), c.mfa_failures FROM cards c LEFT JOIN ledger_accounts w "                         \
   "ON w.account_id = 'wallet:' || c.card_id " where
 
 #define PARTNER_SELECT(where)                                                                    \
@@ -197,6 +198,10 @@ class SqliteTx final : public Tx {
     PREP(s, "DELETE FROM tokens WHERE digest = ?1");
     return changed(s.bind(1, digest));
   }
+  Status delete_tokens_of(const std::string& username) override {
+    PREP(s, "DELETE FROM tokens WHERE username = ?1");
+    return exec_ok(s.bind(1, username));
+  }
   Status delete_expired_tokens(int64_t now) override {
     PREP(s, "DELETE FROM tokens WHERE expires_at < ?1");
     return exec_ok(s.bind(1, now));
@@ -260,11 +265,27 @@ class SqliteTx final : public Tx {
     return exec_ok(s.bind(1, id).bind(2, pin_hash).bind(3, now));
   }
   Status set_card_mfa_secret(const std::string& id, const Sealed& sec, int64_t now) override {
-    PREP(s, "UPDATE cards SET mfa_key_id = ?2, mfa_blob = ?3, modified_at = ?4 WHERE card_id = ?1");
+    PREP(s, "UPDATE cards SET mfa_key_id = ?2, mfa_blob = ?3, mfa_failures = 0, modified_at = ?4 WHERE card_id = ?1");
     return exec_ok(s.bind(1, id).bind(2, sec.key_id).bind_blob(3, sec.blob).bind(4, now));
   }
+  Result<int> record_mfa_failure(const std::string& id) override {
+    PREP(s, "UPDATE cards SET mfa_failures = mfa_failures + 1 WHERE card_id = ?1 RETURNING mfa_failures");
+    CC_ASSIGN_OR_RETURN(bool row, s.bind(1, id).step());
+    int n = row ? static_cast<int>(s.i64(0)) : 0;
+    CC_RETURN_IF_ERROR(s.exec());
+    return n;
+  }
+  Status set_card_primary(const std::string& id, bool primary, int64_t now) override {
+    PREP(s, "UPDATE cards SET primary_card = ?2, modified_at = ?3 WHERE card_id = ?1");
+    return exec_ok(s.bind(1, id).bind(2, primary).bind(3, now));
+  }
+  Result<int64_t> count_cards(const std::string& account_id) override {
+    PREP(s, "SELECT COUNT(*) FROM cards WHERE card_account_id = ?1");
+    CC_ASSIGN_OR_RETURN(bool row, s.bind(1, account_id).step());
+    return row ? s.i64(0) : 0;
+  }
   Result<bool> use_mfa_step(const std::string& id, int64_t step) override {
-    PREP(s, "UPDATE cards SET mfa_last_step = ?2 WHERE card_id = ?1 AND mfa_last_step < ?2");
+    PREP(s, "UPDATE cards SET mfa_last_step = ?2, mfa_failures = 0 WHERE card_id = ?1 AND mfa_last_step < ?2");
     return changed(s.bind(1, id).bind(2, step));
   }
   Status set_card_replaced_by(const std::string& id, const std::string& new_id, int64_t now) override {

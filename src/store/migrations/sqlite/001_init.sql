@@ -84,6 +84,7 @@ CREATE TABLE cards (
   mfa_key_id TEXT,
   mfa_blob BLOB,
   mfa_last_step INTEGER NOT NULL DEFAULT 0,
+  mfa_failures INTEGER NOT NULL DEFAULT 0,
   replaced_by TEXT NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL,
   modified_at INTEGER NOT NULL
