@@ -4,14 +4,17 @@
 #include <map>
 
 #include "api/envelope.h"
-#include "api/views.h"
+#include "service/views.h"
 #include "domain/clock.h"
 #include "http/json_body.h"
 #include "security/crypto.h"
 #include "service/admin.h"
+#include "service/balances.h"
 
 namespace cardcore::api {
 namespace {
+
+using namespace views;  // NOLINT: the JSON shapes
 
 using http::JsonBody;
 using nlohmann::json;
@@ -30,7 +33,7 @@ Result<json> create_partner(const Context& ctx, const JsonBody& b) {
   return json{{"partnerId", c.partner_id},   {"companyId", c.company_id}, {"companyName", c.company_name},
               {"clientId", c.client_id},     {"clientSecret", c.client_secret},
               {"username", c.username},      {"password", c.password},
-              {"planMasterId", c.plan_master_id}};
+              {"planMasterId", c.plan_master_id}, {"webhookSecret", c.webhook_secret}};
 }
 
 Result<json> create_company(const Context& ctx, const JsonBody& b) {
@@ -53,7 +56,7 @@ Result<json> create_plan(const Context& ctx, const JsonBody& b) {
   TRY_FIELD(PlanRow p, admin::create_plan(ctx, r));
   return json{{"planMasterId", p.plan_master_id}, {"partnerId", p.partner_id}, {"name", p.name},
               {"bin", p.bin}, {"validityYears", p.validity_years},
-              {"maxCardBalance", static_cast<double>(p.max_balance_paise) / 100.0}, {"gift", p.gift}};
+              {"maxCardBalance", rupees_json(p.max_balance_paise)}, {"gift", p.gift}};
 }
 
 Result<json> enroll_mfa(const Context& ctx, const JsonBody& b) {
@@ -103,6 +106,23 @@ Result<json> audit_trail(const Context& ctx, const JsonBody& b) {
   return json{{"entries", out}};
 }
 
+Result<json> fund_account(const Context& ctx, const JsonBody& b) {
+  TRY_FIELD(std::string company_id, b.str("companyId", 32));
+  TRY_FIELD(std::string account_id, b.str("cardAccountId", 32));
+  TRY_FIELD(std::optional<int64_t> amount, b.amount_paise("amount"));
+  TRY_FIELD(std::string reference, b.str("reference", 64, true));
+  TRY_FIELD(balances::FundResult r, balances::fund(ctx, company_id, account_id, amount, reference));
+  return json{{"cardAccountId", account_id}, {"reference", reference}, {"entryId", r.entry_id},
+              {"availableBalance", rupees_json(r.pool_balance_paise)}};
+}
+
+Result<json> webhook_secret(const Context& ctx, const JsonBody& b) {
+  TRY_FIELD(std::string partner_id, b.str("partnerId", 32));
+  TRY_FIELD(std::optional<bool> rotate, b.boolean("rotate"));
+  TRY_FIELD(std::string secret, admin::webhook_secret(ctx, partner_id, rotate.value_or(false)));
+  return json{{"partnerId", partner_id}, {"webhookSecret", secret}};
+}
+
 const std::map<std::string, AdminFn, std::less<>>& routes() {
   static const std::map<std::string, AdminFn, std::less<>> kRoutes = {
       {"/admin/v1/partners", create_partner},
@@ -113,6 +133,8 @@ const std::map<std::string, AdminFn, std::less<>>& routes() {
       {"/admin/v1/physicalOrders/status", advance_order},
       {"/admin/v1/cards/history", card_history},
       {"/admin/v1/audit", audit_trail},
+      {"/admin/v1/cardAccounts/fund", fund_account},
+      {"/admin/v1/partners/webhookSecret", webhook_secret},
   };
   return kRoutes;
 }
@@ -129,8 +151,7 @@ std::optional<http::Response> handle_admin(const Context& ctx, const std::string
   auto it = routes().find(req.path);
   if (it == routes().end()) return error(Error{code::kNotFoundPath, 404, "path: no such endpoint " + req.path, "path"});
   if (req.method != "POST") return error(Error{code::kMethodNotAllowed, 405, "method: use POST", "method"});
-  std::string_view ct = req.header("content-type");
-  if (ct.substr(0, ct.find(';')) != "application/json") {
+  if (!is_json_content_type(req.header("content-type"))) {
     return error(Error{code::kUnsupportedMediaType, 415, "Content-Type: must be application/json", "Content-Type"});
   }
   auto body = JsonBody::parse(req.body);

@@ -30,4 +30,17 @@ http::Response oauth_error(int http_status, std::string_view error, std::string_
   return r;
 }
 
+std::string trim(std::string_view s) {
+  size_t a = s.find_first_not_of(" \t");
+  if (a == std::string_view::npos) return {};
+  size_t b = s.find_last_not_of(" \t");
+  return std::string(s.substr(a, b - a + 1));
+}
+
+bool is_json_content_type(std::string_view ct) {
+  std::string lower;
+  for (char c : ct.substr(0, ct.find(';'))) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return trim(lower) == "application/json";
+}
+
 }  // namespace cardcore::api

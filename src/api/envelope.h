@@ -18,4 +18,8 @@ http::Response error(const Error& err, Envelope e = Envelope::kA);
 http::Response oauth_error(int http_status, std::string_view error, std::string_view description);
 http::Response json_response(int status, const nlohmann::json& body);
 
+// Request-header helpers shared by the partner and admin adapters.
+std::string trim(std::string_view s);
+bool is_json_content_type(std::string_view content_type);  // "application/json[; charset=…]", any case
+
 }  // namespace cardcore::api

@@ -1,19 +1,25 @@
 #include "api/partner_api.h"
 
+#include <functional>
 #include <map>
 
 #include "api/envelope.h"
-#include "api/views.h"
+#include "service/views.h"
 #include "domain/clock.h"
 #include "domain/money.h"
+#include "domain/validate.h"
+#include "http/log.h"
 #include "http/json_body.h"
 #include "security/crypto.h"
 #include "security/payload_crypto.h"
 #include "service/auth.h"
+#include "service/balances.h"
 #include "service/cards.h"
 
 namespace cardcore::api {
 namespace {
+
+using namespace views;  // NOLINT: the JSON shapes
 
 using http::JsonBody;
 using nlohmann::json;
@@ -42,8 +48,8 @@ Result<cards::Proof> read_proof(const JsonBody& b, bool otp_required_mandatory) 
   return p;
 }
 
-Result<cards::CardRef> read_ref(const JsonBody& b) {
-  cards::CardRef r;
+Result<CardRef> read_ref(const JsonBody& b) {
+  CardRef r;
   TRY_FIELD(r.company_id, b.str("companyId", 32));
   TRY_FIELD(r.card_account_id, b.str("cardAccountId", 32));
   TRY_FIELD(r.card_id, b.str("enKashCardId", 32));
@@ -125,7 +131,7 @@ Result<json> create_card(const Context& ctx, const Principal& p, const JsonBody&
 }
 
 Result<json> set_pin(const Context& ctx, const Principal& p, const JsonBody& b) {
-  TRY_FIELD(cards::CardRef ref, read_ref(b));
+  TRY_FIELD(CardRef ref, read_ref(b));
   TRY_FIELD(std::string pin, b.str("pinBlock", 8, true));
   TRY_FIELD(cards::Proof proof, read_proof(b, true));
   CC_RETURN_IF_ERROR(cards::set_pin(ctx, p, ref, pin, proof));
@@ -154,7 +160,7 @@ Result<json> generate_otp(const Context& ctx, const Principal& p, const JsonBody
 }
 
 Result<json> view_card(const Context& ctx, const Principal& p, const JsonBody& b) {
-  TRY_FIELD(cards::CardRef ref, read_ref(b));
+  TRY_FIELD(CardRef ref, read_ref(b));
   TRY_FIELD(cards::Proof proof, read_proof(b, false));
   TRY_FIELD(cards::CardSecrets s, cards::view_card(ctx, p, ref, proof));
   json out = card_json(s.card);
@@ -193,7 +199,7 @@ Result<json> set_usage(const Context& ctx, const Principal& p, const JsonBody& b
 }
 
 Result<json> get_usage(const Context& ctx, const Principal& p, const JsonBody& b) {
-  TRY_FIELD(cards::CardRef ref, read_ref(b));
+  TRY_FIELD(CardRef ref, read_ref(b));
   TRY_FIELD(UsageControlsRow u, cards::get_usage_controls(ctx, p, ref));
   return usage_json(u);
 }
@@ -224,13 +230,79 @@ Result<json> order_physical(const Context& ctx, const Principal& p, const JsonBo
 }
 
 Result<json> search(const Context& ctx, const Principal& p, const JsonBody& b) {
-  TRY_FIELD(cards::CardRef ref, read_ref(b));
-  TRY_FIELD(std::vector<CardRow> found, cards::search(ctx, p, ref.company_id, ref.card_account_id, ref.card_id,
-                                                       kMaxSearchCards));
-  if (!ref.card_id.empty()) return card_json(found.front());
+  TRY_FIELD(CardRef ref, read_ref(b));
+  TRY_FIELD(cards::SearchResult found, cards::search(ctx, p, ref.company_id, ref.card_account_id, ref.card_id,
+                                                      kMaxSearchCards));
+  if (!ref.card_id.empty()) return card_json(found.cards.front());
   json list = json::array();
-  for (const CardRow& c : found) list.push_back(card_json(c));
-  return json{{"cardAccountId", ref.card_account_id}, {"cards", list}, {"totalCards", found.size()}};
+  for (const CardRow& c : found.cards) list.push_back(card_json(c));
+  return json{{"cardAccountId", ref.card_account_id}, {"cards", list}, {"totalCards", found.total_cards}};
+}
+
+Result<json> load_balance(const Context& ctx, const Principal& p, const JsonBody& b) {
+  balances::LoadRequest r;
+  TRY_FIELD(r.ref, read_ref(b));
+  TRY_FIELD(r.amount_paise, b.amount_paise("amount"));
+  TRY_FIELD(r.transaction_type, b.str("transactionType", 8));
+  TRY_FIELD(r.type, b.str("type", 64));
+  TRY_FIELD(r.transaction_code, b.str("transactionCode", 64));
+  TRY_FIELD(r.description, b.str("description", 256));
+  TRY_FIELD(r.reference, b.str("uniqueReferenceNumber", 64, true));
+  TRY_FIELD(r.remarks, b.str("remarks", 256));
+  TRY_FIELD(r.created_by, b.str("createdBy", 64));
+  TRY_FIELD(balances::LoadResult out, balances::load(ctx, p, r));
+  return json{{"enKashCardId", out.card.card_id},
+              {"enkashCardTxnId", out.txn.txn_id},
+              {"pgReferenceNumber", out.txn.pg_reference},
+              {"otbBalance", rupees_json(out.card.balance_paise - out.card.held_paise)},
+              {"maskedNumber", masked_number(out.card.pan_last4)},
+              {"transaction", transaction_json(out.txn)}};
+}
+
+// Parses "2025-01-24T08:47:01.505Z", "2025-01-24T14:17:01+05:30", "2025-01-24" (IST midnight) or
+// unix seconds.
+Result<std::optional<int64_t>> read_time(const JsonBody& b, const char* field) {
+  TRY_FIELD(std::string text, b.str(field, 40, true));
+  if (text.empty()) return std::nullopt;
+  auto t = clock::parse_iso8601(text);
+  if (!t) return invalid_param(field, "must be an ISO 8601 date or date-time");
+  return *t;
+}
+
+Result<json> transactions(const Context& ctx, const Principal& p, const JsonBody& b) {
+  TRY_FIELD(CardRef ref, read_ref(b));
+  TRY_FIELD(std::string pg_reference, b.str("pgReferenceNumber", 64, true));
+  TRY_FIELD(std::string txn_id, b.str("enKashTransactionId", 32));
+  if (!pg_reference.empty() || !txn_id.empty()) {
+    TRY_FIELD(TransactionRow t, balances::get_transaction(ctx, p, ref, pg_reference, txn_id));
+    return transaction_json(t);
+  }
+  TransactionFilter f;
+  f.card_account_id = ref.card_account_id;
+  f.card_id = ref.card_id;
+  TRY_FIELD(f.status, b.str("status", 32));
+  TRY_FIELD(f.direction, b.str("cardTransactionType", 4));
+  TRY_FIELD(f.txn_ids, b.str_list("enKashTransactionIds", 100, 32));
+  TRY_FIELD(f.pg_references, b.str_list("pgReferenceNumbers", 100, 64));
+  TRY_FIELD(f.amount_from_paise, b.amount_paise("amountFrom"));
+  TRY_FIELD(f.amount_to_paise, b.amount_paise("amountTo"));
+  TRY_FIELD(f.from_time, read_time(b, "txnDateFrom"));
+  TRY_FIELD(f.to_time, read_time(b, "txnDateTo"));
+  TRY_FIELD(std::optional<int64_t> page_number, b.count("pageNumber"));
+  TRY_FIELD(std::optional<int64_t> page_size, b.count("pageSize"));
+  // EnKash clients send amountFrom/amountTo = 0 to mean "no bound".
+  if (f.amount_from_paise && *f.amount_from_paise == 0) f.amount_from_paise.reset();
+  if (f.amount_to_paise && *f.amount_to_paise == 0) f.amount_to_paise.reset();
+  int64_t size = page_size.value_or(50);
+  if (size < 1 || size > 500) return invalid_param("pageSize", "must be 1 to 500");
+  int64_t number = page_number.value_or(0);
+  if (number > 1'000'000) return invalid_param("pageNumber", "must be at most 1000000");
+  f.limit = static_cast<size_t>(size);
+  f.offset = static_cast<size_t>(number * size);
+  TRY_FIELD(TransactionPage page, balances::list_transactions(ctx, p, ref.company_id, f));
+  json list = json::array();
+  for (const TransactionRow& t : page.rows) list.push_back(transaction_json(t));
+  return json{{"transactions", list}, {"totalCount", page.total}, {"pageNumber", number}, {"pageSize", size}};
 }
 
 const std::map<std::string, Route, std::less<>>& routes() {
@@ -247,21 +319,10 @@ const std::map<std::string, Route, std::less<>>& routes() {
       {"/replaceCard", {replace_card, Envelope::kA}},
       {"/orderPhysicalCard", {order_physical, Envelope::kA}},
       {"/search", {search, Envelope::kB}},
+      {"/balance", {load_balance, Envelope::kA}},
+      {"/transaction/all", {transactions, Envelope::kA}},
   };
   return kRoutes;
-}
-
-std::string trim(std::string_view s) {
-  size_t a = s.find_first_not_of(" \t");
-  if (a == std::string_view::npos) return {};
-  size_t b = s.find_last_not_of(" \t");
-  return std::string(s.substr(a, b - a + 1));
-}
-
-bool is_json_content_type(std::string_view ct) {
-  std::string lower;
-  for (char c : ct.substr(0, ct.find(';'))) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return trim(lower) == "application/json";
 }
 
 // ---- /oauth/token ----
@@ -377,6 +438,53 @@ http::Response encrypt_response(http::Response r, const std::string& key) {
   return r;
 }
 
+// Idempotency-Key (as Stripe does it): the first answer for (partner, key) is stored and replayed
+// for 24 hours to a request with the same path and body; the same key with another body is
+// refused; while the first request runs, a second one with the key is refused, so the two never
+// both execute. Answers of 5xx are not stored: the key is released so the client can retry.
+constexpr int64_t kIdempotencyTtlSeconds = 24 * 3600;
+constexpr int64_t kIdempotencyLeaseSeconds = 300;
+
+http::Response run_idempotent(const Context& ctx, const std::string& partner_id, const std::string& key,
+                              const std::string& path, const std::string& body, Envelope envelope,
+                              const std::function<http::Response()>& run) {
+  if (key.size() > 255 || !validate::printable(key, 255)) {
+    return error(Error{code::kInvalidParameter, 422, "Idempotency-Key: must be 1..255 printable characters",
+                       "Idempotency-Key"}, envelope);
+  }
+  std::string digest = crypto::to_hex(crypto::sha256(path + "\n" + body));
+  auto claim = transact(ctx.store, [&](Tx& tx) {
+    return tx.claim_idempotency_key(partner_id, key, digest, ctx.now(), kIdempotencyTtlSeconds,
+                                    kIdempotencyLeaseSeconds);
+  });
+  if (!claim) return error(claim.error(), envelope);
+  switch (claim->kind) {
+    case IdempotencyClaim::Kind::kReplay: {
+      http::Response r;
+      r.status = claim->http_status;
+      r.body = claim->response_body;
+      r.headers.emplace_back("Idempotent-Replayed", "true");
+      return r;
+    }
+    case IdempotencyClaim::Kind::kMismatch:
+      return error(Error{code::kIdempotencyMismatch, 422,
+                         "Idempotency-Key: already used with a different request", "Idempotency-Key"}, envelope);
+    case IdempotencyClaim::Kind::kRunning:
+      return error(Error{code::kIdempotencyInProgress, 409,
+                         "Idempotency-Key: a request with this key is still being processed", "Idempotency-Key"},
+                   envelope);
+    case IdempotencyClaim::Kind::kNew:
+      break;
+  }
+  http::Response out = run();
+  auto stored = transact(ctx.store, [&](Tx& tx) {
+    return out.status >= 500 ? tx.release_idempotency_key(partner_id, key)
+                             : tx.finish_idempotency_key(partner_id, key, out.status, out.body);
+  });
+  if (!stored) logx::error("idempotency key not stored", {{"partnerId", partner_id}, {"error", stored.error().message}});
+  return out;
+}
+
 }  // namespace
 
 std::optional<http::Response> handle_partner(const Context& ctx, const http::Request& req) {
@@ -417,13 +525,19 @@ std::optional<http::Response> handle_partner(const Context& ctx, const http::Req
   if (!partner || !*partner) return error(Error{code::kFailure, 500, "partner not found", ""}, route.envelope);
   auto decoded = decode_body(ctx, **partner, req.body);
   if (!decoded) return error(decoded.error(), route.envelope);
-  auto body = JsonBody::parse(decoded->json_text);
-  http::Response out;
-  if (!body) {
-    out = error(body.error(), route.envelope);
-  } else {
+  auto run = [&]() -> http::Response {
+    auto body = JsonBody::parse(decoded->json_text);
+    if (!body) return error(body.error(), route.envelope);
     auto payload = route.fn(ctx, *principal, *body);
-    out = payload ? ok(*payload, route.envelope) : error(payload.error(), route.envelope);
+    return payload ? ok(*payload, route.envelope) : error(payload.error(), route.envelope);
+  };
+  http::Response out;
+  std::string_view idem_key = req.header("idempotency-key");
+  if (idem_key.empty()) {
+    out = run();
+  } else {
+    out = run_idempotent(ctx, principal->partner_id, std::string(idem_key), req.path, decoded->json_text,
+                         route.envelope, run);
   }
   if (decoded->response_key) return encrypt_response(std::move(out), *decoded->response_key);
   return out;

@@ -18,6 +18,7 @@
 #include "http/log.h"
 #include "http/server.h"
 #include "notify/sms.h"
+#include "domain/pan.h"
 #include "security/crypto.h"
 #include "security/secret_hash.h"
 #include "security/vault.h"
@@ -102,12 +103,61 @@ void apply_config_file(ServeOptions& o) {
   get("bodyLimitBytes", o.body_limit_bytes);
   get("threads", o.threads);
   get("smsGatewayUrl", o.sms_gateway_url);
+  get("smsGatewayToken", o.sms_gateway_token);
   get("accessTokenTtlSeconds", o.service.access_token_ttl_seconds);
   get("refreshTokenTtlSeconds", o.service.refresh_token_ttl_seconds);
   get("otpTtlSeconds", o.service.otp_ttl_seconds);
   get("otpMaxPerCardPerHour", o.service.otp_max_per_card_per_hour);
   get("defaultBin", o.service.default_bin);
   get("argon2MemKib", o.argon2_mem_kib);
+}
+
+// `cardcore ledger verify`: recomputes every balance from the postings. Exit 0 clean, 1 not.
+int ledger_verify(const std::string& data_dir) {
+  std::string path = data_dir + "/cardcore.db";
+  if (!fs::exists(path)) die("no database at " + path);
+  auto store = open_sqlite_store(path);
+  if (!store) die("store: " + store.error().message);
+  auto problems = transact(**store, [](Tx& tx) { return tx.verify_ledger(); });
+  if (!problems) die("verify: " + problems.error().message);
+  for (const std::string& p : *problems) std::printf("PROBLEM %s\n", p.c_str());
+  if (problems->empty()) {
+    std::printf("ledger clean\n");
+    return 0;
+  }
+  std::printf("ledger has %zu problem(s)\n", problems->size());
+  return 1;
+}
+
+// `cardcore keys init`: provisions vault.keys and hmac.key for a new installation (production
+// refuses to start without them). Never overwrites an existing key.
+int keys_init(const std::string& data_dir) {
+  ::umask(077);
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) die("cannot create data dir " + data_dir + ": " + ec.message());
+  bool vault_new = write_secret_file(data_dir + "/vault.keys", Vault::new_key_entry() + "\n");
+  bool hmac_new = write_secret_file(data_dir + "/hmac.key", crypto::random_hex(32) + "\n");
+  std::printf("%s/vault.keys: %s\n%s/hmac.key: %s\n", data_dir.c_str(), vault_new ? "created" : "kept (exists)",
+              data_dir.c_str(), hmac_new ? "created" : "kept (exists)");
+  return 0;
+}
+
+void validate_options(const ServeOptions& o) {
+  if (o.http_port < 0 || o.http_port > 65535) die("httpPort must be 0..65535");
+  if (o.threads < 1 || o.threads > 64) die("threads must be 1..64");
+  if (o.body_limit_bytes < 1024 || o.body_limit_bytes > 16 * 1024 * 1024) die("bodyLimitBytes must be 1 KiB..16 MiB");
+  if (!pan::valid_bin(o.service.default_bin)) die("defaultBin must be 6 to 8 digits");
+  if (o.service.otp_ttl_seconds < 60 || o.service.otp_ttl_seconds > 3600) die("otpTtlSeconds must be 60..3600");
+  if (o.service.access_token_ttl_seconds < 60) die("accessTokenTtlSeconds must be at least 60");
+  if (o.service.refresh_token_ttl_seconds < o.service.access_token_ttl_seconds) {
+    die("refreshTokenTtlSeconds must be at least accessTokenTtlSeconds");
+  }
+  if (o.argon2_mem_kib < 8 || o.argon2_mem_kib > 1024 * 1024) die("argon2MemKib must be 8..1048576");
+  if (!o.sms_gateway_url.empty() && o.sms_gateway_url.rfind("http://", 0) != 0 &&
+      o.sms_gateway_url.rfind("https://", 0) != 0) {
+    die("smsGatewayUrl must be an http:// or https:// URL");
+  }
 }
 
 std::atomic<http::Server*> g_server{nullptr};
@@ -117,11 +167,28 @@ int serve(ServeOptions o) {
   o.service.sandbox = o.mode == "sandbox";
   logx::init();
   std::error_code ec;
+  ::umask(077);  // every file we create (database, WAL, keys, outbox) is private to this user
   fs::create_directories(o.data_dir, ec);
   if (ec) die("cannot create data dir " + o.data_dir + ": " + ec.message());
   ::chmod(o.data_dir.c_str(), 0700);
+  if (const char* v = std::getenv("CARDCORE_SMS_GATEWAY_URL"); v && *v) o.sms_gateway_url = v;
+  if (const char* v = std::getenv("CARDCORE_SMS_GATEWAY_TOKEN"); v && *v) o.sms_gateway_token = v;
+  validate_options(o);
   secret_hash::set_cost({2, static_cast<size_t>(o.argon2_mem_kib) * 1024});
 
+  // Keys are created only for a brand-new sandbox. Anywhere else a missing key means data that
+  // could no longer be read (card numbers) or checked (PAN uniqueness): refuse to start.
+  bool fresh_store = !fs::exists(o.data_dir + "/cardcore.db");
+  bool may_create_keys = o.service.sandbox && fresh_store;
+  auto require_key = [&](const char* env, const std::string& file) {
+    if (const char* v = std::getenv(env); v && *v) return;
+    if (fs::exists(file) || may_create_keys) return;
+    die(std::string("missing ") + file + " (or env " + env + "): " +
+        (fresh_store ? "production mode needs keys provisioned before the first start"
+                     : "the existing database cannot be used without its keys; restore them"));
+  };
+  require_key("CARDCORE_VAULT_KEYS", o.data_dir + "/vault.keys");
+  require_key("CARDCORE_HMAC_KEY", o.data_dir + "/hmac.key");
   auto vault = Vault::load_or_create(o.data_dir + "/vault.keys");
   if (!vault) die("vault: " + vault.error().message);
   bool created = false;
@@ -144,8 +211,7 @@ int serve(ServeOptions o) {
   if (!store) die("store: " + store.error().message);
 
   std::unique_ptr<SmsChannel> sms;
-  if (const char* v = std::getenv("CARDCORE_SMS_GATEWAY_URL"); v && *v) o.sms_gateway_url = v;
-  if (const char* v = std::getenv("CARDCORE_SMS_GATEWAY_TOKEN"); v && *v) o.sms_gateway_token = v;
+
   if (!o.sms_gateway_url.empty()) {
     sms = make_gateway_sms(o.sms_gateway_url, o.sms_gateway_token);
   } else if (o.service.sandbox) {
@@ -188,7 +254,8 @@ int serve(ServeOptions o) {
     if (!c) die("sandbox partner: " + c.error().message);
     json j{{"partnerId", c->partner_id}, {"companyId", c->company_id}, {"companyName", c->company_name},
            {"clientId", c->client_id}, {"clientSecret", c->client_secret}, {"username", c->username},
-           {"password", c->password}, {"planMasterId", c->plan_master_id}, {"baseUrl", base}};
+           {"password", c->password}, {"planMasterId", c->plan_master_id},
+           {"webhookSecret", c->webhook_secret}};
     write_secret_file(creds_path, j.dump(2) + "\n");
   }
   if (o.service.sandbox && fs::exists(creds_path)) {
@@ -253,7 +320,19 @@ int main(int argc, char** argv) {
   serve->add_option("--mode", o.mode, "sandbox or production")->capture_default_str();
   serve->add_option("--config", o.config_file, "JSON config file (command-line flags win)");
   serve->add_option("--threads", o.threads, "I/O threads")->capture_default_str();
+  auto* ledger = app.add_subcommand("ledger", "Ledger maintenance");
+  ledger->require_subcommand(1);
+  std::string verify_dir = "./data";
+  auto* verify = ledger->add_subcommand("verify", "Recompute every balance from the postings and report differences");
+  verify->add_option("--data", verify_dir, "Data directory")->capture_default_str();
+  auto* keys = app.add_subcommand("keys", "Key management");
+  keys->require_subcommand(1);
+  std::string keys_dir = "./data";
+  auto* keys_init = keys->add_subcommand("init", "Create vault.keys and hmac.key in the data directory (never overwrites)");
+  keys_init->add_option("--data", keys_dir, "Data directory")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (verify->parsed()) return cardcore::ledger_verify(verify_dir);
+  if (keys_init->parsed()) return cardcore::keys_init(keys_dir);
   if (serve->parsed()) {
     // Config file first, then re-apply the flags that were given explicitly.
     cardcore::ServeOptions from_file;

@@ -60,4 +60,54 @@ bool valid_ddmmyyyy(std::string_view text) {
                              chr::day{static_cast<unsigned>(day)}}.ok();
 }
 
+std::optional<int64_t> parse_iso8601(std::string_view t) {
+  auto digits = [&](size_t pos, size_t len, int& out) {
+    if (pos + len > t.size()) return false;
+    out = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      if (t[i] < '0' || t[i] > '9') return false;
+      out = out * 10 + (t[i] - '0');
+    }
+    return true;
+  };
+  if (!t.empty() && t.size() <= 12 && t.find_first_not_of("0123456789") == std::string_view::npos) {
+    int64_t v = 0;
+    for (char c : t) v = v * 10 + (c - '0');
+    return v;
+  }
+  int y = 0, mo = 0, d = 0;
+  if (t.size() < 10 || !digits(0, 4, y) || t[4] != '-' || !digits(5, 2, mo) || t[7] != '-' || !digits(8, 2, d)) {
+    return std::nullopt;
+  }
+  if (y < 1900 || y > 2100) return std::nullopt;
+  chr::year_month_day ymd{chr::year{y}, chr::month{static_cast<unsigned>(mo)}, chr::day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  if (t.size() == 10) return ist_midnight({y, mo, d});
+  int h = 0, mi = 0, sec = 0;
+  if (t[10] != 'T' && t[10] != ' ') return std::nullopt;
+  if (!digits(11, 2, h) || t.size() < 16 || t[13] != ':' || !digits(14, 2, mi)) return std::nullopt;
+  size_t pos = 16;
+  if (pos < t.size() && t[pos] == ':') {
+    if (!digits(pos + 1, 2, sec)) return std::nullopt;
+    pos += 3;
+    if (pos < t.size() && t[pos] == '.') {
+      ++pos;
+      size_t start = pos;
+      while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') ++pos;
+      if (pos == start || pos - start > 9) return std::nullopt;
+    }
+  }
+  if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  int64_t local = chr::sys_seconds{chr::sys_days{ymd}}.time_since_epoch().count() + h * 3600 + mi * 60 + sec;
+  if (pos == t.size()) return local - kIstOffsetSeconds;  // no offset: Asia/Kolkata
+  if (t[pos] == 'Z' && pos + 1 == t.size()) return local;
+  if ((t[pos] == '+' || t[pos] == '-') && t.size() == pos + 6 && t[pos + 3] == ':') {
+    int oh = 0, om = 0;
+    if (!digits(pos + 1, 2, oh) || !digits(pos + 4, 2, om) || oh > 14 || om > 59) return std::nullopt;
+    int64_t offset = oh * 3600 + om * 60;
+    return t[pos] == '+' ? local - offset : local + offset;
+  }
+  return std::nullopt;
+}
+
 }  // namespace cardcore::clock

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ Date ist_date(int64_t unix_seconds);
 
 // Unix seconds at 00:00 Asia/Kolkata of the given calendar date (proleptic Gregorian).
 int64_t ist_midnight(Date d);
+
+// "2025-01-24T08:47:01.505Z", "2025-01-24T14:17:01+05:30", "2025-01-24T14:17:01" (read as IST),
+// "2025-01-24" (00:00 IST) or plain unix seconds -> unix seconds (fractions dropped).
+std::optional<int64_t> parse_iso8601(std::string_view text);
 
 // True for a real calendar date written dd-MM-yyyy, years 1900..2100.
 bool valid_ddmmyyyy(std::string_view text);

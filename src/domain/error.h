@@ -32,6 +32,11 @@ inline constexpr int kCardNotActive = 1012;      // operation needs an active (U
 inline constexpr int kOrderExists = 1020;        // physical card already ordered
 inline constexpr int kOrderTransition = 1021;    // shipping status move not allowed
 inline constexpr int kRateLimited = 1030;        // too many OTP requests
+inline constexpr int kInsufficientFunds = 1040;  // pool or wallet balance too low
+inline constexpr int kMaxBalanceExceeded = 1041; // load would pass the plan's max card balance
+inline constexpr int kNotReloadable = 1042;      // gift cards are never loaded after issue
+inline constexpr int kIdempotencyMismatch = 1050;   // Idempotency-Key reused with another body
+inline constexpr int kIdempotencyInProgress = 1051; // the first request with the key still runs
 }  // namespace code
 
 struct Error {

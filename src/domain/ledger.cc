@@ -67,16 +67,18 @@ Status validate(const Entry& e) {
 
 Entry fund(std::string_view company_id, std::string_view card_account_id, int64_t amount, std::string reference) {
   return Entry{"FUND", std::move(reference),
-               {{source_account(company_id), -amount}, {pool_account(card_account_id), amount}}};
+               {{source_account(company_id), -amount, std::nullopt}, {pool_account(card_account_id), amount, std::nullopt}}};
 }
 
-Entry load(std::string_view card_account_id, std::string_view card_id, int64_t amount, std::string reference) {
+Entry load(std::string_view card_account_id, std::string_view card_id, int64_t amount, int64_t max_card_balance,
+           std::string reference) {
   return Entry{"LOAD", std::move(reference),
-               {{pool_account(card_account_id), -amount}, {wallet_account(card_id), amount}}};
+               {{pool_account(card_account_id), -amount, std::nullopt},
+                {wallet_account(card_id), amount, max_card_balance}}};
 }
 
 Entry move_between_cards(std::string_view from, std::string_view to, int64_t amount, std::string reference) {
-  return Entry{"REPLACE", std::move(reference), {{wallet_account(from), -amount}, {wallet_account(to), amount}}};
+  return Entry{"REPLACE", std::move(reference), {{wallet_account(from), -amount, std::nullopt}, {wallet_account(to), amount, std::nullopt}}};
 }
 
 }  // namespace cardcore::ledger

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ bool may_go_negative(AccountKind kind);
 struct Posting {
   std::string account_id;
   int64_t amount_paise = 0;
+  // When set, the store refuses the entry if this posting would take the balance above it
+  // (a plan's maximum card balance), checked in the same conditional update.
+  std::optional<int64_t> ceiling_paise;
 };
 
 struct Entry {
@@ -49,9 +53,9 @@ Status validate(const Entry& e);
 // Company money received into a card account's pool.
 Entry fund(std::string_view company_id, std::string_view card_account_id, int64_t amount_paise,
            std::string reference);
-// Pool -> card wallet.
+// Pool -> card wallet, refused by the store when the wallet would exceed `max_card_balance_paise`.
 Entry load(std::string_view card_account_id, std::string_view card_id, int64_t amount_paise,
-           std::string reference);
+           int64_t max_card_balance_paise, std::string reference);
 // Whole balance of one card to another (replacement).
 Entry move_between_cards(std::string_view from_card_id, std::string_view to_card_id,
                          int64_t amount_paise, std::string reference);

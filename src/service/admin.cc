@@ -49,6 +49,7 @@ Result<PartnerCredentials> create_partner(const Context& ctx, const NewPartner& 
   out.username = r.mobile.empty() ? generated_mobile() : r.mobile;
   out.password = generated_password();
   out.plan_master_id = make_id("PM", 7);
+  out.webhook_secret = "whsec_" + crypto::random_hex(24);
   // The slow hashes are computed before the unit of work, not while holding the write lock.
   std::string secret_hash = secret_hash::hash(out.client_secret);
   std::string password_hash = secret_hash::hash(out.password);
@@ -57,7 +58,8 @@ Result<PartnerCredentials> create_partner(const Context& ctx, const NewPartner& 
     CC_ASSIGN_OR_RETURN(std::optional<LoginRow> existing, tx.find_login(out.username));
     if (existing) return fail(code::kDuplicate, 409, "mobile: a partner login with this mobile already exists", "mobile");
     PartnerRow p{out.partner_id, r.name, out.username, r.webhook_url, encryption, out.client_id, secret_hash,
-                 ctx.vault.seal(payload_crypto::derive_key(out.client_secret), out.partner_id), now};
+                 ctx.vault.seal(payload_crypto::derive_key(out.client_secret), out.partner_id), now,
+                 ctx.vault.seal(out.webhook_secret, out.partner_id)};
     CC_RETURN_IF_ERROR(tx.insert_partner(p));
     CC_RETURN_IF_ERROR(tx.insert_company({out.company_id, out.partner_id, r.name, now}));
     CC_RETURN_IF_ERROR(tx.insert_plan({out.plan_master_id, out.partner_id, "Default prepaid", ctx.config.default_bin,
@@ -116,6 +118,20 @@ Result<MfaEnrollment> enroll_mfa(const Context& ctx, const std::string& card_id)
   }));
   std::string account = card.user_id + "-XX" + card.pan_last4;
   return MfaEnrollment{card_id, totp::base32_encode(secret), totp::otpauth_uri("cardcore", account, secret)};
+}
+
+Result<std::string> webhook_secret(const Context& ctx, const std::string& partner_id, bool rotate) {
+  if (partner_id.empty()) return invalid_param("partnerId", "is required");
+  std::string fresh = "whsec_" + crypto::random_hex(24);
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<std::string> {
+    CC_ASSIGN_OR_RETURN(std::optional<PartnerRow> p, tx.find_partner(partner_id));
+    if (!p) return invalid_id("partnerId");
+    if (!rotate && !p->webhook_secret.blob.empty()) return ctx.vault.open(p->webhook_secret, partner_id);
+    CC_RETURN_IF_ERROR(tx.set_partner_webhook_secret(partner_id, ctx.vault.seal(fresh, partner_id)));
+    CC_RETURN_IF_ERROR(tx.insert_audit({0, now, partner_id, "admin", "partner.webhook_secret_rotate", partner_id, "{}"}));
+    return fresh;
+  });
 }
 
 Status unlock_login(const Context& ctx, const std::string& username) {

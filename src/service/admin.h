@@ -16,7 +16,7 @@ struct NewPartner {
 // Everything a partner needs to call the API. The secrets appear only in this answer.
 struct PartnerCredentials {
   std::string partner_id, company_id, company_name, client_id, client_secret, username, password,
-      plan_master_id;
+      plan_master_id, webhook_secret;
 };
 Result<PartnerCredentials> create_partner(const Context& ctx, const NewPartner& r);
 
@@ -32,6 +32,10 @@ Result<PlanRow> create_plan(const Context& ctx, const NewPlan& r);
 
 struct MfaEnrollment { std::string card_id, secret_base32, otpauth_uri; };
 Result<MfaEnrollment> enroll_mfa(const Context& ctx, const std::string& card_id);
+
+// Shows the partner's webhook signing secret; `rotate` replaces it first (old signatures stop
+// verifying at once).
+Result<std::string> webhook_secret(const Context& ctx, const std::string& partner_id, bool rotate);
 
 Status unlock_login(const Context& ctx, const std::string& username);
 

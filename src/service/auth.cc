@@ -58,7 +58,11 @@ Result<TokenGrant> password_grant(const Context& ctx, const PasswordGrant& g) {
     CC_ASSIGN_OR_RETURN(LoginRow after, transact(ctx.store, [&](Tx& tx) {
       return tx.record_login_failure(g.username, ctx.config.login_lock_after_failures, ctx.now());
     }));
-    if (after.locked) return oauth_error(400, "invalid_grant", "User account is locked");
+    if (after.locked) {
+      // A locked login keeps no live session either.
+      CC_RETURN_IF_ERROR(transact(ctx.store, [&](Tx& tx) { return tx.delete_tokens_of(g.username); }));
+      return oauth_error(400, "invalid_grant", "User account is locked");
+    }
     return oauth_error(400, "invalid_grant", "Bad credentials");
   }
   return transact(ctx.store, [&](Tx& tx) -> Result<TokenGrant> {

@@ -6,14 +6,22 @@
 
 #include "domain/card_status.h"
 #include "domain/clock.h"
+#include "domain/ledger.h"
 #include "domain/pan.h"
 #include "domain/validate.h"
 #include "security/crypto.h"
 #include "security/secret_hash.h"
 #include "security/totp.h"
+#include "service/common.h"
+#include "service/balances.h"
 
 namespace cardcore::cards {
 namespace {
+
+using svc::audit;
+using svc::make_id;
+using svc::owned_account;
+using svc::owned_card;
 
 constexpr size_t kMaxNameLen = 64;
 constexpr size_t kMaxAddressLen = 256;
@@ -21,6 +29,7 @@ constexpr size_t kMaxTextLen = 256;
 constexpr size_t kMaxDocuments = 10;
 constexpr size_t kMaxCardsPerUsageUpdate = 100;
 constexpr size_t kMaxCardsPerAccountScan = 100000;
+constexpr int kMaxMfaFailures = 5;
 
 constexpr std::array<std::string_view, 14> kAccountTypes = {
     "RELOADABLE_GPR", "CORPORATE", "GIFT", "MEAL", "FUEL", "VIRTUAL_ACCOUNT", "INVOICE_DISCOUNTING",
@@ -44,60 +53,11 @@ Status required_text(const std::string& value, const char* field, size_t max_len
   return optional_text(value, field, max_len);
 }
 
-std::string make_id(std::string_view prefix, size_t n) {
-  return std::string(prefix) + crypto::random_upper_alnum(n);
-}
-
 std::string pan_fingerprint(const Context& ctx, const std::string& pan) {
   return crypto::to_hex(crypto::hmac_sha256(ctx.hmac_key, "pan:" + pan));
 }
 std::string otp_digest(const Context& ctx, const std::string& request_id, const std::string& otp) {
   return crypto::to_hex(crypto::hmac_sha256(ctx.hmac_key, "otp:" + request_id + ":" + otp));
-}
-
-// Company (when given) and account must both belong to the caller; else "no such id".
-Result<CardAccountRow> owned_account(Tx& tx, const Principal& p, const std::string& company_id,
-                                     const std::string& account_id) {
-  if (!company_id.empty()) {
-    CC_ASSIGN_OR_RETURN(std::optional<CompanyRow> company, tx.find_company(company_id));
-    if (!company || company->partner_id != p.partner_id) return invalid_id("companyId");
-  }
-  CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(account_id));
-  if (!acc || acc->partner_id != p.partner_id ||
-      (!company_id.empty() && acc->company_id != company_id)) {
-    return invalid_id("cardAccountId");
-  }
-  return *acc;
-}
-
-Result<CardRow> owned_card(Tx& tx, const Principal& p, const CardRef& ref) {
-  if (!ref.card_account_id.empty() || !ref.company_id.empty()) {
-    if (!ref.card_account_id.empty()) {
-      CC_RETURN_IF_ERROR(owned_account(tx, p, ref.company_id, ref.card_account_id));
-    } else {
-      CC_ASSIGN_OR_RETURN(std::optional<CompanyRow> company, tx.find_company(ref.company_id));
-      if (!company || company->partner_id != p.partner_id) return invalid_id("companyId");
-    }
-  }
-  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, tx.find_card(ref.card_id));
-  if (!card || card->partner_id != p.partner_id ||
-      (!ref.card_account_id.empty() && card->card_account_id != ref.card_account_id) ||
-      (!ref.company_id.empty() && card->company_id != ref.company_id)) {
-    return invalid_id("enKashCardId");
-  }
-  return *card;
-}
-
-Status record_status_change(Tx& tx, const std::string& card_id, std::string_view from,
-                            std::string_view to, const std::string& reason, const std::string& channel,
-                            const std::string& actor, int64_t now) {
-  return tx.insert_status_change(
-      {card_id, std::string(from), std::string(to), reason, channel, actor, now});
-}
-
-Status audit(Tx& tx, const Principal& p, std::string_view action, const std::string& object_id,
-             const nlohmann::json& detail, int64_t now) {
-  return tx.insert_audit({0, now, p.partner_id, p.username, std::string(action), object_id, detail.dump()});
 }
 
 // ---- OTP / MFA proofs ----
@@ -128,12 +88,22 @@ Result<ProofTicket> check_proof(const Context& ctx, const Principal& p, const st
       return fail(code::kMfaNotEnrolled, 409, "mfaCode: no authenticator is enrolled for this card holder",
                   "mfaCode");
     }
+    if (card->mfa_failures >= kMaxMfaFailures) {
+      return fail(code::kOtpTriesExceeded, 403,
+                  "mfaCode: too many wrong authenticator codes; the holder's authenticator must be re-enrolled", "mfaCode");
+    }
     CC_ASSIGN_OR_RETURN(std::string secret, ctx.vault.open(*card->mfa_secret, card_id));
     for (int w = -1; w <= 1; ++w) {
       int64_t t = now + w * 30;
       if (crypto::constant_time_equal(totp::code_at(secret, t), proof.mfa_code)) {
         return ProofTicket{"", t / 30};
       }
+    }
+    // Guessing is bounded: wrong codes are counted in their own unit and lock MFA for the card.
+    CC_ASSIGN_OR_RETURN(int failures, transact(ctx.store, [&](Tx& tx) { return tx.record_mfa_failure(card_id); }));
+    if (failures >= kMaxMfaFailures) {
+      return fail(code::kOtpTriesExceeded, 403,
+                  "mfaCode: wrong authenticator code; too many wrong codes, re-enroll the authenticator", "mfaCode");
     }
     return fail(code::kOtpInvalid, 403, "mfaCode: wrong authenticator code", "mfaCode");
   }
@@ -353,9 +323,11 @@ Result<AccountSummary> get_account(const Context& ctx, const Principal& p, const
   return transact(ctx.store, [&](Tx& tx) -> Result<AccountSummary> {
     AccountSummary s;
     CC_ASSIGN_OR_RETURN(s.account, owned_account(tx, p, company_id, card_account_id));
+    CC_ASSIGN_OR_RETURN(LedgerBalance pool, tx.ledger_balance(ledger::pool_account(card_account_id)));
+    s.pool_balance_paise = pool.available_paise();
     CC_ASSIGN_OR_RETURN(std::vector<CardRow> cards, tx.list_cards(card_account_id, kMaxCardsPerAccountScan));
     for (const CardRow& c : cards) {
-      s.card_balance_paise += c.balance_paise;
+      s.card_balance_paise += c.balance_paise - c.held_paise;
       ++s.total_cards;
       if (c.status == "UL") ++s.active_cards;
       if (c.primary_card && !s.primary_card) s.primary_card = c;
@@ -375,10 +347,8 @@ Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const Cre
     if (gift && !r.load_amount_paise) {
       return invalid_param("loadAmount", "is required for a gift card");
     }
-    if (r.load_amount_paise) {
-      return fail(code::kNotPermitted, 403,
-                  "loadAmount: balance loads are not enabled yet on this server (create the card without loadAmount)",
-                  "loadAmount");
+    if (r.load_amount_paise && *r.load_amount_paise < 1) {
+      return invalid_param("loadAmount", "must be at least 0.01");
     }
     IssuedCard out;
     CC_ASSIGN_OR_RETURN(out.card, mint_card(ctx, tx, acc, *plan, r.physical, now));
@@ -392,7 +362,7 @@ Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const Cre
     bool has_primary = std::any_of(existing.begin(), existing.end(), [](const CardRow& x) { return x.primary_card; });
     c.primary_card = !has_primary && (r.primary || existing.empty());
     CC_RETURN_IF_ERROR(tx.insert_card(c));
-    CC_RETURN_IF_ERROR(record_status_change(tx, c.card_id, "", c.status, "issued", "API", p.partner_id, now));
+    CC_RETURN_IF_ERROR(svc::record_status_change(tx, c, "", c.status, "issued", "API", p.partner_id, now));
     if (r.physical) {
       PhysicalOrderRow order =
           r.delivery_flag
@@ -402,8 +372,16 @@ Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const Cre
       CC_RETURN_IF_ERROR(tx.insert_physical_order(order));
       out.order = order;
     }
-    CC_RETURN_IF_ERROR(audit(tx, p, "card.create", c.card_id,
-                             {{"cardAccountId", c.card_account_id}, {"cardType", c.card_type}}, now));
+    if (r.load_amount_paise) {
+      // Issue and first load are one unit: a refused load leaves no card behind.
+      CC_RETURN_IF_ERROR(balances::load_in_unit(tx, acc, *plan, c, *r.load_amount_paise, "ISSUE-" + c.card_id,
+                                                gift ? "GIFT_CARD_LOAD" : "LOAD_MONEY", "load at issue",
+                                                r.remarks, p.username, now));
+      CC_ASSIGN_OR_RETURN(std::optional<CardRow> loaded, tx.find_card(c.card_id));
+      out.card = *loaded;
+    }
+    CC_RETURN_IF_ERROR(audit(tx, p, "card.create", out.card.card_id,
+                             {{"cardAccountId", out.card.card_account_id}, {"cardType", out.card.card_type}}, now));
     return out;
   });
 }
@@ -433,7 +411,7 @@ Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const
       CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(card.card_id, card.status,
                                                             std::string(status_code(next)), now));
       if (!moved) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
-      CC_RETURN_IF_ERROR(record_status_change(tx, card.card_id, card.status, status_code(next),
+      CC_RETURN_IF_ERROR(svc::record_status_change(tx, card, card.status, status_code(next),
                                               "activated by PIN set", "API", p.partner_id, now));
     }
     return audit(tx, p, "card.pin_set", card.card_id, {{"otpRequired", proof.otp_required}}, now);
@@ -466,8 +444,9 @@ Status block(const Context& ctx, const Principal& p, const BlockRequest& r) {
     std::string to(status_code(*requested));
     CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(c.card_id, c.status, to, now));
     if (!moved) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
-    return record_status_change(tx, c.card_id, c.status, to, r.reason, "API",
-                                r.created_by.empty() ? p.partner_id : r.created_by, now);
+    CC_RETURN_IF_ERROR(svc::record_status_change(tx, c, c.status, to, r.reason, "API",
+                                                 r.created_by.empty() ? p.partner_id : r.created_by, now));
+    return audit(tx, p, "card.block", c.card_id, {{"from", c.status}, {"to", to}, {"otpRequired", r.proof.otp_required}}, now);
   });
 }
 
@@ -638,9 +617,9 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
       fresh.mfa_secret = ctx.vault.seal(secret, fresh.card_id);
     }
     CC_RETURN_IF_ERROR(tx.insert_card(fresh));
-    CC_RETURN_IF_ERROR(record_status_change(tx, fresh.card_id, "", fresh.status,
+    CC_RETURN_IF_ERROR(svc::record_status_change(tx, fresh, "", fresh.status,
                                             "issued as replacement of " + old.card_id, "API", p.partner_id, now));
-    CC_ASSIGN_OR_RETURN(int64_t moved_paise, tx.move_card_balance(old.card_id, fresh.card_id, now));
+    CC_ASSIGN_OR_RETURN(int64_t moved_paise, balances::move_card_balance_in_unit(tx, old, fresh, now));
     fresh.balance_paise = moved_paise;
     CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(old.card_id));
     if (controls) {
@@ -652,11 +631,12 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
     if (old.status != "BL") {
       CC_ASSIGN_OR_RETURN(bool blocked, tx.update_card_status(old.card_id, old.status, "BL", now));
       if (!blocked) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
-      CC_RETURN_IF_ERROR(record_status_change(tx, old.card_id, old.status, "BL",
+      CC_RETURN_IF_ERROR(svc::record_status_change(tx, old, old.status, "BL",
                                               r.reason.empty() ? "replaced by " + fresh.card_id : r.reason,
                                               "API", p.partner_id, now));
     }
     CC_RETURN_IF_ERROR(tx.set_card_replaced_by(old.card_id, fresh.card_id, now));
+    if (old.primary_card) CC_RETURN_IF_ERROR(tx.set_card_primary(old.card_id, false, now));
     CC_RETURN_IF_ERROR(audit(tx, p, "card.replace", old.card_id,
                              {{"newEnKashCardId", fresh.card_id}, {"movedPaise", moved_paise}}, now));
     return fresh;
@@ -688,17 +668,22 @@ Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, 
   });
 }
 
-Result<std::vector<CardRow>> search(const Context& ctx, const Principal& p, const std::string& company_id,
-                                    const std::string& card_account_id, const std::string& card_id, size_t limit) {
+Result<SearchResult> search(const Context& ctx, const Principal& p, const std::string& company_id,
+                            const std::string& card_account_id, const std::string& card_id, size_t limit) {
   CC_RETURN_IF_ERROR(require(company_id, "companyId"));
   CC_RETURN_IF_ERROR(require(card_account_id, "cardAccountId"));
-  return transact(ctx.store, [&](Tx& tx) -> Result<std::vector<CardRow>> {
+  return transact(ctx.store, [&](Tx& tx) -> Result<SearchResult> {
     CC_RETURN_IF_ERROR(owned_account(tx, p, company_id, card_account_id));
+    SearchResult out;
     if (!card_id.empty()) {
       CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, CardRef{company_id, card_account_id, card_id}));
-      return std::vector<CardRow>{card};
+      out.cards.push_back(std::move(card));
+      out.total_cards = 1;
+      return out;
     }
-    return tx.list_cards(card_account_id, limit);
+    CC_ASSIGN_OR_RETURN(out.cards, tx.list_cards(card_account_id, limit));
+    CC_ASSIGN_OR_RETURN(out.total_cards, tx.count_cards(card_account_id));
+    return out;
   });
 }
 

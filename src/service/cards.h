@@ -20,7 +20,7 @@ Result<CardAccountRow> create_account(const Context& ctx, const Principal& p, co
 
 struct AccountSummary {
   CardAccountRow account;
-  int64_t pool_balance_paise = 0;  // funding pool (the ledger issue funds it)
+  int64_t pool_balance_paise = 0;  // funding pool available for loads
   int64_t card_balance_paise = 0;  // sum over the account's cards
   int64_t total_cards = 0;
   int64_t active_cards = 0;
@@ -53,7 +53,6 @@ struct Proof {
   std::string otp_request_id, otp, mfa_code;
 };
 
-struct CardRef { std::string company_id, card_account_id, card_id; };
 
 Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const std::string& pin,
                const Proof& proof);
@@ -100,8 +99,12 @@ struct OrderRequest {
 };
 Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, const OrderRequest& r);
 
-// One card when card_id is set, else every card of the account (at most `limit`).
-Result<std::vector<CardRow>> search(const Context& ctx, const Principal& p, const std::string& company_id,
+// One card when card_id is set, else the account's cards (at most `limit`) and their total count.
+struct SearchResult {
+  std::vector<CardRow> cards;
+  int64_t total_cards = 0;
+};
+Result<SearchResult> search(const Context& ctx, const Principal& p, const std::string& company_id,
                                     const std::string& card_account_id, const std::string& card_id,
                                     size_t limit);
 

@@ -40,4 +40,9 @@ struct Principal {
   std::string username;
 };
 
+// The ids a request uses to name a card; empty company/account ids are not checked.
+struct CardRef {
+  std::string company_id, card_account_id, card_id;
+};
+
 }  // namespace cardcore

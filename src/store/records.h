@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "security/vault.h"
 
@@ -21,6 +22,7 @@ struct PartnerRow {
   std::string client_secret_hash; // argon2id
   Sealed payload_key;             // AES-128 key derived from the client secret (EnKash compat)
   int64_t created_at = 0;
+  Sealed webhook_secret;          // HMAC-SHA256 key for webhook signatures (empty blob: none yet)
 };
 
 struct CompanyRow {
@@ -89,7 +91,8 @@ struct CardRow {
   std::string card_type;        // "VIRTUAL" | "PHYSICAL"
   bool gift = false;
   bool primary_card = false;
-  int64_t balance_paise = 0;
+  int64_t balance_paise = 0;    // read-only: the wallet's ledger balance (0 before any posting)
+  int64_t held_paise = 0;       // read-only: open holds on the wallet
   std::string holder_name;
   std::string mobile;
   std::string email;
@@ -97,6 +100,7 @@ struct CardRow {
   std::string pin_hash;         // empty until a PIN is set
   int pin_failures = 0;
   std::optional<Sealed> mfa_secret;
+  int mfa_failures = 0;         // consecutive wrong authenticator codes
   std::string replaced_by;      // card id of the replacement, when replaced
   int64_t created_at = 0;
   int64_t modified_at = 0;
@@ -161,6 +165,64 @@ struct PhysicalOrderRow {
   std::string status;    // ORDERED | DISPATCHED | DELIVERED | RETURNED
   int64_t created_at = 0;
   int64_t updated_at = 0;
+};
+
+struct LedgerBalance {
+  int64_t balance_paise = 0;
+  int64_t held_paise = 0;
+  int64_t available_paise() const { return balance_paise - held_paise; }
+};
+
+// A card transaction as partners see it (CONTRACT.md §3 transaction object).
+struct TransactionRow {
+  std::string txn_id;  // ECTR + 9
+  std::string partner_id, company_id, card_account_id, card_id;
+  std::string user_id, card_last4, holder_name, company_name;  // snapshot at the time
+  int64_t entry_id = 0;           // journal entry; 0 when nothing was posted (declined)
+  std::string direction;          // "CR" | "DR"
+  int64_t amount_paise = 0;
+  int64_t balance_after_paise = 0;
+  std::string pg_reference;       // the caller's uniqueReferenceNumber
+  std::string type;               // LOAD_MONEY, ALLOCATE_FUND, CARD_REPLACEMENT, …
+  std::string status;             // SUCCESS, DECLINED, …
+  std::string description, remarks, created_by;
+  std::string details_json;       // txnDetails
+  int64_t created_at = 0;
+  int64_t modified_at = 0;
+};
+
+struct TransactionFilter {
+  std::string partner_id, card_account_id;  // required
+  std::string card_id, status, direction;
+  std::vector<std::string> txn_ids, pg_references;
+  std::optional<int64_t> amount_from_paise, amount_to_paise;
+  std::optional<int64_t> from_time, to_time;  // unix seconds, inclusive
+  size_t offset = 0;
+  size_t limit = 50;
+};
+
+struct TransactionPage {
+  std::vector<TransactionRow> rows;
+  int64_t total = 0;
+};
+
+// What the store knows about an Idempotency-Key when a request arrives.
+struct IdempotencyClaim {
+  enum class Kind { kNew, kReplay, kMismatch, kRunning } kind = Kind::kNew;
+  int http_status = 0;
+  std::string response_body;
+};
+
+struct WebhookEventRow {
+  std::string event_id;
+  std::string partner_id;
+  std::string type;
+  std::string payload_json;
+  int64_t created_at = 0;
+  int64_t next_attempt_at = 0;
+  int attempts = 0;
+  std::string state;  // PENDING | DELIVERED | FAILED
+  std::string last_error;
 };
 
 }  // namespace cardcore

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "domain/error.h"
+#include "domain/ledger.h"
 #include "store/records.h"
 
 namespace cardcore {
@@ -47,6 +48,8 @@ class Tx {
   // Deletes the token; returns false when it was not there (already used or revoked).
   virtual Result<bool> delete_token(const std::string& digest) = 0;
   virtual Status delete_expired_tokens(int64_t now) = 0;
+  // Revokes every token of a login (when it locks).
+  virtual Status delete_tokens_of(const std::string& username) = 0;
 
   virtual Status insert_card_account(const CardAccountRow& r) = 0;
   virtual Result<std::optional<CardAccountRow>> find_card_account(const std::string& id) = 0;
@@ -64,13 +67,57 @@ class Tx {
   virtual Status set_card_mfa_secret(const std::string& card_id, const Sealed& secret, int64_t now) = 0;
   // TOTP replay guard: records `step` as used only when it is newer than the last used one.
   virtual Result<bool> use_mfa_step(const std::string& card_id, int64_t step) = 0;
+  // Counts one wrong authenticator code; returns the new count. Enrolment resets it.
+  virtual Result<int> record_mfa_failure(const std::string& card_id) = 0;
+  virtual Status set_card_primary(const std::string& card_id, bool primary, int64_t now) = 0;
+  virtual Result<int64_t> count_cards(const std::string& card_account_id) = 0;
   virtual Status set_card_replaced_by(const std::string& card_id, const std::string& new_card_id,
                                       int64_t now) = 0;
   virtual Status set_card_type(const std::string& card_id, const std::string& card_type,
                                int64_t now) = 0;
-  // Moves the whole balance of `from` to `to` (replacement); returns the amount moved.
-  virtual Result<int64_t> move_card_balance(const std::string& from_card_id,
-                                            const std::string& to_card_id, int64_t now) = 0;
+
+  // ---- Ledger ----
+  // Posts one balanced entry (ledger::validate) under `scope` (the partner id): unique per
+  // (scope, kind, reference) else code::kDuplicate; every posting is one conditional update, so
+  // an internal account never goes below zero (code::kInsufficientFunds naming the account) and
+  // a posting with a ceiling never passes it (code::kMaxBalanceExceeded). Returns the entry id.
+  virtual Result<int64_t> post_entry(const ledger::Entry& entry, const std::string& scope, int64_t now) = 0;
+  virtual Result<LedgerBalance> ledger_balance(const std::string& account_id) = 0;
+  // Recomputes every balance from the postings and checks every entry sums to zero and no
+  // internal account is negative; returns one line per problem (empty = clean).
+  virtual Result<std::vector<std::string>> verify_ledger() = 0;
+
+  // ---- Card transactions ----
+  virtual Status insert_transaction(const TransactionRow& r) = 0;
+  virtual Result<std::optional<TransactionRow>> find_transaction(const std::string& partner_id,
+                                                                 const std::string& txn_id) = 0;
+  virtual Result<std::optional<TransactionRow>> find_transaction_by_reference(
+      const std::string& partner_id, const std::string& card_id, const std::string& pg_reference) = 0;
+  // Newest first.
+  virtual Result<TransactionPage> list_transactions(const TransactionFilter& f) = 0;
+
+  // ---- Idempotency-Key ----
+  // Claims (partner, key) for a request whose body digest is `digest`. A claim older than
+  // `ttl_seconds` is forgotten; a RUNNING claim older than `lease_seconds` is taken over.
+  virtual Result<IdempotencyClaim> claim_idempotency_key(const std::string& partner_id, const std::string& key,
+                                                         const std::string& digest, int64_t now,
+                                                         int64_t ttl_seconds, int64_t lease_seconds) = 0;
+  virtual Status finish_idempotency_key(const std::string& partner_id, const std::string& key,
+                                        int http_status, const std::string& body) = 0;
+  virtual Status release_idempotency_key(const std::string& partner_id, const std::string& key) = 0;
+
+  // ---- Webhook outbox ----
+  virtual Status set_partner_webhook_secret(const std::string& partner_id, const Sealed& secret) = 0;
+  virtual Status insert_webhook_event(const WebhookEventRow& r) = 0;
+  // Due PENDING events (next_attempt_at <= now), oldest first; each claimed one gets
+  // next_attempt_at = now + lease_seconds so a parallel worker does not take it too.
+  virtual Result<std::vector<WebhookEventRow>> claim_due_webhooks(int64_t now, size_t limit,
+                                                                  int64_t lease_seconds) = 0;
+  virtual Status record_webhook_attempt(const std::string& event_id, int attempt, int64_t at, int http_status,
+                                        const std::string& error, const std::string& new_state,
+                                        int64_t next_attempt_at) = 0;
+  virtual Result<std::vector<WebhookEventRow>> list_webhook_events(const std::string& partner_id,
+                                                                   size_t limit) = 0;
 
   virtual Status insert_status_change(const StatusChangeRow& r) = 0;
   virtual Result<std::vector<StatusChangeRow>> list_status_changes(const std::string& card_id) = 0;

@@ -79,3 +79,24 @@ TEST(ValidDdMmYyyy, Table) {
 
 }  // namespace
 }  // namespace cardcore::clock
+
+namespace cardcore::clock {
+namespace {
+
+TEST(ClockParse, Iso8601Forms) {
+  EXPECT_EQ(parse_iso8601("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_iso8601("1970-01-01T05:30:00+05:30"), 0);
+  EXPECT_EQ(parse_iso8601("1970-01-01T05:30:00"), 0);  // no offset: IST
+  EXPECT_EQ(parse_iso8601("1970-01-01"), -kIstOffsetSeconds);
+  EXPECT_EQ(parse_iso8601("2025-01-24T08:47:01.505Z"), 1737708421);
+  EXPECT_EQ(parse_iso8601("1737708421"), 1737708421);
+  EXPECT_EQ(parse_iso8601("2025-01-24T08:47Z"), 1737708420);
+  EXPECT_FALSE(parse_iso8601("2025-02-30"));
+  EXPECT_FALSE(parse_iso8601("2025-01-24T25:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("2025-01-24T08:47:01+0530"));
+  EXPECT_FALSE(parse_iso8601("yesterday"));
+  EXPECT_FALSE(parse_iso8601(""));
+}
+
+}  // namespace
+}  // namespace cardcore::clock

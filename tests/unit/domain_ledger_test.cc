@@ -8,7 +8,7 @@ namespace {
 
 TEST(Ledger, BuildersBalance) {
   EXPECT_TRUE(validate(fund("CEKAAAAAAA", "CAAAAAAAA", 100, "r1")));
-  EXPECT_TRUE(validate(load("CAAAAAAAA", "EKCAAAAAAA", 1, "r2")));
+  EXPECT_TRUE(validate(load("CAAAAAAAA", "EKCAAAAAAA", 1, 100, "r2")));
   EXPECT_TRUE(validate(move_between_cards("EKCAAAAAAA", "EKCBBBBBBB", 999, "r3")));
   Entry f = fund("CEKAAAAAAA", "CAAAAAAAA", 250, "r");
   EXPECT_EQ(f.postings[0].account_id, "source:CEKAAAAAAA");

@@ -77,6 +77,13 @@ Result<Stmt> Db::prepare(const char* sql) {
   return Stmt(s);
 }
 
+Result<OwnedStmt> Db::prepare_once(const std::string& sql) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &s, nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(error_from(db_, rc));
+  return OwnedStmt(s);
+}
+
 Status Db::exec_script(const std::string& sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);

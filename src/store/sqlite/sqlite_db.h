@@ -25,6 +25,7 @@ class Stmt {
   Stmt(Stmt&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
+  void release() { s_ = nullptr; }  // the statement is being finalized by its owner
 
   Stmt& bind(int i, std::string_view v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -64,6 +65,23 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
+// A statement prepared for one use (dynamic SQL), finalized when it goes out of scope.
+class OwnedStmt {
+ public:
+  explicit OwnedStmt(sqlite3_stmt* s) : s_(s), lease_(s) {}
+  OwnedStmt(OwnedStmt&& o) noexcept : s_(o.s_), lease_(std::move(o.lease_)) { o.s_ = nullptr; }
+  ~OwnedStmt() {
+    lease_.release();
+    if (s_) sqlite3_finalize(s_);
+  }
+  sqlite3_stmt* raw() { return s_; }
+  Stmt& stmt() { return lease_; }
+
+ private:
+  sqlite3_stmt* s_;
+  Stmt lease_;
+};
+
 class Db {
  public:
   static Result<std::unique_ptr<Db>> open(const std::string& path);
@@ -73,6 +91,8 @@ class Db {
 
   // A cached prepared statement for `sql` (a string literal: cached by pointer identity).
   Result<Stmt> prepare(const char* sql);
+  // Prepares `sql` for one use (not cached): for SQL assembled at run time.
+  Result<OwnedStmt> prepare_once(const std::string& sql);
   Status exec_script(const std::string& sql);
   sqlite3* raw() { return db_; }
 

@@ -2,6 +2,7 @@
 // and run inside BEGIN IMMEDIATE, so a unit sees a stable snapshot and takes the write lock up
 // front (no upgrade deadlocks); conditional updates keep every balance rule in SQL.
 #include <mutex>
+#include <variant>
 
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_db.h"
@@ -34,23 +35,29 @@ CardRow read_card(const Stmt& s) {
   r.pin_failures = static_cast<int>(s.i64(24));
   if (!s.is_null(25)) r.mfa_secret = Sealed{s.text(25), s.blob(26)};
   r.replaced_by = s.text(27); r.created_at = s.i64(28); r.modified_at = s.i64(29);
+  r.held_paise = s.i64(30);
+  r.mfa_failures = static_cast<int>(s.i64(31));
   return r;
 }
 
+// Cards read their balance from their ledger wallet (no wallet yet: zero).
 #define CARD_SELECT(where)                                                                      \
-  "SELECT card_id, card_account_id, partner_id, company_id, user_id, token, pan_key_id, "       \
-  "pan_blob, pan_last4, pan_fingerprint, cvv_key_id, cvv_blob, expiry_month, expiry_year, "     \
-  "status, card_type, gift, primary_card, balance_paise, holder_name, mobile, email, "          \
-  "profile_json, pin_hash, pin_failures, mfa_key_id, mfa_blob, replaced_by, created_at, "       \
-  "modified_at FROM cards " where
+  "SELECT c.card_id, c.card_account_id, c.partner_id, c.company_id, c.user_id, c.token, "       \
+  "c.pan_key_id, c.pan_blob, c.pan_last4, c.pan_fingerprint, c.cvv_key_id, c.cvv_blob, "        \
+  "c.expiry_month, c.expiry_year, c.status, c.card_type, c.gift, c.primary_card, "              \
+  "COALESCE(w.balance_paise, 0), c.holder_name, c.mobile, c.email, c.profile_json, c.pin_hash, " \
+  "c.pin_failures, c.mfa_key_id, c.mfa_blob, c.replaced_by, c.created_at, c.modified_at, "      \
+  "COALESCE(w.held_paise, 0), c.mfa_failures FROM cards c LEFT JOIN ledger_accounts w "                         \
+  "ON w.account_id = 'wallet:' || c.card_id " where
 
 #define PARTNER_SELECT(where)                                                                    \
   "SELECT partner_id, name, mobile, webhook_url, encryption, client_id, client_secret_hash, "   \
-  "payload_key_id, payload_key_blob, created_at FROM partners " where
+  "payload_key_id, payload_key_blob, created_at, webhook_secret_key_id, webhook_secret_blob "     \
+  "FROM partners " where
 
 PartnerRow read_partner(const Stmt& s) {
   return PartnerRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
-                    Sealed{s.text(7), s.blob(8)}, s.i64(9)};
+                    Sealed{s.text(7), s.blob(8)}, s.i64(9), Sealed{s.text(10), s.blob(11)}};
 }
 
 #define USAGE_SELECT                                                                             \
@@ -69,15 +76,46 @@ PhysicalOrderRow read_order(const Stmt& s) {
                           s.text(6), s.text(7), s.text(8), s.text(9), s.i64(10), s.i64(11)};
 }
 
+#define TXN_SELECT(where)                                                                        \
+  "SELECT txn_id, partner_id, company_id, card_account_id, card_id, COALESCE(entry_id, 0), "   \
+  "direction, amount_paise, balance_after_paise, pg_reference, type, status, description, "    \
+  "remarks, created_by, details_json, created_at, modified_at, user_id, card_last4, holder_name, " \
+  "company_name FROM card_transactions " where
+
+TransactionRow read_txn(const Stmt& s) {
+  TransactionRow t;
+  t.txn_id = s.text(0); t.partner_id = s.text(1); t.company_id = s.text(2);
+  t.card_account_id = s.text(3); t.card_id = s.text(4); t.entry_id = s.i64(5);
+  t.direction = s.text(6); t.amount_paise = s.i64(7); t.balance_after_paise = s.i64(8);
+  t.pg_reference = s.text(9); t.type = s.text(10); t.status = s.text(11);
+  t.description = s.text(12); t.remarks = s.text(13); t.created_by = s.text(14);
+  t.details_json = s.text(15); t.created_at = s.i64(16); t.modified_at = s.i64(17);
+  t.user_id = s.text(18); t.card_last4 = s.text(19); t.holder_name = s.text(20);
+  t.company_name = s.text(21);
+  return t;
+}
+
+#define WEBHOOK_SELECT(where)                                                                    \
+  "SELECT event_id, partner_id, type, payload_json, created_at, next_attempt_at, attempts, "   \
+  "state, last_error FROM webhook_events " where
+
+WebhookEventRow read_webhook(const Stmt& s) {
+  return WebhookEventRow{s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5),
+                         static_cast<int>(s.i64(6)), s.text(7), s.text(8)};
+}
+
 class SqliteTx final : public Tx {
  public:
   explicit SqliteTx(Db& db) : db_(db) {}
 
   Status insert_partner(const PartnerRow& r) override {
-    PREP(s, "INSERT INTO partners VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+    PREP(s, "INSERT INTO partners (partner_id, name, mobile, webhook_url, encryption, client_id, "
+            "client_secret_hash, payload_key_id, payload_key_blob, created_at, webhook_secret_key_id, "
+            "webhook_secret_blob) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
     s.bind(1, r.partner_id).bind(2, r.name).bind(3, r.mobile).bind(4, r.webhook_url)
         .bind(5, r.encryption).bind(6, r.client_id).bind(7, r.client_secret_hash)
-        .bind(8, r.payload_key.key_id).bind_blob(9, r.payload_key.blob).bind(10, r.created_at);
+        .bind(8, r.payload_key.key_id).bind_blob(9, r.payload_key.blob).bind(10, r.created_at)
+        .bind(11, r.webhook_secret.key_id).bind_blob(12, r.webhook_secret.blob);
     return exec_ok(s);
   }
   Result<std::optional<PartnerRow>> find_partner(const std::string& id) override {
@@ -160,6 +198,10 @@ class SqliteTx final : public Tx {
     PREP(s, "DELETE FROM tokens WHERE digest = ?1");
     return changed(s.bind(1, digest));
   }
+  Status delete_tokens_of(const std::string& username) override {
+    PREP(s, "DELETE FROM tokens WHERE username = ?1");
+    return exec_ok(s.bind(1, username));
+  }
   Status delete_expired_tokens(int64_t now) override {
     PREP(s, "DELETE FROM tokens WHERE expires_at < ?1");
     return exec_ok(s.bind(1, now));
@@ -185,16 +227,16 @@ class SqliteTx final : public Tx {
   Status insert_card(const CardRow& r) override {
     PREP(s, "INSERT INTO cards (card_id, card_account_id, partner_id, company_id, user_id, token, "
             "pan_key_id, pan_blob, pan_last4, pan_fingerprint, cvv_key_id, cvv_blob, expiry_month, "
-            "expiry_year, status, card_type, gift, primary_card, balance_paise, holder_name, mobile, "
+            "expiry_year, status, card_type, gift, primary_card, holder_name, mobile, "
             "email, profile_json, pin_hash, pin_failures, mfa_key_id, mfa_blob, replaced_by, "
             "created_at, modified_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
-            "?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30)");
+            "?18,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30)");
     s.bind(1, r.card_id).bind(2, r.card_account_id).bind(3, r.partner_id).bind(4, r.company_id)
         .bind(5, r.user_id).bind(6, r.token).bind(7, r.pan.key_id).bind_blob(8, r.pan.blob)
         .bind(9, r.pan_last4).bind(10, r.pan_fingerprint).bind(11, r.cvv.key_id)
         .bind_blob(12, r.cvv.blob).bind(13, r.expiry_month).bind(14, r.expiry_year)
         .bind(15, r.status).bind(16, r.card_type).bind(17, r.gift).bind(18, r.primary_card)
-        .bind(19, r.balance_paise).bind(20, r.holder_name).bind(21, r.mobile).bind(22, r.email)
+        .bind(20, r.holder_name).bind(21, r.mobile).bind(22, r.email)
         .bind(23, r.profile_json).bind(24, r.pin_hash).bind(25, r.pin_failures);
     if (r.mfa_secret) s.bind(26, r.mfa_secret->key_id).bind_blob(27, r.mfa_secret->blob);
     else s.bind_null(26).bind_null(27);
@@ -202,11 +244,11 @@ class SqliteTx final : public Tx {
     return exec_ok(s);
   }
   Result<std::optional<CardRow>> find_card(const std::string& id) override {
-    PREP(s, CARD_SELECT("WHERE card_id = ?1"));
+    PREP(s, CARD_SELECT("WHERE c.card_id = ?1"));
     return one(s.bind(1, id), read_card);
   }
   Result<std::vector<CardRow>> list_cards(const std::string& account_id, size_t limit) override {
-    PREP(s, CARD_SELECT("WHERE card_account_id = ?1 ORDER BY created_at, card_id LIMIT ?2"));
+    PREP(s, CARD_SELECT("WHERE c.card_account_id = ?1 ORDER BY c.created_at, c.card_id LIMIT ?2"));
     return many(s.bind(1, account_id).bind(2, static_cast<int64_t>(limit)), read_card);
   }
   Result<bool> pan_fingerprint_exists(const std::string& fp) override {
@@ -223,11 +265,27 @@ class SqliteTx final : public Tx {
     return exec_ok(s.bind(1, id).bind(2, pin_hash).bind(3, now));
   }
   Status set_card_mfa_secret(const std::string& id, const Sealed& sec, int64_t now) override {
-    PREP(s, "UPDATE cards SET mfa_key_id = ?2, mfa_blob = ?3, modified_at = ?4 WHERE card_id = ?1");
+    PREP(s, "UPDATE cards SET mfa_key_id = ?2, mfa_blob = ?3, mfa_failures = 0, modified_at = ?4 WHERE card_id = ?1");
     return exec_ok(s.bind(1, id).bind(2, sec.key_id).bind_blob(3, sec.blob).bind(4, now));
   }
+  Result<int> record_mfa_failure(const std::string& id) override {
+    PREP(s, "UPDATE cards SET mfa_failures = mfa_failures + 1 WHERE card_id = ?1 RETURNING mfa_failures");
+    CC_ASSIGN_OR_RETURN(bool row, s.bind(1, id).step());
+    int n = row ? static_cast<int>(s.i64(0)) : 0;
+    CC_RETURN_IF_ERROR(s.exec());
+    return n;
+  }
+  Status set_card_primary(const std::string& id, bool primary, int64_t now) override {
+    PREP(s, "UPDATE cards SET primary_card = ?2, modified_at = ?3 WHERE card_id = ?1");
+    return exec_ok(s.bind(1, id).bind(2, primary).bind(3, now));
+  }
+  Result<int64_t> count_cards(const std::string& account_id) override {
+    PREP(s, "SELECT COUNT(*) FROM cards WHERE card_account_id = ?1");
+    CC_ASSIGN_OR_RETURN(bool row, s.bind(1, account_id).step());
+    return row ? s.i64(0) : 0;
+  }
   Result<bool> use_mfa_step(const std::string& id, int64_t step) override {
-    PREP(s, "UPDATE cards SET mfa_last_step = ?2 WHERE card_id = ?1 AND mfa_last_step < ?2");
+    PREP(s, "UPDATE cards SET mfa_last_step = ?2, mfa_failures = 0 WHERE card_id = ?1 AND mfa_last_step < ?2");
     return changed(s.bind(1, id).bind(2, step));
   }
   Status set_card_replaced_by(const std::string& id, const std::string& new_id, int64_t now) override {
@@ -238,20 +296,234 @@ class SqliteTx final : public Tx {
     PREP(s, "UPDATE cards SET card_type = ?2, modified_at = ?3 WHERE card_id = ?1");
     return exec_ok(s.bind(1, id).bind(2, type).bind(3, now));
   }
-  Result<int64_t> move_card_balance(const std::string& from, const std::string& to,
-                                    int64_t now) override {
-    PREP(q, "SELECT balance_paise FROM cards WHERE card_id = ?1");
-    CC_ASSIGN_OR_RETURN(bool found, q.bind(1, from).step());
-    if (!found) return internal_error("move_card_balance: no card");
-    int64_t amount = q.i64(0);
-    if (amount == 0) return 0;
-    PREP(d, "UPDATE cards SET balance_paise = balance_paise - ?2, modified_at = ?3 "
-            "WHERE card_id = ?1 AND balance_paise >= ?2");
-    CC_ASSIGN_OR_RETURN(bool debited, changed(d.bind(1, from).bind(2, amount).bind(3, now)));
-    if (!debited) return internal_error("move_card_balance: balance changed");
-    PREP(c, "UPDATE cards SET balance_paise = balance_paise + ?2, modified_at = ?3 WHERE card_id = ?1");
-    CC_RETURN_IF_ERROR(exec_ok(c.bind(1, to).bind(2, amount).bind(3, now)));
-    return amount;
+  // ---- Ledger ----
+  Result<int64_t> post_entry(const ledger::Entry& e, const std::string& scope, int64_t now) override {
+    CC_RETURN_IF_ERROR(ledger::validate(e));
+    PREP(ins, "INSERT INTO journal_entries (kind, scope, reference, created_at) VALUES (?1,?2,?3,?4)");
+    auto inserted = ins.bind(1, e.kind).bind(2, scope).bind(3, e.reference).bind(4, now).exec();
+    if (!inserted) {
+      if (inserted.error().code == code::kDuplicate) {
+        return fail(code::kDuplicate, 409, "reference '" + e.reference + "' was already used", "reference");
+      }
+      return std::unexpected(inserted.error());
+    }
+    int64_t entry_id = sqlite3_last_insert_rowid(db_.raw());
+    for (const ledger::Posting& p : e.postings) {
+      CC_ASSIGN_OR_RETURN(ledger::AccountKind kind, ledger::kind_of(p.account_id));
+      PREP(acc, "INSERT INTO ledger_accounts (account_id, kind, allow_negative, created_at) "
+                "VALUES (?1,?2,?3,?4) ON CONFLICT(account_id) DO NOTHING");
+      CC_RETURN_IF_ERROR(exec_ok(acc.bind(1, p.account_id).bind(2, static_cast<int>(kind))
+                                     .bind(3, ledger::may_go_negative(kind)).bind(4, now)));
+      // The one concurrency rule for money: a conditional update, never read-modify-write.
+      PREP(upd, "UPDATE ledger_accounts SET balance_paise = balance_paise + ?2 WHERE account_id = ?1 "
+                "AND (allow_negative = 1 OR balance_paise + ?2 - held_paise >= 0) "
+                "AND (?3 IS NULL OR balance_paise + ?2 <= ?3)");
+      CC_ASSIGN_OR_RETURN(bool applied, changed(upd.bind(1, p.account_id).bind(2, p.amount_paise)
+                                                    .bind(3, p.ceiling_paise)));
+      if (!applied) {
+        CC_ASSIGN_OR_RETURN(LedgerBalance b, ledger_balance(p.account_id));
+        if (p.ceiling_paise && b.balance_paise + p.amount_paise > *p.ceiling_paise) {
+          return fail(code::kMaxBalanceExceeded, 422, "amount: would take " + p.account_id +
+                      " above its maximum balance", "amount");
+        }
+        return fail(code::kInsufficientFunds, 422, "amount: insufficient balance in " + p.account_id, "amount");
+      }
+      PREP(post, "INSERT INTO postings (entry_id, account_id, amount_paise) VALUES (?1,?2,?3)");
+      CC_RETURN_IF_ERROR(exec_ok(post.bind(1, entry_id).bind(2, p.account_id).bind(3, p.amount_paise)));
+    }
+    return entry_id;
+  }
+
+  Result<LedgerBalance> ledger_balance(const std::string& account_id) override {
+    PREP(s, "SELECT balance_paise, held_paise FROM ledger_accounts WHERE account_id = ?1");
+    CC_ASSIGN_OR_RETURN(bool row, s.bind(1, account_id).step());
+    if (!row) return LedgerBalance{};
+    return LedgerBalance{s.i64(0), s.i64(1)};
+  }
+
+  Result<std::vector<std::string>> verify_ledger() override {
+    std::vector<std::string> problems;
+    PREP(a, "SELECT a.account_id, a.balance_paise, COALESCE(SUM(p.amount_paise), 0) "
+            "FROM ledger_accounts a LEFT JOIN postings p ON p.account_id = a.account_id "
+            "GROUP BY a.account_id HAVING a.balance_paise <> COALESCE(SUM(p.amount_paise), 0)");
+    for (;;) {
+      CC_ASSIGN_OR_RETURN(bool row, a.step());
+      if (!row) break;
+      problems.push_back("account " + a.text(0) + ": stored balance " + std::to_string(a.i64(1)) +
+                         " != sum of postings " + std::to_string(a.i64(2)));
+    }
+    PREP(e, "SELECT j.entry_id, COALESCE(SUM(p.amount_paise), 0), COUNT(p.account_id) FROM journal_entries j "
+            "LEFT JOIN postings p ON p.entry_id = j.entry_id GROUP BY j.entry_id "
+            "HAVING COALESCE(SUM(p.amount_paise), 0) <> 0 OR COUNT(p.account_id) < 2");
+    for (;;) {
+      CC_ASSIGN_OR_RETURN(bool row, e.step());
+      if (!row) break;
+      problems.push_back("entry " + std::to_string(e.i64(0)) + ": postings sum to " + std::to_string(e.i64(1)) +
+                         " over " + std::to_string(e.i64(2)) + " postings");
+    }
+    PREP(n, "SELECT account_id, balance_paise, held_paise FROM ledger_accounts WHERE allow_negative = 0 "
+            "AND (balance_paise < 0 OR held_paise < 0 OR balance_paise < held_paise)");
+    for (;;) {
+      CC_ASSIGN_OR_RETURN(bool row, n.step());
+      if (!row) break;
+      problems.push_back("account " + n.text(0) + ": negative (balance " + std::to_string(n.i64(1)) +
+                         ", held " + std::to_string(n.i64(2)) + ")");
+    }
+    PREP(t, "SELECT COALESCE(SUM(balance_paise), 0) FROM ledger_accounts");
+    CC_ASSIGN_OR_RETURN(bool row, t.step());
+    if (row && t.i64(0) != 0) problems.push_back("ledger: balances sum to " + std::to_string(t.i64(0)) + ", not zero");
+    return problems;
+  }
+
+  // ---- Card transactions ----
+  Status insert_transaction(const TransactionRow& r) override {
+    PREP(s, "INSERT INTO card_transactions (txn_id, partner_id, company_id, card_account_id, card_id, "
+            "entry_id, direction, amount_paise, balance_after_paise, pg_reference, type, status, "
+            "description, remarks, created_by, details_json, created_at, modified_at, user_id, card_last4, "
+            "holder_name, company_name) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
+            "?17,?18,?19,?20,?21,?22)");
+    s.bind(1, r.txn_id).bind(2, r.partner_id).bind(3, r.company_id).bind(4, r.card_account_id)
+        .bind(5, r.card_id).bind(19, r.user_id).bind(20, r.card_last4).bind(21, r.holder_name)
+        .bind(22, r.company_name);
+    if (r.entry_id > 0) s.bind(6, r.entry_id); else s.bind_null(6);
+    s.bind(7, r.direction).bind(8, r.amount_paise).bind(9, r.balance_after_paise).bind(10, r.pg_reference)
+        .bind(11, r.type).bind(12, r.status).bind(13, r.description).bind(14, r.remarks)
+        .bind(15, r.created_by).bind(16, r.details_json).bind(17, r.created_at).bind(18, r.modified_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<TransactionRow>> find_transaction(const std::string& partner_id,
+                                                         const std::string& txn_id) override {
+    PREP(s, TXN_SELECT("WHERE partner_id = ?1 AND txn_id = ?2"));
+    return one(s.bind(1, partner_id).bind(2, txn_id), read_txn);
+  }
+  Result<std::optional<TransactionRow>> find_transaction_by_reference(const std::string& partner_id,
+                                                                      const std::string& card_id,
+                                                                      const std::string& ref) override {
+    PREP(s, TXN_SELECT("WHERE partner_id = ?1 AND pg_reference = ?3 AND (?2 = '' OR card_id = ?2) "
+                       "ORDER BY seq DESC LIMIT 1"));
+    return one(s.bind(1, partner_id).bind(2, card_id).bind(3, ref), read_txn);
+  }
+  Result<TransactionPage> list_transactions(const TransactionFilter& f) override {
+    // Built from fixed fragments only; every value is a bound parameter.
+    std::string where = " WHERE partner_id = ? AND card_account_id = ?";
+    std::vector<std::variant<std::string, int64_t>> params{f.partner_id, f.card_account_id};
+    if (!f.card_id.empty()) { where += " AND card_id = ?"; params.emplace_back(f.card_id); }
+    if (!f.status.empty()) { where += " AND status = ?"; params.emplace_back(f.status); }
+    if (!f.direction.empty()) { where += " AND direction = ?"; params.emplace_back(f.direction); }
+    if (f.amount_from_paise) { where += " AND amount_paise >= ?"; params.emplace_back(*f.amount_from_paise); }
+    if (f.amount_to_paise) { where += " AND amount_paise <= ?"; params.emplace_back(*f.amount_to_paise); }
+    if (f.from_time) { where += " AND created_at >= ?"; params.emplace_back(*f.from_time); }
+    if (f.to_time) { where += " AND created_at <= ?"; params.emplace_back(*f.to_time); }
+    auto in_list = [&](const char* col, const std::vector<std::string>& values) {
+      if (values.empty()) return;
+      where += std::string(" AND ") + col + " IN (";
+      for (size_t i = 0; i < values.size(); ++i) {
+        where += i ? ",?" : "?";
+        params.emplace_back(values[i]);
+      }
+      where += ")";
+    };
+    in_list("txn_id", f.txn_ids);
+    in_list("pg_reference", f.pg_references);
+    auto bind_all = [&](sqlite3_stmt* st) {
+      for (size_t i = 0; i < params.size(); ++i) {
+        int idx = static_cast<int>(i + 1);
+        if (auto* sv = std::get_if<std::string>(&params[i])) {
+          sqlite3_bind_text(st, idx, sv->data(), static_cast<int>(sv->size()), SQLITE_TRANSIENT);
+        } else {
+          sqlite3_bind_int64(st, idx, std::get<int64_t>(params[i]));
+        }
+      }
+    };
+    TransactionPage page;
+    {
+      CC_ASSIGN_OR_RETURN(sqlite::OwnedStmt count, db_.prepare_once("SELECT COUNT(*) FROM card_transactions" + where));
+      bind_all(count.raw());
+      CC_ASSIGN_OR_RETURN(bool row, count.stmt().step());
+      page.total = row ? count.stmt().i64(0) : 0;
+    }
+    CC_ASSIGN_OR_RETURN(sqlite::OwnedStmt q, db_.prepare_once(std::string(TXN_SELECT("")) + where +
+                                                               " ORDER BY seq DESC LIMIT ? OFFSET ?"));
+    bind_all(q.raw());
+    sqlite3_bind_int64(q.raw(), static_cast<int>(params.size() + 1), static_cast<int64_t>(f.limit));
+    sqlite3_bind_int64(q.raw(), static_cast<int>(params.size() + 2), static_cast<int64_t>(f.offset));
+    CC_ASSIGN_OR_RETURN(page.rows, many(q.stmt(), read_txn));
+    return page;
+  }
+
+  // ---- Idempotency-Key ----
+  Result<IdempotencyClaim> claim_idempotency_key(const std::string& partner_id, const std::string& key,
+                                                 const std::string& digest, int64_t now, int64_t ttl,
+                                                 int64_t lease) override {
+    PREP(q, "SELECT request_digest, state, http_status, response_body, created_at FROM idempotency_keys "
+            "WHERE partner_id = ?1 AND idem_key = ?2");
+    CC_ASSIGN_OR_RETURN(bool row, q.bind(1, partner_id).bind(2, key).step());
+    if (row) {
+      std::string stored_digest = q.text(0), state = q.text(1), body = q.text(3);
+      int status = static_cast<int>(q.i64(2));
+      int64_t created = q.i64(4);
+      bool expired = created + ttl <= now;
+      bool stale_run = state == "RUNNING" && created + lease <= now;
+      if (!expired && !stale_run) {
+        if (stored_digest != digest) return IdempotencyClaim{IdempotencyClaim::Kind::kMismatch, 0, ""};
+        if (state == "RUNNING") return IdempotencyClaim{IdempotencyClaim::Kind::kRunning, 0, ""};
+        return IdempotencyClaim{IdempotencyClaim::Kind::kReplay, status, body};
+      }
+      PREP(d, "DELETE FROM idempotency_keys WHERE partner_id = ?1 AND idem_key = ?2");
+      CC_RETURN_IF_ERROR(exec_ok(d.bind(1, partner_id).bind(2, key)));
+    }
+    PREP(ins, "INSERT INTO idempotency_keys (partner_id, idem_key, request_digest, state, created_at) "
+              "VALUES (?1,?2,?3,'RUNNING',?4)");
+    CC_RETURN_IF_ERROR(exec_ok(ins.bind(1, partner_id).bind(2, key).bind(3, digest).bind(4, now)));
+    PREP(gc, "DELETE FROM idempotency_keys WHERE created_at < ?1");
+    CC_RETURN_IF_ERROR(exec_ok(gc.bind(1, now - ttl)));
+    return IdempotencyClaim{};
+  }
+  Status finish_idempotency_key(const std::string& partner_id, const std::string& key, int http_status,
+                                const std::string& body) override {
+    PREP(s, "UPDATE idempotency_keys SET state = 'DONE', http_status = ?3, response_body = ?4 "
+            "WHERE partner_id = ?1 AND idem_key = ?2");
+    return exec_ok(s.bind(1, partner_id).bind(2, key).bind(3, http_status).bind(4, body));
+  }
+  Status release_idempotency_key(const std::string& partner_id, const std::string& key) override {
+    PREP(s, "DELETE FROM idempotency_keys WHERE partner_id = ?1 AND idem_key = ?2 AND state = 'RUNNING'");
+    return exec_ok(s.bind(1, partner_id).bind(2, key));
+  }
+
+  // ---- Webhook outbox ----
+  Status set_partner_webhook_secret(const std::string& partner_id, const Sealed& secret) override {
+    PREP(s, "UPDATE partners SET webhook_secret_key_id = ?2, webhook_secret_blob = ?3 WHERE partner_id = ?1");
+    return exec_ok(s.bind(1, partner_id).bind(2, secret.key_id).bind_blob(3, secret.blob));
+  }
+  Status insert_webhook_event(const WebhookEventRow& r) override {
+    PREP(s, "INSERT INTO webhook_events (event_id, partner_id, type, payload_json, created_at, "
+            "next_attempt_at, attempts, state, last_error) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+    s.bind(1, r.event_id).bind(2, r.partner_id).bind(3, r.type).bind(4, r.payload_json).bind(5, r.created_at)
+        .bind(6, r.next_attempt_at).bind(7, r.attempts).bind(8, r.state).bind(9, r.last_error);
+    return exec_ok(s);
+  }
+  Result<std::vector<WebhookEventRow>> claim_due_webhooks(int64_t now, size_t limit, int64_t lease) override {
+    PREP(s, WEBHOOK_SELECT("WHERE state = 'PENDING' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, created_at LIMIT ?2"));
+    CC_ASSIGN_OR_RETURN(std::vector<WebhookEventRow> due, many(s.bind(1, now).bind(2, static_cast<int64_t>(limit)), read_webhook));
+    for (const WebhookEventRow& e : due) {
+      PREP(u, "UPDATE webhook_events SET next_attempt_at = ?2 WHERE event_id = ?1");
+      CC_RETURN_IF_ERROR(exec_ok(u.bind(1, e.event_id).bind(2, now + lease)));
+    }
+    return due;
+  }
+  Status record_webhook_attempt(const std::string& event_id, int attempt, int64_t at, int http_status,
+                                const std::string& error, const std::string& new_state,
+                                int64_t next_attempt_at) override {
+    PREP(a, "INSERT INTO webhook_attempts (event_id, attempt, at, http_status, error) VALUES (?1,?2,?3,?4,?5) "
+            "ON CONFLICT(event_id, attempt) DO NOTHING");
+    CC_RETURN_IF_ERROR(exec_ok(a.bind(1, event_id).bind(2, attempt).bind(3, at).bind(4, http_status).bind(5, error)));
+    PREP(u, "UPDATE webhook_events SET attempts = ?2, state = ?3, next_attempt_at = ?4, last_error = ?5 "
+            "WHERE event_id = ?1");
+    return exec_ok(u.bind(1, event_id).bind(2, attempt).bind(3, new_state).bind(4, next_attempt_at).bind(5, error));
+  }
+  Result<std::vector<WebhookEventRow>> list_webhook_events(const std::string& partner_id, size_t limit) override {
+    PREP(s, WEBHOOK_SELECT("WHERE partner_id = ?1 ORDER BY rowid DESC LIMIT ?2"));
+    return many(s.bind(1, partner_id).bind(2, static_cast<int64_t>(limit)), read_webhook);
   }
 
   Status insert_status_change(const StatusChangeRow& r) override {
@@ -365,7 +637,7 @@ class SqliteTx final : public Tx {
     return one(s.bind(1, id), read_order);
   }
   Result<std::optional<PhysicalOrderRow>> find_physical_order_by_card(const std::string& id) override {
-    PREP(s, ORDER_SELECT("WHERE card_id = ?1 ORDER BY created_at DESC, order_id DESC LIMIT 1"));
+    PREP(s, ORDER_SELECT("WHERE card_id = ?1 ORDER BY rowid DESC LIMIT 1"));
     return one(s.bind(1, id), read_order);
   }
   Result<bool> update_physical_order_status(const std::string& id, const std::string& expected_old,

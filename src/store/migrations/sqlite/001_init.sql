@@ -75,7 +75,6 @@ CREATE TABLE cards (
   card_type TEXT NOT NULL,
   gift INTEGER NOT NULL,
   primary_card INTEGER NOT NULL,
-  balance_paise INTEGER NOT NULL DEFAULT 0 CHECK (balance_paise >= 0),
   holder_name TEXT NOT NULL,
   mobile TEXT NOT NULL,
   email TEXT NOT NULL,
@@ -85,6 +84,7 @@ CREATE TABLE cards (
   mfa_key_id TEXT,
   mfa_blob BLOB,
   mfa_last_step INTEGER NOT NULL DEFAULT 0,
+  mfa_failures INTEGER NOT NULL DEFAULT 0,
   replaced_by TEXT NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL,
   modified_at INTEGER NOT NULL

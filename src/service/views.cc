@@ -1,4 +1,4 @@
-#include "api/views.h"
+#include "service/views.h"
 
 #include <cstdio>
 
@@ -6,7 +6,7 @@
 #include "domain/clock.h"
 #include "domain/money.h"
 
-namespace cardcore::api {
+namespace cardcore::views {
 namespace {
 
 std::string two_digits(int v) {
@@ -47,7 +47,7 @@ nlohmann::json card_json(const CardRow& c) {
           {"cardType", c.card_type},
           {"gift", c.gift},
           {"primaryEnKashCard", c.primary_card},
-          {"otbBalance", rupees_json(c.balance_paise)},
+          {"otbBalance", rupees_json(c.balance_paise - c.held_paise)},
           {"cardHolderName", c.holder_name},
           {"pinSet", !c.pin_hash.empty()},
           {"replacedBy", c.replaced_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.replaced_by)},
@@ -89,6 +89,33 @@ nlohmann::json usage_json(const UsageControlsRow& u) {
           {"modifiedOn", clock::format_ist(u.modified_on)}};
 }
 
+nlohmann::json transaction_json(const TransactionRow& t) {
+  nlohmann::json details = nlohmann::json::parse(t.details_json, nullptr, false);
+  if (!details.is_object()) details = nlohmann::json::object();
+  return {{"enKashCardTransactionId", t.txn_id},
+          {"maskedCard", masked_number(t.card_last4)},
+          {"enkashCardId", t.card_id},
+          {"cardAccountId", t.card_account_id},
+          {"userId", t.user_id},
+          {"cardHolderName", t.holder_name},
+          {"companyName", t.company_name},
+          {"companyId", t.company_id},
+          {"principalAmount", rupees_json(t.amount_paise)},
+          {"balance", rupees_json(t.balance_after_paise)},
+          {"pgReferenceNumber", t.pg_reference},
+          {"description", t.description},
+          {"remarks", t.remarks},
+          {"createdBy", t.created_by},
+          {"currency", "INR"},
+          {"cardTransactionType", t.direction},
+          {"status", t.status},
+          {"type", t.type},
+          {"createdOn", clock::format_ist(t.created_at)},
+          {"txnDate", clock::format_ist(t.created_at)},
+          {"modifiedOn", clock::format_ist(t.modified_at)},
+          {"txnDetails", details}};
+}
+
 nlohmann::json order_json(const PhysicalOrderRow& o) {
   return {{"orderId", o.order_id},
           {"enKashCardId", o.card_id},
@@ -103,4 +130,4 @@ nlohmann::json order_json(const PhysicalOrderRow& o) {
           {"modifiedOn", clock::format_ist(o.updated_at)}};
 }
 
-}  // namespace cardcore::api
+}  // namespace cardcore::views

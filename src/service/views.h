@@ -1,4 +1,4 @@
-// JSON shapes of the objects the partner API answers with (CONTRACT.md §3): card, card account,
+// JSON shapes of the objects the partner API and webhooks carry (CONTRACT.md §3): card, card account,
 // usage controls, physical order. Only masked card numbers appear here.
 #pragma once
 
@@ -6,14 +6,15 @@
 
 #include "store/records.h"
 
-namespace cardcore::api {
+namespace cardcore::views {
 
 nlohmann::json card_json(const CardRow& c);
 nlohmann::json account_json(const CardAccountRow& a);
 nlohmann::json usage_json(const UsageControlsRow& u);
 nlohmann::json order_json(const PhysicalOrderRow& o);
+nlohmann::json transaction_json(const TransactionRow& t);
 std::string masked_number(const std::string& last4);
 // Rupees for JSON: whole rupees as an integer (11), else a 2-decimal number (12.5).
 nlohmann::json rupees_json(int64_t paise);
 
-}  // namespace cardcore::api
+}  // namespace cardcore::views

@@ -1,0 +1,208 @@
+#include "service/balances.h"
+
+#include "domain/ledger.h"
+#include "domain/money.h"
+#include "domain/validate.h"
+#include "service/common.h"
+#include "service/views.h"
+
+namespace cardcore::balances {
+namespace {
+
+constexpr size_t kMaxReferenceLen = 64;
+
+std::unexpected<Error> remap_posting_error(const Error& e, const std::string& reference_field, int64_t max_paise) {
+  if (e.code == code::kDuplicate) {
+    return fail(code::kDuplicate, 409, reference_field + ": already used; nothing was posted", reference_field);
+  }
+  if (e.code == code::kMaxBalanceExceeded) {
+    return fail(code::kMaxBalanceExceeded, 422,
+                "amount: the card balance would exceed the plan's maximum of " + money::format_rupees(max_paise) +
+                    " rupees",
+                "amount");
+  }
+  if (e.code == code::kInsufficientFunds) {
+    return fail(code::kInsufficientFunds, 422, "amount: the card account's funding pool has insufficient balance",
+                "amount");
+  }
+  return std::unexpected(e);
+}
+
+Status write_transaction(Tx& tx, const TransactionRow& row) {
+  CC_RETURN_IF_ERROR(tx.insert_transaction(row));
+  return svc::enqueue_event(tx, row.partner_id, "transaction.created",
+                            views::transaction_json(row), row.created_at);
+}
+
+TransactionRow base_row(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount,
+                        int64_t entry_id, int64_t balance_after, const std::string& reference,
+                        const std::string& type, int64_t now) {
+  TransactionRow t;
+  if (auto acc = tx.find_card_account(card.card_account_id); acc && *acc) t.company_name = (*acc)->company_name;
+  t.user_id = card.user_id;
+  t.card_last4 = card.pan_last4;
+  t.holder_name = card.holder_name;
+  t.txn_id = svc::make_id("ECTR", 9);
+  t.partner_id = card.partner_id;
+  t.company_id = card.company_id;
+  t.card_account_id = card.card_account_id;
+  t.card_id = card.card_id;
+  t.entry_id = entry_id;
+  t.direction = direction;
+  t.amount_paise = amount;
+  t.balance_after_paise = balance_after;
+  t.pg_reference = reference;
+  t.type = type;
+  t.status = "SUCCESS";
+  t.details_json = "{}";
+  t.created_at = t.modified_at = now;
+  return t;
+}
+
+}  // namespace
+
+Result<FundResult> fund(const Context& ctx, const std::string& company_id, const std::string& card_account_id,
+                        std::optional<int64_t> amount, const std::string& reference) {
+  if (company_id.empty()) return invalid_param("companyId", "is required");
+  if (card_account_id.empty()) return invalid_param("cardAccountId", "is required");
+  if (!amount) return invalid_param("amount", "is required");
+  if (*amount < 1) return invalid_param("amount", "must be at least 0.01");
+  if (reference.empty()) return invalid_param("reference", "is required");
+  if (!validate::printable(reference, kMaxReferenceLen)) {
+    return invalid_param("reference", "must be printable text of at most 64 characters");
+  }
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<FundResult> {
+    CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(card_account_id));
+    if (!acc || acc->company_id != company_id) return invalid_id("cardAccountId");
+    auto entry_id = tx.post_entry(ledger::fund(company_id, card_account_id, *amount, reference), acc->partner_id, now);
+    if (!entry_id) return remap_posting_error(entry_id.error(), "reference", 0);
+    CC_ASSIGN_OR_RETURN(LedgerBalance pool, tx.ledger_balance(ledger::pool_account(card_account_id)));
+    CC_RETURN_IF_ERROR(tx.insert_audit({0, now, acc->partner_id, "admin", "card_account.fund", card_account_id,
+                                        nlohmann::json{{"amountPaise", *amount}, {"reference", reference}}.dump()}));
+    return FundResult{*entry_id, pool.balance_paise};
+  });
+}
+
+Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const PlanRow& plan, const CardRow& card,
+                                    int64_t amount, const std::string& reference, const std::string& type,
+                                    const std::string& description, const std::string& remarks,
+                                    const std::string& created_by, int64_t now) {
+  auto entry_id = tx.post_entry(ledger::load(acc.card_account_id, card.card_id, amount, plan.max_balance_paise, reference),
+                                card.partner_id, now);
+  if (!entry_id) return remap_posting_error(entry_id.error(), "uniqueReferenceNumber", plan.max_balance_paise);
+  CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.ledger_balance(ledger::wallet_account(card.card_id)));
+  TransactionRow t = base_row(tx, card, "CR", amount, *entry_id, wallet.available_paise(), reference, type, now);
+  t.description = description;
+  t.remarks = remarks;
+  t.created_by = created_by;
+  t.details_json = nlohmann::json{{"txnRefNo", reference}, {"transactionType", "LOAD"}, {"channel", "API"},
+                                  {"txnCurrency", "356"}}.dump();
+  CC_RETURN_IF_ERROR(write_transaction(tx, t));
+  return t;
+}
+
+Result<int64_t> move_card_balance_in_unit(Tx& tx, const CardRow& from, const CardRow& to, int64_t now) {
+  CC_ASSIGN_OR_RETURN(LedgerBalance old_wallet, tx.ledger_balance(ledger::wallet_account(from.card_id)));
+  int64_t amount = old_wallet.available_paise();
+  if (amount <= 0) return 0;
+  std::string reference = "REPLACE-" + from.card_id;
+  CC_ASSIGN_OR_RETURN(int64_t entry_id,
+                      tx.post_entry(ledger::move_between_cards(from.card_id, to.card_id, amount, reference),
+                                    from.partner_id, now));
+  TransactionRow out = base_row(tx, from, "DR", amount, entry_id, 0, reference, "CARD_REPLACEMENT", now);
+  out.description = "balance moved to replacement card " + to.card_id;
+  TransactionRow in = base_row(tx, to, "CR", amount, entry_id, amount, reference, "CARD_REPLACEMENT", now);
+  in.description = "balance moved from replaced card " + from.card_id;
+  CC_RETURN_IF_ERROR(write_transaction(tx, out));
+  CC_RETURN_IF_ERROR(write_transaction(tx, in));
+  return amount;
+}
+
+Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadRequest& r) {
+  if (r.ref.card_id.empty()) return invalid_param("enKashCardId", "is required");
+  if (!r.amount_paise) return invalid_param("amount", "is required");
+  if (*r.amount_paise < 1) return invalid_param("amount", "must be at least 0.01");
+  if (r.transaction_type.empty()) return invalid_param("transactionType", "is required (CR)");
+  if (r.transaction_type == "DR") {
+    return fail(code::kNotPermitted, 403, "transactionType: DR (debit) is not allowed on this card", "transactionType");
+  }
+  if (r.transaction_type != "CR") return invalid_param("transactionType", "must be CR");
+  for (auto [value, field] : {std::pair{&r.type, "type"}, {&r.transaction_code, "transactionCode"},
+                              {&r.reference, "uniqueReferenceNumber"}, {&r.created_by, "createdBy"}}) {
+    if (!value->empty() && !validate::printable(*value, kMaxReferenceLen)) {
+      return invalid_param(field, "must be printable text of at most 64 characters");
+    }
+  }
+  for (auto [value, field] : {std::pair{&r.description, "description"}, {&r.remarks, "remarks"}}) {
+    if (!value->empty() && !validate::printable(*value, 256)) {
+      return invalid_param(field, "must be printable text of at most 256 characters");
+    }
+  }
+  int64_t now = ctx.now();
+  std::string reference = r.reference.empty() ? svc::make_id("CCLOAD", 12) : r.reference;
+  return transact(ctx.store, [&](Tx& tx) -> Result<LoadResult> {
+    CC_ASSIGN_OR_RETURN(CardRow card, svc::owned_card(tx, p, r.ref));
+    if (card.gift) return fail(code::kNotReloadable, 422, "enKashCardId: a gift card cannot be loaded", "enKashCardId");
+    if (card.status == "BL") {
+      return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
+    }
+    CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(card.card_account_id));
+    if (!acc) return internal_error("card without account");
+    CC_ASSIGN_OR_RETURN(std::optional<PlanRow> plan, tx.find_plan(acc->plan_master_id));
+    if (!plan) return internal_error("card account without plan");
+    CC_ASSIGN_OR_RETURN(TransactionRow txn,
+                        load_in_unit(tx, *acc, *plan, card, *r.amount_paise, reference,
+                                     r.type.empty() ? "LOAD_MONEY" : r.type, r.description, r.remarks,
+                                     r.created_by.empty() ? p.username : r.created_by, now));
+    CC_ASSIGN_OR_RETURN(std::optional<CardRow> after, tx.find_card(card.card_id));
+    return LoadResult{txn, *after};
+  });
+}
+
+Result<TransactionRow> get_transaction(const Context& ctx, const Principal& p, const CardRef& ref,
+                                       const std::string& pg_reference, const std::string& txn_id) {
+  if (ref.company_id.empty()) return invalid_param("companyId", "is required");
+  if (ref.card_account_id.empty()) return invalid_param("cardAccountId", "is required");
+  if (ref.card_id.empty()) return invalid_param("enKashCardId", "is required");
+  if (pg_reference.empty() && txn_id.empty()) {
+    return invalid_param("pgReferenceNumber", "is required (or enKashTransactionId)");
+  }
+  return transact(ctx.store, [&](Tx& tx) -> Result<TransactionRow> {
+    CC_ASSIGN_OR_RETURN(CardRow card, svc::owned_card(tx, p, ref));
+    std::optional<TransactionRow> found;
+    if (!txn_id.empty()) {
+      CC_ASSIGN_OR_RETURN(found, tx.find_transaction(p.partner_id, txn_id));
+    } else {
+      CC_ASSIGN_OR_RETURN(found, tx.find_transaction_by_reference(p.partner_id, card.card_id, pg_reference));
+    }
+    if (!found || found->card_id != card.card_id) {
+      return fail(code::kInvalidId, 404,
+                  txn_id.empty() ? "pgReferenceNumber: no such transaction" : "enKashTransactionId: no such transaction",
+                  txn_id.empty() ? "pgReferenceNumber" : "enKashTransactionId");
+    }
+    return *found;
+  });
+}
+
+Result<TransactionPage> list_transactions(const Context& ctx, const Principal& p, const std::string& company_id,
+                                          TransactionFilter f) {
+  if (company_id.empty()) return invalid_param("companyId", "is required");
+  if (f.card_account_id.empty()) return invalid_param("cardAccountId", "is required");
+  if (!f.direction.empty() && f.direction != "CR" && f.direction != "DR") {
+    return invalid_param("cardTransactionType", "must be CR or DR");
+  }
+  if (f.amount_from_paise && f.amount_to_paise && *f.amount_from_paise > *f.amount_to_paise) {
+    return invalid_param("amountFrom", "must not be greater than amountTo");
+  }
+  f.partner_id = p.partner_id;
+  return transact(ctx.store, [&](Tx& tx) -> Result<TransactionPage> {
+    CC_RETURN_IF_ERROR(svc::owned_account(tx, p, company_id, f.card_account_id));
+    if (!f.card_id.empty()) {
+      CC_RETURN_IF_ERROR(svc::owned_card(tx, p, CardRef{company_id, f.card_account_id, f.card_id}));
+    }
+    return tx.list_transactions(f);
+  });
+}
+
+}  // namespace cardcore::balances

@@ -1,0 +1,51 @@
+// Money use cases: funding a card account's pool (admin), loading cards, and reading card
+// transactions. Every movement is one ledger entry posted in the same unit of work as the
+// transaction row and the webhook event that describe it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "service/context.h"
+
+namespace cardcore::balances {
+
+struct FundResult {
+  int64_t entry_id = 0;
+  int64_t pool_balance_paise = 0;
+};
+// Credits the account's funding pool with money received from its company. A reference reused
+// for the same partner posts nothing and answers code 409.
+Result<FundResult> fund(const Context& ctx, const std::string& company_id, const std::string& card_account_id,
+                        std::optional<int64_t> amount_paise, const std::string& reference);
+
+struct LoadRequest {
+  CardRef ref;
+  std::optional<int64_t> amount_paise;
+  std::string transaction_type, type, transaction_code, description, reference, remarks, created_by;
+};
+struct LoadResult {
+  TransactionRow txn;
+  CardRow card;  // after the load
+};
+Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadRequest& r);
+
+// Posts a pool -> wallet load of `card` inside the caller's unit (Create Card with loadAmount,
+// Create Gift Card). Returns the transaction row it wrote.
+Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& account, const PlanRow& plan,
+                                    const CardRow& card, int64_t amount_paise, const std::string& reference,
+                                    const std::string& type, const std::string& description,
+                                    const std::string& remarks, const std::string& created_by, int64_t now);
+
+// Moves the whole wallet of `from` to `to` inside the caller's unit (replacement): one entry,
+// a DR row on the old card and a CR row on the new one. Returns the amount moved.
+Result<int64_t> move_card_balance_in_unit(Tx& tx, const CardRow& from, const CardRow& to, int64_t now);
+
+// Get Transaction Details: by pgReferenceNumber or enKashTransactionId.
+Result<TransactionRow> get_transaction(const Context& ctx, const Principal& p, const CardRef& ref,
+                                       const std::string& pg_reference, const std::string& txn_id);
+// Get All Transaction details: filters, newest first, paged.
+Result<TransactionPage> list_transactions(const Context& ctx, const Principal& p, const std::string& company_id,
+                                          TransactionFilter filter);
+
+}  // namespace cardcore::balances

@@ -1,0 +1,35 @@
+// Helpers shared by the use cases of the service layer (not used outside it): ownership checks,
+// audit and status-change records, ids, webhook events. All run inside a caller's unit of work.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "service/context.h"
+
+namespace cardcore::svc {
+
+std::string make_id(std::string_view prefix, size_t n);  // prefix + n of [A-Z0-9]
+
+// Company (when given) and account must both belong to the caller; else "no such id" (412),
+// the same answer as for an id that does not exist.
+Result<CardAccountRow> owned_account(Tx& tx, const Principal& p, const std::string& company_id,
+                                     const std::string& account_id);
+// Card must belong to the caller and to the given account/company (when given).
+Result<CardRow> owned_card(Tx& tx, const Principal& p, const CardRef& ref);
+
+Status audit(Tx& tx, const Principal& p, std::string_view action, const std::string& object_id,
+             const nlohmann::json& detail, int64_t now);
+
+// Records the change in the card's trail and queues the card.status_changed webhook.
+Status record_status_change(Tx& tx, const CardRow& card, std::string_view from, std::string_view to,
+                            const std::string& reason, const std::string& channel, const std::string& actor,
+                            int64_t now);
+
+// Queues a webhook event in the outbox (same unit of work as the change) when the partner has
+// a webhook URL. `object` is the event's data.
+Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view type,
+                     const nlohmann::json& object, int64_t now);
+
+}  // namespace cardcore::svc
