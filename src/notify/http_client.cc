@@ -1,6 +1,5 @@
 // The outbound HTTP(S) POST client (see http_client.h): Beast over C++20 coroutines on a private
 // io_context per request, bounded by one deadline.
-#include "notify/beast_config.h"  // first: must precede every Boost header
 
 #include "notify/http_client.h"
 

@@ -1,5 +1,4 @@
 // parse_http_url and http_post against a loopback server.
-#include "notify/beast_config.h"  // first: same Beast configuration as the library
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,3 @@
-#include "notify/beast_config.h"  // first: same Beast configuration as the library
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

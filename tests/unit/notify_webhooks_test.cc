@@ -1,6 +1,5 @@
 // WebhookWorker against a real SQLite store and a loopback HTTP receiver; the clock is a variable
 // the tests advance, so backoff and leases are exercised without sleeping.
-#include "notify/beast_config.h"  // first: same Beast configuration as the library
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
