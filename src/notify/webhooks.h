@@ -63,7 +63,8 @@ struct WebhookCounters {
 
 class WebhookWorker {
  public:
-  // `now` returns unix seconds; it stamps claims, attempts, signatures and backoff. `store` and
+  // `now` returns unix seconds; it stamps claims, attempts, signatures and backoff, and is called
+  // from the delivery threads concurrently (it must be thread-safe). `store` and
   // `vault` must outlive the worker. Options are clamped to sane ranges: batch 1..kMaxWebhookBatch,
   // timeout 1..kMaxHttpTimeoutMs, poll interval 1..kMaxWebhookPollIntervalMs, backoffs >= 1 s, and
   // the lease to more than the worst-case time of one batch (timeout + 5 s), so that a live

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -508,7 +509,9 @@ TEST(WebhookSignature, VerifyParsesTheHeaderStrictly) {
   // Hex is compared as sent (lower case), so an upper-cased copy is refused rather than normalised.
   std::string upper = hex;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (upper != hex) EXPECT_FALSE(verify_webhook_signature(kSecret, "t=" + ts + ",v1=" + upper, body, t));
+  if (upper != hex) {
+    EXPECT_FALSE(verify_webhook_signature(kSecret, "t=" + ts + ",v1=" + upper, body, t));
+  }
 }
 
 }  // namespace
