@@ -25,7 +25,7 @@ using http::JsonBody;
 using nlohmann::json;
 
 constexpr std::string_view kBase = "/api/v0/partner/enKashCard";
-constexpr size_t kMaxSearchCards = 500;
+constexpr size_t kMaxSearchCards = 10000;  // every card of an account, bounded
 
 #define TRY_FIELD(lhs, expr) CC_ASSIGN_OR_RETURN_IMPL(CC_CONCAT(field_, __LINE__), lhs, expr)
 

@@ -18,6 +18,7 @@
 #include "http/log.h"
 #include "http/server.h"
 #include "notify/sms.h"
+#include "notify/webhooks.h"
 #include "domain/pan.h"
 #include "security/crypto.h"
 #include "security/secret_hash.h"
@@ -43,6 +44,7 @@ struct ServeOptions {
   std::string sms_gateway_token;
   int64_t argon2_mem_kib = 19 * 1024;
   ServiceConfig service;
+  WebhookOptions webhooks;
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -110,6 +112,11 @@ void apply_config_file(ServeOptions& o) {
   get("otpMaxPerCardPerHour", o.service.otp_max_per_card_per_hour);
   get("defaultBin", o.service.default_bin);
   get("argon2MemKib", o.argon2_mem_kib);
+  get("webhookPollIntervalMs", o.webhooks.poll_interval_ms);
+  get("webhookTimeoutMs", o.webhooks.timeout_ms);
+  get("webhookBaseBackoffSeconds", o.webhooks.base_backoff_seconds);
+  get("webhookMaxBackoffSeconds", o.webhooks.max_backoff_seconds);
+  get("webhookMaxAgeSeconds", o.webhooks.max_age_seconds);
 }
 
 // `cardcore ledger verify`: recomputes every balance from the postings. Exit 0 clean, 1 not.
@@ -148,8 +155,9 @@ void validate_options(const ServeOptions& o) {
   if (o.threads < 1 || o.threads > 64) die("threads must be 1..64");
   if (o.body_limit_bytes < 1024 || o.body_limit_bytes > 16 * 1024 * 1024) die("bodyLimitBytes must be 1 KiB..16 MiB");
   if (!pan::valid_bin(o.service.default_bin)) die("defaultBin must be 6 to 8 digits");
-  if (o.service.otp_ttl_seconds < 60 || o.service.otp_ttl_seconds > 3600) die("otpTtlSeconds must be 60..3600");
-  if (o.service.access_token_ttl_seconds < 60) die("accessTokenTtlSeconds must be at least 60");
+  if (o.service.otp_ttl_seconds < 1 || o.service.otp_ttl_seconds > 3600) die("otpTtlSeconds must be 1..3600");
+  if (o.service.access_token_ttl_seconds < 1) die("accessTokenTtlSeconds must be at least 1");
+  if (o.service.otp_max_per_card_per_hour < 1) die("otpMaxPerCardPerHour must be at least 1");
   if (o.service.refresh_token_ttl_seconds < o.service.access_token_ttl_seconds) {
     die("refreshTokenTtlSeconds must be at least accessTokenTtlSeconds");
   }
@@ -220,7 +228,11 @@ int serve(ServeOptions o) {
     die("production mode needs an SMS gateway: set smsGatewayUrl or CARDCORE_SMS_GATEWAY_URL");
   }
 
-  Context ctx{**store, *vault, hmac_key, o.service, *sms, [] { return static_cast<int64_t>(::time(nullptr)); }};
+  auto wall_clock = [] { return static_cast<int64_t>(::time(nullptr)); };
+  Context ctx{**store, *vault, hmac_key, o.service, *sms, wall_clock};
+  // Delivers the webhook outbox; events were written in the same units as the changes.
+  WebhookWorker webhooks(**store, *vault, wall_clock, o.webhooks);
+  webhooks.start();
 
   http::ServerOptions so;
   so.address = o.http_address;
@@ -293,6 +305,7 @@ int serve(ServeOptions o) {
   signals.detach();
   server.run();
   g_server = nullptr;
+  webhooks.stop();
   logx::info("stopped", json::object());
   return 0;
 }

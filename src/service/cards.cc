@@ -469,6 +469,10 @@ Result<OtpIssued> generate_otp(const Context& ctx, const Principal& p, const std
     if (recent >= ctx.config.otp_max_per_card_per_hour) {
       return fail(code::kRateLimited, 429, "enKashCardId: too many OTP requests for this card; try later");
     }
+    // A blocked card needs no OTP any more, except to be replaced (once).
+    if (c.status == "BL" && (action != "REPLACE_CARD" || !c.replaced_by.empty())) {
+      return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
+    }
     if (c.mobile.empty()) return invalid_param("enKashCardId", "the card holder has no mobile number");
     row.card_id = c.card_id;
     row.partner_id = p.partner_id;
@@ -479,9 +483,11 @@ Result<OtpIssued> generate_otp(const Context& ctx, const Principal& p, const std
     return c;
   }));
   // Sent after commit: an SMS never carries a code the store does not know.
+  int64_t ttl = ctx.config.otp_ttl_seconds;
+  std::string validity = ttl % 60 == 0 ? std::to_string(ttl / 60) + (ttl == 60 ? " minute" : " minutes")
+                                       : std::to_string(ttl) + " seconds";
   std::string text = code + " is your OTP for card XX" + card.pan_last4 + " (" + action +
-                     "). Valid for " + std::to_string(ctx.config.otp_ttl_seconds / 60) +
-                     " minutes. Do not share it with anyone.";
+                     "). Valid for " + validity + ". Do not share it with anyone.";
   CC_RETURN_IF_ERROR(ctx.sms.send(card.mobile, text, row.otp_request_id));
   return OtpIssued{row.otp_request_id, ctx.config.otp_ttl_seconds, mask_mobile(card.mobile)};
 }

@@ -175,20 +175,29 @@ TEST_F(ApiCard, PhysicalCardStartsApWithAnOrder) {
   EXPECT_EQ(total_cards(srv(), p, acc), 1);
 }
 
-TEST_F(ApiCard, LoadAmountIsRefusedAndNoCardIsCreated) {
+TEST_F(ApiCard, LoadAmountNeedsAFundedPoolAndIsAtomicWithIssue) {
   PartnerCreds p = srv().admin_create_partner("Load Co");
   std::string acc = srv().create_account(p);
+  // Pool empty: the load is refused and no card is left behind.
   HttpResponse r = srv().partner_post(p, "", {{"companyId", p.company_id}, {"cardAccountId", acc}, {"loadAmount", 100}});
-  EXPECT_TRUE(IsErr(r, 403, 403, "loadAmount")) << r.describe();
+  EXPECT_TRUE(IsErr(r, 422, 1040, "amount")) << r.describe();
   HttpResponse r2 = srv().partner_post(p, "", {{"companyId", p.company_id}, {"cardAccountId", acc}, {"loadAmount", "12.345"}});
   EXPECT_TRUE(IsErr(r2, 422, 422, "loadAmount")) << r2.describe();
   EXPECT_EQ(total_cards(srv(), p, acc), 0);
+  // Funded: the card is issued with its balance, and the pool is debited.
+  ASSERT_TRUE(IsOkA(srv().admin_post("/admin/v1/cardAccounts/fund", {{"companyId", p.company_id}, {"cardAccountId", acc},
+                                                                     {"amount", 250}, {"reference", "F-1"}})));
+  HttpResponse ok = srv().partner_post(p, "", {{"companyId", p.company_id}, {"cardAccountId", acc}, {"loadAmount", "100.50"}});
+  ASSERT_TRUE(IsOkA(ok)) << ok.describe();
+  EXPECT_EQ(ok.j["payload"]["otbBalance"], 100.5);
   HttpResponse g = srv().partner_post(p, "/cardAccount/get", {{"companyId", p.company_id}, {"cardAccountId", acc}});
   ASSERT_TRUE(IsOkB(g));
-  EXPECT_EQ(g.j["payload"]["totalCards"], 0);
+  EXPECT_EQ(g.j["payload"]["totalCards"], 1);
+  EXPECT_EQ(g.j["payload"]["availableBalance"], 149.5);
+  EXPECT_EQ(g.j["payload"]["availableCardBalance"], 100.5);
 }
 
-TEST_F(ApiCard, GiftAccountNeedsLoadAmount) {
+TEST_F(ApiCard, GiftCardsAreLoadedAtIssueAndNeverReloaded) {
   PartnerCreds p = srv().admin_create_partner("Gift Co");
   HttpResponse plan = srv().admin_post("/admin/v1/plans", {{"partnerId", p.partner_id}, {"name", "Gift plan"},
                                                             {"bin", "652150"}, {"gift", true}});
@@ -207,10 +216,19 @@ TEST_F(ApiCard, GiftAccountNeedsLoadAmount) {
   // Without loadAmount: required.
   HttpResponse r = srv().partner_post(p, "", {{"companyId", p.company_id}, {"cardAccountId", acc_id}});
   EXPECT_TRUE(IsErr(r, 422, 422, "loadAmount")) << r.describe();
-  // With it: loads are not enabled on this server (403), nothing created.
-  HttpResponse r2 = srv().partner_post(p, "", {{"companyId", p.company_id}, {"cardAccountId", acc_id}, {"loadAmount", "500.00"}});
-  EXPECT_TRUE(IsErr(r2, 403, 403, "loadAmount")) << r2.describe();
   EXPECT_EQ(total_cards(srv(), p, acc_id), 0);
+  ASSERT_TRUE(IsOkA(srv().admin_post("/admin/v1/cardAccounts/fund", {{"companyId", p.company_id}, {"cardAccountId", acc_id},
+                                                                     {"amount", 1000}, {"reference", "G-1"}})));
+  HttpResponse r2 = srv().partner_post(p, "", {{"companyId", p.company_id}, {"cardAccountId", acc_id}, {"loadAmount", "500.00"}});
+  ASSERT_TRUE(IsOkA(r2)) << r2.describe();
+  EXPECT_EQ(r2.j["payload"]["gift"], true);
+  EXPECT_EQ(r2.j["payload"]["otbBalance"], 500);
+  std::string card_id = r2.j["payload"]["enKashCardId"];
+  HttpResponse reload = srv().partner_post(p, "/balance", {{"companyId", p.company_id}, {"cardAccountId", acc_id},
+                                                           {"enKashCardId", card_id}, {"amount", 1},
+                                                           {"transactionType", "CR"}, {"uniqueReferenceNumber", "GR-1"}});
+  EXPECT_TRUE(IsErr(reload, 422, 1042, "gift")) << reload.describe();
+  EXPECT_EQ(srv().search_card(p, acc_id, card_id)["otbBalance"], 500);
 }
 
 TEST_F(ApiCard, InvalidHolderFieldsAre422NamingTheField) {

@@ -86,14 +86,12 @@ TEST_F(ApiBlock, BlockedIsPermanent) {
     EXPECT_TRUE(IsErr(r, 409, 1010, "blockCode")) << to << ": " << r.describe();
     EXPECT_EQ(srv().card_status(f.p, f.account, f.card_id), "BL");
   }
-  // Even with a valid OTP, and the OTP is not spent by the refusal.
-  auto [id, code] = srv().otp(f.p, f.account, f.card_id, "BLOCK_CARD");
-  HttpResponse r = srv().partner_post(f.p, "/block", with_otp(srv().block_body(f.p, f.account, f.card_id, "UL"), id, code));
-  EXPECT_TRUE(IsErr(r, 409, 1010)) << r.describe();
+  // A blocked card gets no OTP any more (only a replacement OTP, once).
+  HttpResponse o = srv().partner_post(f.p, "/otp", {{"cardAccountId", f.account}, {"enKashCardId", f.card_id},
+                                                    {"cardOtpAction", "BLOCK_CARD"}});
+  EXPECT_TRUE(IsErr(o, 409, 1010)) << o.describe();
   EXPECT_EQ(srv().card_status(f.p, f.account, f.card_id), "BL");
-  // The refusal did not spend the OTP: BL -> BL ("no change" success) still accepts it.
-  EXPECT_TRUE(IsOkA(srv().partner_post(f.p, "/block", with_otp(srv().block_body(f.p, f.account, f.card_id, "BL"), id, code))));
-  // BL -> BL without OTP is also a "no change" success.
+  // BL -> BL without OTP is a "no change" success.
   EXPECT_TRUE(IsOkA(srv().partner_post(f.p, "/block", srv().block_body(f.p, f.account, f.card_id, "BL"))));
   json h = srv().card_history(f.card_id);
   EXPECT_EQ(h["statusChanges"].size(), 2u) << h.dump();

@@ -17,6 +17,8 @@ struct Engine {
   std::function<std::unique_ptr<Store>(const std::string& dir)> open;
 };
 
+void PrintTo(const Engine& e, std::ostream* os) { *os << e.name; }
+
 std::vector<Engine> engines() {
   return {{"sqlite", [](const std::string& dir) {
              auto s = open_sqlite_store(dir + "/test.db");

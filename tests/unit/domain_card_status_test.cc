@@ -23,6 +23,7 @@ TEST(CardStatus, CodesAndLabelsRoundTrip) {
 // Every ordered pair of the four states.
 enum class Expect { kChanged, kNoChange, kApRequested, kBlocked, kBadMove };
 struct MoveCase { CardStatus from, to; Expect expect; };
+void PrintTo(const MoveCase& c, std::ostream* os) { *os << status_code(c.from) << "->" << status_code(c.to); }
 constexpr MoveCase kMoves[] = {
     {kActivationInProgress, kActivationInProgress, Expect::kApRequested},
     {kActivationInProgress, kUnlocked, Expect::kChanged},

@@ -10,6 +10,8 @@ namespace cardcore::money {
 namespace {
 
 struct TextCase { std::string_view text; std::optional<int64_t> paise; std::string_view error; };
+// Keeps test names readable in CTest (the default prints the object's bytes).
+void PrintTo(const TextCase& c, std::ostream* os) { *os << '"' << c.text << '"'; }
 constexpr TextCase kTextCases[] = {
     {"12", 1200, ""},
     {"12.5", 1250, ""},
