@@ -11,6 +11,7 @@ constexpr std::string_view kSource = "source:";
 constexpr std::string_view kPool = "pool:";
 constexpr std::string_view kWallet = "wallet:";
 constexpr std::string_view kNetwork = "network:settlement";
+constexpr std::string_view kReceivable = "receivable:";
 
 bool owner_ok(std::string_view owner) {
   if (owner.empty() || owner.size() > 32) return false;
@@ -32,6 +33,7 @@ std::string source_account(std::string_view company_id) { return with_prefix(kSo
 std::string pool_account(std::string_view card_account_id) { return with_prefix(kPool, card_account_id); }
 std::string wallet_account(std::string_view card_id) { return with_prefix(kWallet, card_id); }
 std::string network_settlement_account() { return std::string(kNetwork); }
+std::string receivable_account(std::string_view card_id) { return with_prefix(kReceivable, card_id); }
 
 Result<AccountKind> kind_of(std::string_view id) {
   if (id == kNetwork) return AccountKind::kNetworkSettlement;
@@ -41,11 +43,13 @@ Result<AccountKind> kind_of(std::string_view id) {
   if (owned(kSource)) return AccountKind::kCompanySource;
   if (owned(kPool)) return AccountKind::kFundingPool;
   if (owned(kWallet)) return AccountKind::kCardWallet;
+  if (owned(kReceivable)) return AccountKind::kReceivable;
   return internal_error("ledger: malformed account id '" + std::string(id) + "'");
 }
 
 bool may_go_negative(AccountKind kind) {
-  return kind == AccountKind::kCompanySource || kind == AccountKind::kNetworkSettlement;
+  return kind == AccountKind::kCompanySource || kind == AccountKind::kNetworkSettlement ||
+         kind == AccountKind::kReceivable;
 }
 
 Status validate(const Entry& e) {
@@ -79,6 +83,19 @@ Entry load(std::string_view card_account_id, std::string_view card_id, int64_t a
 
 Entry move_between_cards(std::string_view from, std::string_view to, int64_t amount, std::string reference) {
   return Entry{"REPLACE", std::move(reference), {{wallet_account(from), -amount, std::nullopt}, {wallet_account(to), amount, std::nullopt}}};
+}
+
+Entry clearing(std::string_view card_id, int64_t amount, int64_t overdraft, std::string reference) {
+  Entry e{"CLEARING", std::move(reference), {}};
+  if (amount - overdraft > 0) e.postings.push_back({wallet_account(card_id), -(amount - overdraft), std::nullopt});
+  if (overdraft > 0) e.postings.push_back({receivable_account(card_id), -overdraft, std::nullopt});
+  e.postings.push_back({network_settlement_account(), amount, std::nullopt});
+  return e;
+}
+
+Entry refund(std::string_view card_id, int64_t amount, std::string reference) {
+  return Entry{"REFUND", std::move(reference),
+               {{network_settlement_account(), -amount, std::nullopt}, {wallet_account(card_id), amount, std::nullopt}}};
 }
 
 }  // namespace cardcore::ledger

@@ -7,6 +7,8 @@
 //   pool:<cardAccountId> a card account's funding pool (never below zero)
 //   wallet:<cardId>      a card's balance (never below zero; holds reduce what is available)
 //   network:settlement   what the card network owes or is owed (external; may go negative)
+//   receivable:<cardId>  what a cardholder owes after a force post beyond the balance
+//                        (external; only when configured to allow it)
 // Invariant kept by the store: for every internal account, balance >= 0 and balance - held >= 0.
 #pragma once
 
@@ -20,12 +22,13 @@
 
 namespace cardcore::ledger {
 
-enum class AccountKind { kCompanySource, kFundingPool, kCardWallet, kNetworkSettlement };
+enum class AccountKind { kCompanySource, kFundingPool, kCardWallet, kNetworkSettlement, kReceivable };
 
 std::string source_account(std::string_view company_id);
 std::string pool_account(std::string_view card_account_id);
 std::string wallet_account(std::string_view card_id);
 std::string network_settlement_account();
+std::string receivable_account(std::string_view card_id);
 
 // Kind of an account id made by the functions above; error for anything else.
 Result<AccountKind> kind_of(std::string_view account_id);
@@ -59,5 +62,12 @@ Entry load(std::string_view card_account_id, std::string_view card_id, int64_t a
 // Whole balance of one card to another (replacement).
 Entry move_between_cards(std::string_view from_card_id, std::string_view to_card_id,
                          int64_t amount_paise, std::string reference);
+
+// Card spend cleared to the network: wallet -> network settlement. When `overdraft_paise` > 0,
+// that part is booked to the cardholder's receivable instead of the wallet (force post beyond
+// the balance, only when configured).
+Entry clearing(std::string_view card_id, int64_t amount_paise, int64_t overdraft_paise, std::string reference);
+// Money back to the card from the network (refund).
+Entry refund(std::string_view card_id, int64_t amount_paise, std::string reference);
 
 }  // namespace cardcore::ledger

@@ -28,37 +28,6 @@ std::unexpected<Error> remap_posting_error(const Error& e, const std::string& re
   return std::unexpected(e);
 }
 
-Status write_transaction(Tx& tx, const TransactionRow& row) {
-  CC_RETURN_IF_ERROR(tx.insert_transaction(row));
-  return svc::enqueue_event(tx, row.partner_id, "transaction.created",
-                            views::transaction_json(row), row.created_at);
-}
-
-TransactionRow base_row(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount,
-                        int64_t entry_id, int64_t balance_after, const std::string& reference,
-                        const std::string& type, int64_t now) {
-  TransactionRow t;
-  if (auto acc = tx.find_card_account(card.card_account_id); acc && *acc) t.company_name = (*acc)->company_name;
-  t.user_id = card.user_id;
-  t.card_last4 = card.pan_last4;
-  t.holder_name = card.holder_name;
-  t.txn_id = svc::make_id("ECTR", 9);
-  t.partner_id = card.partner_id;
-  t.company_id = card.company_id;
-  t.card_account_id = card.card_account_id;
-  t.card_id = card.card_id;
-  t.entry_id = entry_id;
-  t.direction = direction;
-  t.amount_paise = amount;
-  t.balance_after_paise = balance_after;
-  t.pg_reference = reference;
-  t.type = type;
-  t.status = "SUCCESS";
-  t.details_json = "{}";
-  t.created_at = t.modified_at = now;
-  return t;
-}
-
 }  // namespace
 
 Result<FundResult> fund(const Context& ctx, const std::string& company_id, const std::string& card_account_id,
@@ -92,13 +61,13 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const Pla
                                 card.partner_id, now);
   if (!entry_id) return remap_posting_error(entry_id.error(), "uniqueReferenceNumber", plan.max_balance_paise);
   CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.ledger_balance(ledger::wallet_account(card.card_id)));
-  TransactionRow t = base_row(tx, card, "CR", amount, *entry_id, wallet.available_paise(), reference, type, now);
+  TransactionRow t = svc::new_transaction(tx, card, "CR", amount, *entry_id, wallet.available_paise(), reference, type, now);
   t.description = description;
   t.remarks = remarks;
   t.created_by = created_by;
   t.details_json = nlohmann::json{{"txnRefNo", reference}, {"transactionType", "LOAD"}, {"channel", "API"},
                                   {"txnCurrency", "356"}}.dump();
-  CC_RETURN_IF_ERROR(write_transaction(tx, t));
+  CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
   return t;
 }
 
@@ -110,12 +79,12 @@ Result<int64_t> move_card_balance_in_unit(Tx& tx, const CardRow& from, const Car
   CC_ASSIGN_OR_RETURN(int64_t entry_id,
                       tx.post_entry(ledger::move_between_cards(from.card_id, to.card_id, amount, reference),
                                     from.partner_id, now));
-  TransactionRow out = base_row(tx, from, "DR", amount, entry_id, 0, reference, "CARD_REPLACEMENT", now);
+  TransactionRow out = svc::new_transaction(tx, from, "DR", amount, entry_id, 0, reference, "CARD_REPLACEMENT", now);
   out.description = "balance moved to replacement card " + to.card_id;
-  TransactionRow in = base_row(tx, to, "CR", amount, entry_id, amount, reference, "CARD_REPLACEMENT", now);
+  TransactionRow in = svc::new_transaction(tx, to, "CR", amount, entry_id, amount, reference, "CARD_REPLACEMENT", now);
   in.description = "balance moved from replaced card " + from.card_id;
-  CC_RETURN_IF_ERROR(write_transaction(tx, out));
-  CC_RETURN_IF_ERROR(write_transaction(tx, in));
+  CC_RETURN_IF_ERROR(svc::record_transaction(tx, out));
+  CC_RETURN_IF_ERROR(svc::record_transaction(tx, in));
   return amount;
 }
 

@@ -2,6 +2,7 @@
 
 #include "domain/clock.h"
 #include "security/crypto.h"
+#include "service/views.h"
 
 namespace cardcore::svc {
 
@@ -69,6 +70,37 @@ Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view typ
   nlohmann::json body{{"id", event_id}, {"type", type}, {"createdOn", clock::format_ist(now)},
                       {"partnerId", partner_id}, {"data", object}};
   return tx.insert_webhook_event({event_id, partner_id, std::string(type), body.dump(), now, now, 0, "PENDING", ""});
+}
+
+Status record_transaction(Tx& tx, const TransactionRow& row) {
+  CC_RETURN_IF_ERROR(tx.insert_transaction(row));
+  return enqueue_event(tx, row.partner_id, "transaction.created",
+                            views::transaction_json(row), row.created_at);
+}
+
+TransactionRow new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount,
+                        int64_t entry_id, int64_t balance_after, const std::string& reference,
+                        const std::string& type, int64_t now) {
+  TransactionRow t;
+  if (auto acc = tx.find_card_account(card.card_account_id); acc && *acc) t.company_name = (*acc)->company_name;
+  t.user_id = card.user_id;
+  t.card_last4 = card.pan_last4;
+  t.holder_name = card.holder_name;
+  t.txn_id = make_id("ECTR", 9);
+  t.partner_id = card.partner_id;
+  t.company_id = card.company_id;
+  t.card_account_id = card.card_account_id;
+  t.card_id = card.card_id;
+  t.entry_id = entry_id;
+  t.direction = direction;
+  t.amount_paise = amount;
+  t.balance_after_paise = balance_after;
+  t.pg_reference = reference;
+  t.type = type;
+  t.status = "SUCCESS";
+  t.details_json = "{}";
+  t.created_at = t.modified_at = now;
+  return t;
 }
 
 }  // namespace cardcore::svc

@@ -32,4 +32,11 @@ Status record_status_change(Tx& tx, const CardRow& card, std::string_view from, 
 Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view type,
                      const nlohmann::json& object, int64_t now);
 
+// A card transaction row for `card` with the snapshot fields (holder, company, last 4) filled.
+TransactionRow new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount_paise,
+                               int64_t entry_id, int64_t balance_after_paise, const std::string& reference,
+                               const std::string& type, int64_t now);
+// Inserts the row and queues its transaction.created webhook, in the caller's unit.
+Status record_transaction(Tx& tx, const TransactionRow& row);
+
 }  // namespace cardcore::svc

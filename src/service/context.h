@@ -19,6 +19,10 @@ struct ServiceConfig {
   int64_t otp_ttl_seconds = 300;
   int otp_max_wrong_tries = 3;
   int otp_max_per_card_per_hour = 20;
+  // Card transactions.
+  int64_t hold_expiry_days = 7;              // open holds older than this are released
+  int64_t over_capture_tolerance_percent = 15;  // clearing may exceed the authorization by this
+  bool allow_negative_force_post = false;    // force post beyond the balance books a receivable
   // Defaults for the plan created with a partner.
   std::string default_bin = "652150";
   int default_validity_years = 5;

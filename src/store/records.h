@@ -225,4 +225,32 @@ struct WebhookEventRow {
   std::string last_error;
 };
 
+// An authorization and its hold on the card's wallet.
+struct AuthorizationRow {
+  std::string authorization_id;  // AUTH + 12
+  std::string partner_id, card_id;
+  std::string channel;
+  bool international = false;
+  std::string mcc, merchant_name, merchant_id;
+  std::string source, stan, rrn, terminal_id;
+  int64_t authorized_paise = 0;  // approved so far (initial + increments - reversals)
+  int64_t held_paise = 0;        // still reserved on the wallet
+  int64_t captured_paise = 0;    // cleared so far
+  std::string status;            // OPEN | CLOSED | REVERSED | EXPIRED
+  std::string auth_code;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// Approved use of a card in the calendar windows (Asia/Kolkata) that limits apply to.
+struct UsageWindows {
+  int64_t day_start = 0, month_start = 0, year_start = 0;  // unix seconds
+  std::string channel;
+};
+struct UsageTotals {
+  int64_t day_paise = 0, month_paise = 0, year_paise = 0;
+  int64_t day_count = 0, month_count = 0, year_count = 0;
+  int64_t channel_day_paise = 0, channel_day_count = 0;
+};
+
 }  // namespace cardcore

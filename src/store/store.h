@@ -87,6 +87,35 @@ class Tx {
   // internal account is negative; returns one line per problem (empty = clean).
   virtual Result<std::vector<std::string>> verify_ledger() = 0;
 
+  // Holds: conditional on the available balance (balance - held >= amount); false when short.
+  virtual Result<bool> place_hold(const std::string& account_id, int64_t amount_paise) = 0;
+  // Releases part of the held amount; an error if less than that is held.
+  virtual Status release_hold(const std::string& account_id, int64_t amount_paise) = 0;
+
+  // ---- Authorizations ----
+  virtual Result<std::optional<CardRow>> find_card_by_fingerprint(const std::string& fingerprint) = 0;
+  virtual Status insert_authorization(const AuthorizationRow& r) = 0;
+  virtual Result<std::optional<AuthorizationRow>> find_authorization(const std::string& authorization_id) = 0;
+  virtual Result<std::optional<AuthorizationRow>> find_authorization_by_message(
+      const std::string& card_id, const std::string& source, const std::string& stan, const std::string& rrn,
+      const std::string& terminal_id) = 0;
+  // Writes amounts/status only when the stored held amount is still `expected_held` (the row did
+  // not change since it was read); returns whether it was written.
+  virtual Result<bool> update_authorization(const AuthorizationRow& r, int64_t expected_held) = 0;
+  virtual Result<UsageTotals> card_usage(const std::string& card_id, const UsageWindows& w) = 0;
+  // OPEN authorizations created before `before`, oldest first.
+  virtual Result<std::vector<AuthorizationRow>> open_authorizations_before(int64_t before, size_t limit) = 0;
+  // Stored answer of an earlier message with the same key, if any.
+  virtual Result<std::optional<std::string>> find_message(const std::string& source, const std::string& kind,
+                                                          const std::string& stan, const std::string& rrn,
+                                                          const std::string& terminal_id) = 0;
+  virtual Status insert_message(const std::string& source, const std::string& kind, const std::string& stan,
+                                const std::string& rrn, const std::string& terminal_id,
+                                const std::string& answer_json, int64_t now) = 0;
+  // Consecutive wrong PINs: +1 (returns the new count) / back to 0.
+  virtual Result<int> record_pin_failure(const std::string& card_id) = 0;
+  virtual Status reset_pin_failures(const std::string& card_id) = 0;
+
   // ---- Card transactions ----
   virtual Status insert_transaction(const TransactionRow& r) = 0;
   virtual Result<std::optional<TransactionRow>> find_transaction(const std::string& partner_id,

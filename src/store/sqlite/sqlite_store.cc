@@ -104,6 +104,21 @@ WebhookEventRow read_webhook(const Stmt& s) {
                          static_cast<int>(s.i64(6)), s.text(7), s.text(8)};
 }
 
+#define AUTH_SELECT(where)                                                                        \
+  "SELECT authorization_id, partner_id, card_id, channel, international, mcc, merchant_name, "  \
+  "merchant_id, source, stan, rrn, terminal_id, authorized_paise, held_paise, captured_paise, "  \
+  "status, auth_code, created_at, updated_at FROM authorizations " where
+
+AuthorizationRow read_auth(const Stmt& s) {
+  AuthorizationRow a;
+  a.authorization_id = s.text(0); a.partner_id = s.text(1); a.card_id = s.text(2); a.channel = s.text(3);
+  a.international = s.boolean(4); a.mcc = s.text(5); a.merchant_name = s.text(6); a.merchant_id = s.text(7);
+  a.source = s.text(8); a.stan = s.text(9); a.rrn = s.text(10); a.terminal_id = s.text(11);
+  a.authorized_paise = s.i64(12); a.held_paise = s.i64(13); a.captured_paise = s.i64(14);
+  a.status = s.text(15); a.auth_code = s.text(16); a.created_at = s.i64(17); a.updated_at = s.i64(18);
+  return a;
+}
+
 class SqliteTx final : public Tx {
  public:
   explicit SqliteTx(Db& db) : db_(db) {}
@@ -373,6 +388,94 @@ class SqliteTx final : public Tx {
     CC_ASSIGN_OR_RETURN(bool row, t.step());
     if (row && t.i64(0) != 0) problems.push_back("ledger: balances sum to " + std::to_string(t.i64(0)) + ", not zero");
     return problems;
+  }
+
+  Result<bool> place_hold(const std::string& account_id, int64_t amount) override {
+    PREP(s, "UPDATE ledger_accounts SET held_paise = held_paise + ?2 WHERE account_id = ?1 "
+            "AND balance_paise - held_paise >= ?2");
+    return changed(s.bind(1, account_id).bind(2, amount));
+  }
+  Status release_hold(const std::string& account_id, int64_t amount) override {
+    PREP(s, "UPDATE ledger_accounts SET held_paise = held_paise - ?2 WHERE account_id = ?1 AND held_paise >= ?2");
+    CC_ASSIGN_OR_RETURN(bool ok, changed(s.bind(1, account_id).bind(2, amount)));
+    if (!ok) return internal_error("release_hold: less than " + std::to_string(amount) + " held on " + account_id);
+    return {};
+  }
+
+  Result<std::optional<CardRow>> find_card_by_fingerprint(const std::string& fp) override {
+    PREP(s, CARD_SELECT("WHERE c.pan_fingerprint = ?1"));
+    return one(s.bind(1, fp), read_card);
+  }
+  Status insert_authorization(const AuthorizationRow& r) override {
+    PREP(s, "INSERT INTO authorizations VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)");
+    s.bind(1, r.authorization_id).bind(2, r.partner_id).bind(3, r.card_id).bind(4, r.channel)
+        .bind(5, r.international).bind(6, r.mcc).bind(7, r.merchant_name).bind(8, r.merchant_id)
+        .bind(9, r.source).bind(10, r.stan).bind(11, r.rrn).bind(12, r.terminal_id)
+        .bind(13, r.authorized_paise).bind(14, r.held_paise).bind(15, r.captured_paise).bind(16, r.status)
+        .bind(17, r.auth_code).bind(18, r.created_at).bind(19, r.updated_at);
+    return exec_ok(s);
+  }
+  Result<std::optional<AuthorizationRow>> find_authorization(const std::string& id) override {
+    PREP(s, AUTH_SELECT("WHERE authorization_id = ?1"));
+    return one(s.bind(1, id), read_auth);
+  }
+  Result<std::optional<AuthorizationRow>> find_authorization_by_message(const std::string& card_id,
+                                                                        const std::string& source,
+                                                                        const std::string& stan, const std::string& rrn,
+                                                                        const std::string& terminal_id) override {
+    PREP(s, AUTH_SELECT("WHERE card_id = ?1 AND source = ?2 AND stan = ?3 AND rrn = ?4 AND terminal_id = ?5 "
+                        "ORDER BY created_at DESC LIMIT 1"));
+    return one(s.bind(1, card_id).bind(2, source).bind(3, stan).bind(4, rrn).bind(5, terminal_id), read_auth);
+  }
+  Result<bool> update_authorization(const AuthorizationRow& r, int64_t expected_held) override {
+    PREP(s, "UPDATE authorizations SET authorized_paise = ?2, held_paise = ?3, captured_paise = ?4, status = ?5, "
+            "updated_at = ?6 WHERE authorization_id = ?1 AND held_paise = ?7");
+    return changed(s.bind(1, r.authorization_id).bind(2, r.authorized_paise).bind(3, r.held_paise)
+                       .bind(4, r.captured_paise).bind(5, r.status).bind(6, r.updated_at).bind(7, expected_held));
+  }
+  Result<UsageTotals> card_usage(const std::string& card_id, const UsageWindows& w) override {
+    PREP(s, "SELECT "
+            "COALESCE(SUM(CASE WHEN created_at >= ?2 THEN authorized_paise END), 0), "
+            "COALESCE(SUM(CASE WHEN created_at >= ?3 THEN authorized_paise END), 0), "
+            "COALESCE(SUM(authorized_paise), 0), "
+            "COUNT(CASE WHEN created_at >= ?2 THEN 1 END), COUNT(CASE WHEN created_at >= ?3 THEN 1 END), COUNT(*), "
+            "COALESCE(SUM(CASE WHEN created_at >= ?2 AND channel = ?5 THEN authorized_paise END), 0), "
+            "COUNT(CASE WHEN created_at >= ?2 AND channel = ?5 THEN 1 END) "
+            "FROM authorizations WHERE card_id = ?1 AND created_at >= ?4 AND authorized_paise > 0");
+    s.bind(1, card_id).bind(2, w.day_start).bind(3, w.month_start).bind(4, w.year_start).bind(5, w.channel);
+    CC_ASSIGN_OR_RETURN(bool row, s.step());
+    if (!row) return UsageTotals{};
+    return UsageTotals{s.i64(0), s.i64(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.i64(6), s.i64(7)};
+  }
+  Result<std::vector<AuthorizationRow>> open_authorizations_before(int64_t before, size_t limit) override {
+    PREP(s, AUTH_SELECT("WHERE status = 'OPEN' AND created_at < ?1 ORDER BY created_at LIMIT ?2"));
+    return many(s.bind(1, before).bind(2, static_cast<int64_t>(limit)), read_auth);
+  }
+  Result<std::optional<std::string>> find_message(const std::string& source, const std::string& kind,
+                                                  const std::string& stan, const std::string& rrn,
+                                                  const std::string& terminal_id) override {
+    PREP(s, "SELECT answer_json FROM card_messages WHERE source = ?1 AND kind = ?2 AND stan = ?3 AND rrn = ?4 "
+            "AND terminal_id = ?5");
+    return one(s.bind(1, source).bind(2, kind).bind(3, stan).bind(4, rrn).bind(5, terminal_id),
+               [](const Stmt& s) { return s.text(0); });
+  }
+  Status insert_message(const std::string& source, const std::string& kind, const std::string& stan,
+                        const std::string& rrn, const std::string& terminal_id, const std::string& answer,
+                        int64_t now) override {
+    PREP(s, "INSERT INTO card_messages VALUES (?1,?2,?3,?4,?5,?6,?7)");
+    return exec_ok(s.bind(1, source).bind(2, kind).bind(3, stan).bind(4, rrn).bind(5, terminal_id).bind(6, answer)
+                       .bind(7, now));
+  }
+  Result<int> record_pin_failure(const std::string& card_id) override {
+    PREP(s, "UPDATE cards SET pin_failures = pin_failures + 1 WHERE card_id = ?1 RETURNING pin_failures");
+    CC_ASSIGN_OR_RETURN(bool row, s.bind(1, card_id).step());
+    int n = row ? static_cast<int>(s.i64(0)) : 0;
+    CC_RETURN_IF_ERROR(s.exec());
+    return n;
+  }
+  Status reset_pin_failures(const std::string& card_id) override {
+    PREP(s, "UPDATE cards SET pin_failures = 0 WHERE card_id = ?1 AND pin_failures <> 0");
+    return exec_ok(s.bind(1, card_id));
   }
 
   // ---- Card transactions ----

@@ -37,7 +37,7 @@ CREATE TABLE card_transactions (
   company_name TEXT NOT NULL,
   entry_id INTEGER REFERENCES journal_entries(entry_id),
   direction TEXT NOT NULL CHECK (direction IN ('CR', 'DR')),
-  amount_paise INTEGER NOT NULL CHECK (amount_paise > 0),
+  amount_paise INTEGER NOT NULL CHECK (amount_paise >= 0),
   balance_after_paise INTEGER NOT NULL,
   pg_reference TEXT NOT NULL,
   type TEXT NOT NULL,

@@ -1,0 +1,86 @@
+#include "domain/authorization.h"
+
+#include "domain/money.h"
+
+namespace cardcore::authz {
+namespace {
+
+Decision decline(const char* code, std::string reason, bool wrong_pin = false) {
+  return Decision{false, code, std::move(reason), wrong_pin};
+}
+
+// True when adding `amount` to `used` passes `limit`.
+bool over(const std::optional<int64_t>& limit, int64_t used, int64_t amount) {
+  return limit && used + amount > *limit;
+}
+
+}  // namespace
+
+std::optional<Channel> parse_channel(std::string_view s) {
+  if (s == "POS") return Channel::kPos;
+  if (s == "ECOM") return Channel::kEcom;
+  if (s == "ATM") return Channel::kAtm;
+  if (s == "CONTACTLESS") return Channel::kContactless;
+  return std::nullopt;
+}
+
+std::string_view channel_name(Channel c) {
+  switch (c) {
+    case Channel::kPos: return "POS";
+    case Channel::kEcom: return "ECOM";
+    case Channel::kAtm: return "ATM";
+    case Channel::kContactless: return "CONTACTLESS";
+  }
+  return "POS";
+}
+
+Decision decide(int64_t amount, Channel channel, bool international, const CardFacts& card, const Limits& l,
+                const Usage& u, int64_t available) {
+  if (amount <= 0 || amount > money::kMaxAbsPaise) return decline("13", "invalid amount");
+  if (card.expired || card.expiry_mismatch) return decline("54", "expired card or wrong expiry date");
+  switch (card.status) {
+    case CardStatus::kLocked: return decline("62", "card is locked");
+    case CardStatus::kBlocked: return decline("46", "card is blocked");
+    case CardStatus::kActivationInProgress: return decline("78", "card is not active yet");
+    case CardStatus::kUnlocked: break;
+  }
+  if (card.cvv_mismatch) return decline("05", "wrong CVV");
+
+  bool channel_ok = (channel == Channel::kPos && l.pos_allowed) || (channel == Channel::kEcom && l.online_allowed) ||
+                    (channel == Channel::kAtm && l.atm_allowed) ||
+                    (channel == Channel::kContactless && l.contactless_allowed);
+  if (!channel_ok) return decline("57", std::string(channel_name(channel)) + " transactions are not allowed on this card");
+  if (international && !l.international_allowed) return decline("57", "international transactions are not allowed");
+
+  bool pin_needed = channel == Channel::kAtm || card.pin_entered;
+  if (pin_needed) {
+    if (card.pin_failures >= kMaxPinFailures) return decline("75", "PIN tries exceeded; set a new PIN");
+    if (!card.pin_entered || !card.pin_set || !card.pin_ok) return decline("55", "wrong or missing PIN", card.pin_entered);
+  }
+
+  if (over(l.per_txn_paise, 0, amount)) return decline("61", "exceeds the per-transaction limit");
+  if (over(l.day_paise, u.day_paise, amount)) return decline("61", "exceeds the daily amount limit");
+  if (over(l.month_paise, u.month_paise, amount)) return decline("61", "exceeds the monthly amount limit");
+  if (over(l.year_paise, u.year_paise, amount)) return decline("61", "exceeds the yearly amount limit");
+  const std::optional<int64_t>* channel_paise = nullptr;
+  const std::optional<int64_t>* channel_count = nullptr;
+  if (channel == Channel::kPos) { channel_paise = &l.pos_day_paise; channel_count = &l.pos_day_count; }
+  if (channel == Channel::kEcom) { channel_paise = &l.ecom_day_paise; channel_count = &l.ecom_day_count; }
+  if (channel == Channel::kContactless) {
+    channel_paise = &l.contactless_day_paise;
+    channel_count = &l.contactless_day_count;
+  }
+  if (channel_paise && over(*channel_paise, u.channel_day_paise, amount)) {
+    return decline("61", "exceeds the daily " + std::string(channel_name(channel)) + " amount limit");
+  }
+  if (over(l.day_count, u.day_count, 1)) return decline("65", "exceeds the daily count limit");
+  if (over(l.month_count, u.month_count, 1)) return decline("65", "exceeds the monthly count limit");
+  if (over(l.year_count, u.year_count, 1)) return decline("65", "exceeds the yearly count limit");
+  if (channel_count && over(*channel_count, u.channel_day_count, 1)) {
+    return decline("65", "exceeds the daily " + std::string(channel_name(channel)) + " count limit");
+  }
+  if (available < amount) return decline("51", "insufficient funds");
+  return Decision{true, "00", "approved", false};
+}
+
+}  // namespace cardcore::authz

@@ -1,0 +1,72 @@
+// The authorization decision: one pure function over facts gathered by the service layer, with
+// a fixed order of checks (the table of reasons below). No I/O, no clock: the service passes
+// the usage already summed over the Asia/Kolkata calendar windows.
+//
+//  order  check                                               response code
+//  1      amount > 0 and <= money::kMaxAbsPaise               13 invalid amount
+//  2      card expired, or expiry given and different         54 expired card
+//  3      status L / BL / AP                                   62 / 46 / 78
+//  4      CVV given and different (card not present)           05 do not honour
+//  5      channel or international use not allowed             57 not permitted
+//  6      PIN locked (3 wrong in a row) when a PIN is needed   75 PIN tries exceeded
+//  7      PIN needed (ATM, or entered at POS) and wrong/unset  55 wrong PIN
+//  8      perTxnLimit, dtd, mtd, ytd, channel daily amount     61 exceeds amount limit
+//  9      dtdCount, mtdCount, ytdCount, channel daily count    65 exceeds count limit
+//  10     available balance < amount                           51 insufficient funds
+//  else   approve                                              00
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/card_status.h"
+
+namespace cardcore::authz {
+
+enum class Channel { kPos, kEcom, kAtm, kContactless };
+std::optional<Channel> parse_channel(std::string_view s);  // "POS" | "ECOM" | "ATM" | "CONTACTLESS"
+std::string_view channel_name(Channel c);
+
+// Card Usage Controls as the decision needs them (limits in paise; nullopt = no limit).
+struct Limits {
+  bool pos_allowed = true, online_allowed = true, atm_allowed = false, international_allowed = false,
+       contactless_allowed = true;
+  std::optional<int64_t> per_txn_paise, day_paise, month_paise, year_paise;
+  std::optional<int64_t> day_count, month_count, year_count;
+  std::optional<int64_t> pos_day_paise, pos_day_count, ecom_day_paise, ecom_day_count,
+      contactless_day_paise, contactless_day_count;
+};
+
+// What was already approved in each window (before this request).
+struct Usage {
+  int64_t day_paise = 0, month_paise = 0, year_paise = 0;
+  int64_t day_count = 0, month_count = 0, year_count = 0;
+  int64_t channel_day_paise = 0, channel_day_count = 0;  // for the request's channel
+};
+
+struct CardFacts {
+  CardStatus status = CardStatus::kUnlocked;
+  bool expired = false;          // today (IST) is after the card's expiry month
+  bool expiry_mismatch = false;  // an expiry was given and differs from the card's
+  bool cvv_mismatch = false;     // a CVV was given and differs
+  bool pin_entered = false;      // the cardholder entered a PIN
+  bool pin_ok = false;           // ... and it matches the card's PIN
+  bool pin_set = false;          // the card has a PIN
+  int pin_failures = 0;          // consecutive wrong PINs so far
+};
+
+inline constexpr int kMaxPinFailures = 3;
+
+struct Decision {
+  bool approved = false;
+  const char* response_code = "05";
+  std::string reason;
+  bool wrong_pin = false;  // the service counts it (and resets on a right PIN)
+};
+
+Decision decide(int64_t amount_paise, Channel channel, bool international, const CardFacts& card,
+                const Limits& limits, const Usage& usage, int64_t available_paise);
+
+}  // namespace cardcore::authz

@@ -1,0 +1,520 @@
+#include "service/authorization.h"
+
+#include <nlohmann/json.hpp>
+
+#include "domain/authorization.h"
+#include "domain/card_status.h"
+#include "domain/clock.h"
+#include "domain/ledger.h"
+#include "security/crypto.h"
+#include "security/secret_hash.h"
+#include "service/common.h"
+
+namespace cardcore::authorization {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kExpiryBatch = 100;
+
+std::string pan_fingerprint(const Context& ctx, const std::string& pan) {
+  return crypto::to_hex(crypto::hmac_sha256(ctx.hmac_key, "pan:" + pan));
+}
+
+json to_json(const AuthResult& r) {
+  return {{"approved", r.approved}, {"responseCode", r.response_code}, {"reason", r.reason},
+          {"authorizationId", r.authorization_id}, {"txnId", r.txn_id}, {"authCode", r.auth_code},
+          {"amountPaise", r.amount_paise}, {"availablePaise", r.available_paise}};
+}
+
+AuthResult from_json(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  AuthResult r;
+  if (!j.is_object()) return r;
+  r.approved = j.value("approved", false);
+  r.response_code = j.value("responseCode", std::string(rc::kSystemError));
+  r.reason = j.value("reason", "");
+  r.authorization_id = j.value("authorizationId", "");
+  r.txn_id = j.value("txnId", "");
+  r.auth_code = j.value("authCode", "");
+  r.amount_paise = j.value("amountPaise", int64_t{0});
+  r.available_paise = j.value("availablePaise", int64_t{0});
+  r.duplicate = true;
+  return r;
+}
+
+// A message without a key (sandbox follow-ups) gets a unique one: never a duplicate.
+MessageKey effective_key(const MessageKey& k) {
+  if (!k.stan.empty() || !k.rrn.empty()) return k;
+  return MessageKey{crypto::random_digits(6), crypto::random_upper_alnum(12), k.terminal_id};
+}
+
+Result<std::optional<AuthResult>> earlier_answer(Tx& tx, const std::string& source, const char* kind,
+                                                 const MessageKey& k) {
+  CC_ASSIGN_OR_RETURN(std::optional<std::string> stored, tx.find_message(source, kind, k.stan, k.rrn, k.terminal_id));
+  if (!stored) return std::optional<AuthResult>{};
+  return std::optional<AuthResult>{from_json(*stored)};
+}
+
+Status remember_answer(Tx& tx, const std::string& source, const char* kind, const MessageKey& k, const AuthResult& r,
+                       int64_t now) {
+  return tx.insert_message(source, kind, k.stan, k.rrn, k.terminal_id, to_json(r).dump(), now);
+}
+
+// The card a request names: by id (partner-scoped when a partner calls) or by card number.
+Result<std::optional<CardRow>> locate_card(const Context& ctx, Tx& tx, const AuthRequest& r) {
+  std::optional<CardRow> card;
+  if (!r.card_id.empty()) {
+    CC_ASSIGN_OR_RETURN(card, tx.find_card(r.card_id));
+  } else if (!r.pan.empty()) {
+    CC_ASSIGN_OR_RETURN(card, tx.find_card_by_fingerprint(pan_fingerprint(ctx, r.pan)));
+  }
+  if (card && !r.partner_id.empty() && card->partner_id != r.partner_id) return invalid_id("enKashCardId");
+  if (!card && !r.partner_id.empty()) return invalid_id("enKashCardId");
+  return card;
+}
+
+authz::Limits limits_of(const std::optional<UsageControlsRow>& stored) {
+  UsageControlsRow u = stored.value_or(UsageControlsRow{});
+  authz::Limits l;
+  l.pos_allowed = u.pos_allowed;
+  l.online_allowed = u.online_allowed;
+  l.atm_allowed = u.atm_allowed;
+  l.international_allowed = u.international_allowed;
+  l.contactless_allowed = u.contactless_allowed;
+  l.per_txn_paise = u.per_txn_limit_paise;
+  l.day_paise = u.dtd_paise;
+  l.month_paise = u.mtd_paise;
+  l.year_paise = u.ytd_paise;
+  l.day_count = u.dtd_count;
+  l.month_count = u.mtd_count;
+  l.year_count = u.ytd_count;
+  l.pos_day_paise = u.pos_daily_paise;
+  l.pos_day_count = u.pos_daily_count;
+  l.ecom_day_paise = u.ecom_daily_paise;
+  l.ecom_day_count = u.ecom_daily_count;
+  l.contactless_day_paise = u.contactless_daily_paise;
+  l.contactless_day_count = u.contactless_daily_count;
+  return l;
+}
+
+UsageWindows windows_at(int64_t now, std::string_view channel) {
+  clock::Date d = clock::ist_date(now);
+  return UsageWindows{clock::ist_midnight(d), clock::ist_midnight({d.year, d.month, 1}),
+                      clock::ist_midnight({d.year, 1, 1}), std::string(channel)};
+}
+
+bool card_expired(const CardRow& c, int64_t now) {
+  clock::Date d = clock::ist_date(now);
+  return d.year > c.expiry_year || (d.year == c.expiry_year && d.month > c.expiry_month);
+}
+
+bool expiry_differs(const CardRow& c, const std::optional<std::string>& yymm) {
+  if (!yymm) return false;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d%02d", c.expiry_year % 100, c.expiry_month);
+  return *yymm != buf;
+}
+
+// Checks done before the unit of work because they are slow (argon2id) or need the vault.
+struct Secrets {
+  std::string pin_hash_seen;  // the hash the PIN was checked against
+  bool pin_ok = false;
+  bool cvv_mismatch = false;
+};
+
+Result<Secrets> check_secrets(const Context& ctx, const AuthRequest& r) {
+  Secrets s;
+  if (!r.pin && !r.cvv) return s;
+  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, transact(ctx.store, [&](Tx& tx) { return locate_card(ctx, tx, r); }));
+  if (!card) return s;
+  if (r.pin && !card->pin_hash.empty()) {
+    s.pin_hash_seen = card->pin_hash;
+    s.pin_ok = secret_hash::verify(card->pin_hash, *r.pin);
+  }
+  if (r.cvv) {
+    CC_ASSIGN_OR_RETURN(std::string cvv, ctx.vault.open(card->cvv, card->card_id));
+    s.cvv_mismatch = !crypto::constant_time_equal(cvv, *r.cvv);
+  }
+  return s;
+}
+
+json details(const AuthRequest& r, std::string_view channel, const MessageKey& k, const AuthResult& out,
+             std::string_view transaction_type) {
+  return {{"txnRefNo", k.rrn},          {"merchantName", r.merchant_name}, {"merchantId", r.merchant_id},
+          {"transactionType", transaction_type}, {"mcc", r.mcc},           {"channel", channel},
+          {"international", r.international},    {"retrievalRefNo", k.rrn}, {"traceNo", k.stan},
+          {"terminalId", k.terminal_id},         {"txnCurrency", "356"},    {"network", r.source},
+          {"authCode", out.auth_code},           {"responseCode", out.response_code},
+          {"authorizationId", out.authorization_id}};
+}
+
+Result<int64_t> available(Tx& tx, const std::string& card_id) {
+  CC_ASSIGN_OR_RETURN(LedgerBalance b, tx.ledger_balance(ledger::wallet_account(card_id)));
+  return b.available_paise();
+}
+
+// Writes the transaction row of a decision and remembers the answer for duplicates.
+Status record(Tx& tx, const CardRow& card, const AuthRequest& r, std::string_view channel, const MessageKey& k,
+              const char* kind, std::string_view txn_type, const std::string& direction, int64_t entry_id,
+              AuthResult& out, int64_t now) {
+  TransactionRow t = svc::new_transaction(tx, card, direction, std::max<int64_t>(out.amount_paise, 0), entry_id,
+                                          out.available_paise, k.rrn, std::string(txn_type), now);
+  t.status = out.approved ? "APPROVED" : "DECLINED";
+  t.description = out.approved ? std::string(txn_type) : std::string(txn_type) + " declined: " + out.reason;
+  t.details_json = details(r, channel, k, out, txn_type).dump();
+  out.txn_id = t.txn_id;
+  CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
+  return remember_answer(tx, r.source, kind, k, out, now);
+}
+
+AuthResult declined(const char* code, std::string reason, int64_t amount, int64_t avail) {
+  AuthResult a;
+  a.approved = false;
+  a.response_code = code;
+  a.reason = std::move(reason);
+  a.amount_paise = amount;
+  a.available_paise = avail;
+  return a;
+}
+
+// ---- follow-ups share one frame: load the authorization, check the card, apply, record ----
+
+struct FollowUpFrame {
+  AuthorizationRow auth;
+  CardRow card;
+  AuthRequest as_request;  // merchant fields of the original, for the transaction row
+};
+
+Result<FollowUpFrame> load_frame(Tx& tx, const FollowUp& f) {
+  CC_ASSIGN_OR_RETURN(std::optional<AuthorizationRow> auth, tx.find_authorization(f.authorization_id));
+  if (!auth || (!f.partner_id.empty() && auth->partner_id != f.partner_id)) return invalid_id("authorizationId");
+  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, tx.find_card(auth->card_id));
+  if (!card) return internal_error("authorization without card");
+  AuthRequest r;
+  r.partner_id = f.partner_id;
+  r.card_id = card->card_id;
+  r.channel = auth->channel;
+  r.international = auth->international;
+  r.mcc = auth->mcc;
+  r.merchant_name = auth->merchant_name;
+  r.merchant_id = auth->merchant_id;
+  r.source = f.source;
+  return FollowUpFrame{*auth, *card, r};
+}
+
+template <class Apply>
+Result<AuthResult> follow_up(const Context& ctx, const FollowUp& f, const char* kind, Apply apply) {
+  if (f.authorization_id.empty()) return invalid_param("authorizationId", "is required");
+  if (f.amount_paise && *f.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
+  MessageKey k = effective_key(f.key);
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
+    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, f.source, kind, k));
+    if (earlier) return *earlier;
+    CC_ASSIGN_OR_RETURN(FollowUpFrame frame, load_frame(tx, f));
+    return apply(tx, frame, k, now);
+  });
+}
+
+Status save_authorization(Tx& tx, const AuthorizationRow& updated, int64_t expected_held) {
+  CC_ASSIGN_OR_RETURN(bool written, tx.update_authorization(updated, expected_held));
+  if (!written) return fail(code::kStatusTransition, 409, "authorizationId: changed meanwhile; retry", "authorizationId");
+  return {};
+}
+
+}  // namespace
+
+Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r) {
+  auto channel = authz::parse_channel(r.channel);
+  if (!channel) return invalid_param("channel", "must be POS, ECOM, ATM or CONTACTLESS");
+  if (r.card_id.empty() && r.pan.empty()) return invalid_param("enKashCardId", "is required");
+  CC_ASSIGN_OR_RETURN(Secrets secrets, check_secrets(ctx, r));
+  MessageKey k = effective_key(r.key);
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
+    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, r.source, "AUTH", k));
+    if (earlier) return *earlier;
+    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(ctx, tx, r));
+    if (!card) {
+      AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
+      CC_RETURN_IF_ERROR(remember_answer(tx, r.source, "AUTH", k, out, now));
+      return out;
+    }
+    CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(card->card_id));
+    CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card->card_id, windows_at(now, r.channel)));
+    CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card->card_id));
+    authz::CardFacts facts;
+    facts.status = parse_status_code(card->status).value_or(CardStatus::kBlocked);
+    facts.expired = card_expired(*card, now);
+    facts.expiry_mismatch = expiry_differs(*card, r.expiry_yymm);
+    facts.cvv_mismatch = secrets.cvv_mismatch;
+    facts.pin_entered = r.pin.has_value();
+    facts.pin_set = !card->pin_hash.empty();
+    // A PIN changed between the check and this unit is treated as not verified.
+    facts.pin_ok = secrets.pin_ok && secrets.pin_hash_seen == card->pin_hash;
+    facts.pin_failures = card->pin_failures;
+    authz::Usage usage{used.day_paise,  used.month_paise, used.year_paise,         used.day_count,
+                       used.month_count, used.year_count, used.channel_day_paise, used.channel_day_count};
+    authz::Decision d = authz::decide(r.amount_paise, *channel, r.international, facts, limits_of(controls), usage, avail);
+    if (d.wrong_pin) CC_RETURN_IF_ERROR(tx.record_pin_failure(card->card_id));
+    if (facts.pin_entered && facts.pin_ok && card->pin_failures > 0 && d.approved) {
+      CC_RETURN_IF_ERROR(tx.reset_pin_failures(card->card_id));
+    }
+    AuthResult out = declined(d.response_code, d.reason, r.amount_paise, avail);
+    if (d.approved) {
+      // The hold is a conditional update: two racing authorizations cannot both take the money.
+      CC_ASSIGN_OR_RETURN(bool held, tx.place_hold(ledger::wallet_account(card->card_id), r.amount_paise));
+      if (!held) {
+        out = declined(rc::kInsufficientFunds, "insufficient funds", r.amount_paise, avail);
+      } else {
+        out.approved = true;
+        out.response_code = rc::kApproved;
+        out.reason = "approved";
+        out.authorization_id = svc::make_id("AUTH", 12);
+        out.auth_code = crypto::random_digits(6);
+        out.available_paise = avail - r.amount_paise;
+        AuthorizationRow a{out.authorization_id, card->partner_id, card->card_id, std::string(authz::channel_name(*channel)),
+                           r.international, r.mcc, r.merchant_name, r.merchant_id, r.source, k.stan, k.rrn,
+                           k.terminal_id, r.amount_paise, r.amount_paise, 0, "OPEN", out.auth_code, now, now};
+        CC_RETURN_IF_ERROR(tx.insert_authorization(a));
+      }
+    }
+    CC_RETURN_IF_ERROR(record(tx, *card, r, authz::channel_name(*channel), k, "AUTH", "AUTHORIZATION", "DR", 0, out, now));
+    return out;
+  });
+}
+
+Result<AuthResult> increment(const Context& ctx, const FollowUp& f) {
+  if (!f.amount_paise) return invalid_param("amount", "is required");
+  return follow_up(ctx, f, "INCR", [&](Tx& tx, FollowUpFrame& fr, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+    int64_t amount = *f.amount_paise;
+    CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, fr.card.card_id));
+    AuthResult out = declined(rc::kDoNotHonour, "authorization is not open", amount, avail);
+    out.authorization_id = fr.auth.authorization_id;
+    if (fr.auth.status == "OPEN") {
+      CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(fr.card.card_id));
+      CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(fr.card.card_id, windows_at(now, fr.auth.channel)));
+      authz::CardFacts facts;
+      facts.status = parse_status_code(fr.card.status).value_or(CardStatus::kBlocked);
+      facts.expired = card_expired(fr.card, now);
+      authz::Limits limits = limits_of(controls);
+      // Count limits apply to authorizations, not to increments of one.
+      limits.day_count = limits.month_count = limits.year_count = std::nullopt;
+      limits.pos_day_count = limits.ecom_day_count = limits.contactless_day_count = std::nullopt;
+      if (fr.auth.channel == "ATM") limits.atm_allowed = true;  // the PIN was checked at authorization
+      authz::Usage usage{used.day_paise, used.month_paise, used.year_paise, 0, 0, 0, used.channel_day_paise, 0};
+      authz::Decision d = authz::decide(amount, *authz::parse_channel(fr.auth.channel), fr.auth.international, facts,
+                                        limits, usage, avail);
+      out = declined(d.response_code, d.reason, amount, avail);
+      out.authorization_id = fr.auth.authorization_id;
+      if (d.approved) {
+        CC_ASSIGN_OR_RETURN(bool held, tx.place_hold(ledger::wallet_account(fr.card.card_id), amount));
+        if (!held) {
+          out.response_code = rc::kInsufficientFunds;
+          out.reason = "insufficient funds";
+        } else {
+          AuthorizationRow updated = fr.auth;
+          updated.authorized_paise += amount;
+          updated.held_paise += amount;
+          updated.updated_at = now;
+          CC_RETURN_IF_ERROR(save_authorization(tx, updated, fr.auth.held_paise));
+          out.approved = true;
+          out.response_code = rc::kApproved;
+          out.reason = "approved";
+          out.auth_code = fr.auth.auth_code;
+          out.available_paise = avail - amount;
+        }
+      }
+    }
+    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, fr.auth.channel, k, "INCR", "INCREMENTAL_AUTHORIZATION", "DR",
+                              0, out, now));
+    return out;
+  });
+}
+
+Result<AuthResult> capture(const Context& ctx, const FollowUp& f) {
+  return follow_up(ctx, f, "CAPTURE", [&](Tx& tx, FollowUpFrame& fr, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+    const AuthorizationRow& a = fr.auth;
+    int64_t amount = f.amount_paise.value_or(a.held_paise);
+    CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, fr.card.card_id));
+    AuthResult out = declined(rc::kDoNotHonour, "authorization is not open", amount, avail);
+    out.authorization_id = a.authorization_id;
+    int64_t tolerance = a.authorized_paise * ctx.config.over_capture_tolerance_percent / 100;
+    int64_t release = std::min(amount, a.held_paise);
+    int64_t extra = amount - release;  // beyond what is held: must be free balance
+    if (a.status != "OPEN") {
+      // keep the decline above
+    } else if (amount <= 0) {
+      out = declined(rc::kInvalidAmount, "nothing to capture", amount, avail);
+    } else if (a.captured_paise + amount > a.authorized_paise + tolerance) {
+      out = declined(rc::kInvalidAmount, "capture exceeds the authorization beyond the tolerance", amount, avail);
+    } else if (extra > avail) {
+      out = declined(rc::kInsufficientFunds, "insufficient funds for the amount above the authorization", amount, avail);
+    } else {
+      std::string wallet = ledger::wallet_account(fr.card.card_id);
+      CC_RETURN_IF_ERROR(tx.release_hold(wallet, release));
+      std::string reference = "CAP-" + svc::make_id("", 12);
+      CC_ASSIGN_OR_RETURN(int64_t entry_id,
+                          tx.post_entry(ledger::clearing(fr.card.card_id, amount, 0, reference), fr.card.partner_id, now));
+      AuthorizationRow updated = a;
+      updated.captured_paise += amount;
+      updated.held_paise -= release;
+      updated.authorized_paise = std::max(updated.authorized_paise, updated.captured_paise);
+      if (f.final_capture && updated.held_paise > 0) {
+        CC_RETURN_IF_ERROR(tx.release_hold(wallet, updated.held_paise));
+        updated.authorized_paise -= updated.held_paise;  // what was never cleared stops counting
+        updated.held_paise = 0;
+      }
+      if (updated.held_paise == 0) updated.status = "CLOSED";
+      updated.updated_at = now;
+      CC_RETURN_IF_ERROR(save_authorization(tx, updated, a.held_paise));
+      CC_ASSIGN_OR_RETURN(int64_t after, available(tx, fr.card.card_id));
+      out = AuthResult{true, rc::kApproved, "cleared", a.authorization_id, "", a.auth_code, amount, after, false};
+      CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, a.channel, k, "CAPTURE", "CLEARING", "DR", entry_id, out, now));
+      return out;
+    }
+    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, a.channel, k, "CAPTURE", "CLEARING", "DR", 0, out, now));
+    return out;
+  });
+}
+
+namespace {
+
+// Releases `amount` of an open hold; reversal and expiry differ only in the final status.
+Result<AuthResult> release(const Context& ctx, const FollowUp& f, const char* kind, const char* txn_type,
+                           const char* final_status) {
+  return follow_up(ctx, f, kind, [&](Tx& tx, FollowUpFrame& fr, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+    const AuthorizationRow& a = fr.auth;
+    int64_t amount = f.amount_paise.value_or(a.held_paise);
+    CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, fr.card.card_id));
+    AuthResult out = declined(rc::kDoNotHonour, "authorization is not open", amount, avail);
+    out.authorization_id = a.authorization_id;
+    if (a.status == "OPEN" && (amount <= 0 || amount > a.held_paise)) {
+      out = declined(rc::kInvalidAmount, "amount exceeds what is held", amount, avail);
+      out.authorization_id = a.authorization_id;
+    } else if (a.status == "OPEN") {
+      CC_RETURN_IF_ERROR(tx.release_hold(ledger::wallet_account(fr.card.card_id), amount));
+      AuthorizationRow updated = a;
+      updated.held_paise -= amount;
+      updated.authorized_paise -= amount;  // released money does not count toward limits
+      if (updated.held_paise == 0) updated.status = updated.captured_paise > 0 ? "CLOSED" : final_status;
+      updated.updated_at = now;
+      CC_RETURN_IF_ERROR(save_authorization(tx, updated, a.held_paise));
+      out = AuthResult{true, rc::kApproved, "released", a.authorization_id, "", a.auth_code, amount, avail + amount, false};
+    }
+    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, a.channel, k, kind, txn_type, "CR", 0, out, now));
+    return out;
+  });
+}
+
+}  // namespace
+
+Result<AuthResult> reverse(const Context& ctx, const FollowUp& f) {
+  return release(ctx, f, "REVERSE", "REVERSAL", "REVERSED");
+}
+
+Result<AuthResult> expire(const Context& ctx, const FollowUp& f) {
+  FollowUp all = f;
+  all.amount_paise.reset();  // expiry releases the whole open hold
+  return release(ctx, all, "EXPIRE", "HOLD_EXPIRY", "EXPIRED");
+}
+
+Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r) {
+  auto channel = authz::parse_channel(r.channel.empty() ? "POS" : r.channel);
+  if (!channel) return invalid_param("channel", "must be POS, ECOM, ATM or CONTACTLESS");
+  if (r.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
+  MessageKey k = effective_key(r.key);
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
+    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, r.source, "FORCE", k));
+    if (earlier) return *earlier;
+    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(ctx, tx, r));
+    if (!card) {
+      AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
+      CC_RETURN_IF_ERROR(remember_answer(tx, r.source, "FORCE", k, out, now));
+      return out;
+    }
+    CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card->card_id));
+    int64_t overdraft = std::max<int64_t>(0, r.amount_paise - std::max<int64_t>(avail, 0));
+    AuthResult out = declined(rc::kInsufficientFunds, "insufficient funds for the force post", r.amount_paise, avail);
+    int64_t entry_id = 0;
+    if (overdraft == 0 || ctx.config.allow_negative_force_post) {
+      std::string reference = "FP-" + svc::make_id("", 12);
+      CC_ASSIGN_OR_RETURN(entry_id, tx.post_entry(ledger::clearing(card->card_id, r.amount_paise, overdraft, reference),
+                                                  card->partner_id, now));
+      // A force post counts toward the limits like an authorization that was cleared at once.
+      AuthorizationRow a{svc::make_id("AUTH", 12), card->partner_id, card->card_id,
+                         std::string(authz::channel_name(*channel)), r.international, r.mcc, r.merchant_name,
+                         r.merchant_id, r.source, k.stan, k.rrn, k.terminal_id, r.amount_paise, 0, r.amount_paise,
+                         "CLOSED", "", now, now};
+      CC_RETURN_IF_ERROR(tx.insert_authorization(a));
+      CC_ASSIGN_OR_RETURN(int64_t after, available(tx, card->card_id));
+      out = AuthResult{true, rc::kApproved, overdraft > 0 ? "posted; balance overdrawn" : "posted", a.authorization_id,
+                       "", "", r.amount_paise, after, false};
+    }
+    CC_RETURN_IF_ERROR(record(tx, *card, r, authz::channel_name(*channel), k, "FORCE", "FORCE_POST", "DR", entry_id,
+                              out, now));
+    return out;
+  });
+}
+
+Result<AuthResult> refund(const Context& ctx, const AuthRequest& r) {
+  if (r.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
+  MessageKey k = effective_key(r.key);
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
+    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, r.source, "REFUND", k));
+    if (earlier) return *earlier;
+    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(ctx, tx, r));
+    if (!card) {
+      AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
+      CC_RETURN_IF_ERROR(remember_answer(tx, r.source, "REFUND", k, out, now));
+      return out;
+    }
+    std::string reference = "RF-" + svc::make_id("", 12);
+    CC_ASSIGN_OR_RETURN(int64_t entry_id,
+                        tx.post_entry(ledger::refund(card->card_id, r.amount_paise, reference), card->partner_id, now));
+    CC_ASSIGN_OR_RETURN(int64_t after, available(tx, card->card_id));
+    AuthResult out{true, rc::kApproved, "refunded", "", "", "", r.amount_paise, after, false};
+    CC_RETURN_IF_ERROR(record(tx, *card, r, r.channel.empty() ? "POS" : r.channel, k, "REFUND", "REFUND", "CR",
+                              entry_id, out, now));
+    return out;
+  });
+}
+
+Result<int> expire_old_holds(const Context& ctx) {
+  int64_t cutoff = ctx.now() - ctx.config.hold_expiry_days * 86400;
+  int expired = 0;
+  for (;;) {
+    CC_ASSIGN_OR_RETURN(std::vector<AuthorizationRow> due, transact(ctx.store, [&](Tx& tx) {
+      return tx.open_authorizations_before(cutoff, kExpiryBatch);
+    }));
+    if (due.empty()) return expired;
+    int released = 0;
+    for (const AuthorizationRow& a : due) {
+      FollowUp f;
+      f.authorization_id = a.authorization_id;
+      f.source = "SYSTEM";
+      CC_ASSIGN_OR_RETURN(AuthResult r, expire(ctx, f));
+      if (r.approved) ++released;
+    }
+    expired += released;
+    if (due.size() < kExpiryBatch || released == 0) return expired;
+  }
+}
+
+Result<std::optional<std::string>> find_authorization(const Context& ctx, const std::string& pan,
+                                                      const MessageKey& original) {
+  return transact(ctx.store, [&](Tx& tx) -> Result<std::optional<std::string>> {
+    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, tx.find_card_by_fingerprint(pan_fingerprint(ctx, pan)));
+    if (!card) return std::optional<std::string>{};
+    CC_ASSIGN_OR_RETURN(std::optional<AuthorizationRow> a,
+                        tx.find_authorization_by_message(card->card_id, "ISO8583", original.stan, original.rrn,
+                                                         original.terminal_id));
+    if (!a) return std::optional<std::string>{};
+    return std::optional<std::string>{a->authorization_id};
+  });
+}
+
+}  // namespace cardcore::authorization

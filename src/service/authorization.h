@@ -1,0 +1,102 @@
+// Card transaction use cases: authorization (with a ledger hold), incremental authorization,
+// clearing (capture: partial, several, over-capture within a tolerance; force post without an
+// authorization), reversal, refund and expiry of old holds. The ISO 8583 server and the sandbox
+// HTTP simulation both call exactly these functions; nothing is implemented twice.
+//
+// Every decision, approved or declined, is one card transaction row (visible in
+// /transaction/all and sent as a webhook). A message repeated with the same (stan, rrn,
+// terminal_id) gets the original answer and posts nothing.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "service/context.h"
+
+namespace cardcore::authorization {
+
+// ISO 8583 response codes (CONTRACT.md §6).
+namespace rc {
+inline constexpr const char* kApproved = "00";
+inline constexpr const char* kDoNotHonour = "05";
+inline constexpr const char* kInvalidAmount = "13";
+inline constexpr const char* kInvalidCard = "14";
+inline constexpr const char* kClosedCard = "46";
+inline constexpr const char* kInsufficientFunds = "51";
+inline constexpr const char* kExpiredCard = "54";
+inline constexpr const char* kWrongPin = "55";
+inline constexpr const char* kNotPermitted = "57";
+inline constexpr const char* kAmountLimit = "61";
+inline constexpr const char* kRestrictedCard = "62";
+inline constexpr const char* kCountLimit = "65";
+inline constexpr const char* kPinTriesExceeded = "75";
+inline constexpr const char* kCardNotActive = "78";
+inline constexpr const char* kDuplicate = "94";
+inline constexpr const char* kSystemError = "96";
+}  // namespace rc
+
+// Where a message came from; the duplicate key is (source, stan, rrn, terminal_id).
+struct MessageKey {
+  std::string stan;         // ISO 8583 field 11 (6 digits); sandbox: generated
+  std::string rrn;          // field 37 (12 characters)
+  std::string terminal_id;  // field 41
+};
+
+struct AuthRequest {
+  // The card: by id (sandbox, partner-scoped) or by card number (network).
+  std::string partner_id;  // sandbox: the caller; empty on the network side
+  std::string card_id;
+  std::string pan;
+  std::optional<std::string> expiry_yymm;  // network: field 14; checked when present
+  std::optional<std::string> cvv;          // card-not-present: checked when present
+  int64_t amount_paise = 0;
+  std::string channel;     // "POS" | "ECOM" | "ATM" | "CONTACTLESS"
+  bool international = false;
+  std::optional<std::string> pin;  // clear PIN digits, when the cardholder entered one
+  std::string mcc, merchant_name, merchant_id;
+  MessageKey key;
+  std::string source;      // "SANDBOX" | "ISO8583"
+};
+
+struct AuthResult {
+  bool approved = false;
+  std::string response_code;     // rc::*
+  std::string reason;            // human text for the decline (never a secret)
+  std::string authorization_id;  // the hold; empty when declined
+  std::string txn_id;            // the card transaction row (ECTR...)
+  std::string auth_code;         // 6 characters when approved (field 38)
+  int64_t amount_paise = 0;      // what was approved/posted by this message
+  int64_t available_paise = 0;   // otbBalance after the message
+  bool duplicate = false;        // the answer is the stored one of an earlier identical message
+};
+
+// Authorization (0100/0200 first leg): decides, and on approval places a hold.
+Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r);
+
+// Follow-ups on an authorization. `partner_id` scopes the sandbox (empty on the network side).
+struct FollowUp {
+  std::string partner_id;
+  std::string authorization_id;
+  std::optional<int64_t> amount_paise;  // capture/reverse: omitted = the whole open hold
+  bool final_capture = true;            // capture: release what is left of the hold
+  MessageKey key;
+  std::string source;
+};
+Result<AuthResult> increment(const Context& ctx, const FollowUp& f);  // amount required
+Result<AuthResult> capture(const Context& ctx, const FollowUp& f);
+Result<AuthResult> reverse(const Context& ctx, const FollowUp& f);
+Result<AuthResult> expire(const Context& ctx, const FollowUp& f);     // release now (sandbox)
+
+// Clearing without an authorization (force post) and refunds (credits) for a card.
+Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r);
+Result<AuthResult> refund(const Context& ctx, const AuthRequest& r);
+
+// Background job: releases open holds older than config.hold_expiry_days. Returns how many.
+Result<int> expire_old_holds(const Context& ctx);
+
+// For the network side: finds the authorization a reversal (0400) refers to by the original
+// message's key, scoped to the card number.
+Result<std::optional<std::string>> find_authorization(const Context& ctx, const std::string& pan,
+                                                      const MessageKey& original);
+
+}  // namespace cardcore::authorization
