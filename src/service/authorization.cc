@@ -223,6 +223,26 @@ Status save_authorization(Tx& tx, const AuthorizationRow& updated, int64_t expec
   return {};
 }
 
+
+// A message about a card (authorization, force post, refund): answers a duplicate with the
+// stored answer, declines an unknown card with 14, else applies `apply` in the same unit.
+template <class Apply>
+Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const char* kind, Apply apply) {
+  MessageKey k = effective_key(r.key);
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
+    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, r.source, kind, k));
+    if (earlier) return *earlier;
+    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(ctx, tx, r));
+    if (!card) {
+      AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
+      CC_RETURN_IF_ERROR(remember_answer(tx, r.source, kind, k, out, now));
+      return out;
+    }
+    return apply(tx, *card, k, now);
+  });
+}
+
 }  // namespace
 
 Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r) {
@@ -230,17 +250,8 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r) {
   if (!channel) return invalid_param("channel", "must be POS, ECOM, ATM or CONTACTLESS");
   if (r.card_id.empty() && r.pan.empty()) return invalid_param("enKashCardId", "is required");
   CC_ASSIGN_OR_RETURN(Secrets secrets, check_secrets(ctx, r));
-  MessageKey k = effective_key(r.key);
-  int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
-    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, r.source, "AUTH", k));
-    if (earlier) return *earlier;
-    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(ctx, tx, r));
-    if (!card) {
-      AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
-      CC_RETURN_IF_ERROR(remember_answer(tx, r.source, "AUTH", k, out, now));
-      return out;
-    }
+  return card_message(ctx, r, "AUTH", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+    const CardRow* card = &c;
     CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(card->card_id));
     CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card->card_id, windows_at(now, r.channel)));
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card->card_id));
@@ -424,17 +435,8 @@ Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r) {
   auto channel = authz::parse_channel(r.channel.empty() ? "POS" : r.channel);
   if (!channel) return invalid_param("channel", "must be POS, ECOM, ATM or CONTACTLESS");
   if (r.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
-  MessageKey k = effective_key(r.key);
-  int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
-    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, r.source, "FORCE", k));
-    if (earlier) return *earlier;
-    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(ctx, tx, r));
-    if (!card) {
-      AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
-      CC_RETURN_IF_ERROR(remember_answer(tx, r.source, "FORCE", k, out, now));
-      return out;
-    }
+  return card_message(ctx, r, "FORCE", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+    const CardRow* card = &c;
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card->card_id));
     int64_t overdraft = std::max<int64_t>(0, r.amount_paise - std::max<int64_t>(avail, 0));
     AuthResult out = declined(rc::kInsufficientFunds, "insufficient funds for the force post", r.amount_paise, avail);
@@ -461,17 +463,8 @@ Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r) {
 
 Result<AuthResult> refund(const Context& ctx, const AuthRequest& r) {
   if (r.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
-  MessageKey k = effective_key(r.key);
-  int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
-    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, r.source, "REFUND", k));
-    if (earlier) return *earlier;
-    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(ctx, tx, r));
-    if (!card) {
-      AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
-      CC_RETURN_IF_ERROR(remember_answer(tx, r.source, "REFUND", k, out, now));
-      return out;
-    }
+  return card_message(ctx, r, "REFUND", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+    const CardRow* card = &c;
     std::string reference = "RF-" + svc::make_id("", 12);
     CC_ASSIGN_OR_RETURN(int64_t entry_id,
                         tx.post_entry(ledger::refund(card->card_id, r.amount_paise, reference), card->partner_id, now));
