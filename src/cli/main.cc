@@ -17,10 +17,15 @@
 #include "api/partner_api.h"
 #include "http/log.h"
 #include "http/server.h"
+#include "iso8583/processor.h"
+#include "iso8583/server.h"
 #include "notify/sms.h"
 #include "notify/webhooks.h"
+#include "cli/periodic_job.h"
+#include "service/authorization.h"
 #include "domain/pan.h"
 #include "security/crypto.h"
+#include "security/pin_block.h"
 #include "security/secret_hash.h"
 #include "security/vault.h"
 #include "service/admin.h"
@@ -36,6 +41,12 @@ struct ServeOptions {
   std::string data_dir = "./data";
   std::string http_address = "127.0.0.1";
   int http_port = 8080;
+  // ISO 8583 on the HTTP address. Default 8583; when neither flag nor config names it and the
+  // HTTP port is ephemeral (tests), the ISO port is ephemeral too. DIR/server.json has both.
+  int iso_port = 8583;
+  bool iso_port_given = false;
+  int iso_max_connections = 256;
+  int iso_idle_timeout_seconds = 300;
   std::string mode = "sandbox";
   std::string config_file;
   size_t body_limit_bytes = 64 * 1024;
@@ -45,6 +56,7 @@ struct ServeOptions {
   int64_t argon2_mem_kib = 19 * 1024;
   ServiceConfig service;
   WebhookOptions webhooks;
+  int64_t hold_expiry_interval_seconds = 60;
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -101,6 +113,10 @@ void apply_config_file(ServeOptions& o) {
   get("dataDir", o.data_dir);
   get("httpAddress", o.http_address);
   get("httpPort", o.http_port);
+  get("isoPort", o.iso_port);
+  if (c.contains("isoPort")) o.iso_port_given = true;
+  get("isoMaxConnections", o.iso_max_connections);
+  get("isoIdleTimeoutSeconds", o.iso_idle_timeout_seconds);
   get("mode", o.mode);
   get("bodyLimitBytes", o.body_limit_bytes);
   get("threads", o.threads);
@@ -112,6 +128,10 @@ void apply_config_file(ServeOptions& o) {
   get("otpMaxPerCardPerHour", o.service.otp_max_per_card_per_hour);
   get("defaultBin", o.service.default_bin);
   get("argon2MemKib", o.argon2_mem_kib);
+  get("holdExpiryDays", o.service.hold_expiry_days);
+  get("holdExpiryIntervalSeconds", o.hold_expiry_interval_seconds);
+  get("overCaptureTolerancePercent", o.service.over_capture_tolerance_percent);
+  get("allowNegativeForcePost", o.service.allow_negative_force_post);
   get("webhookPollIntervalMs", o.webhooks.poll_interval_ms);
   get("webhookTimeoutMs", o.webhooks.timeout_ms);
   get("webhookBaseBackoffSeconds", o.webhooks.base_backoff_seconds);
@@ -136,7 +156,7 @@ int ledger_verify(const std::string& data_dir) {
   return 1;
 }
 
-// `cardcore keys init`: provisions vault.keys and hmac.key for a new installation (production
+// `cardcore keys init`: provisions vault.keys, hmac.key and zpk.key for a new installation (production
 // refuses to start without them). Never overwrites an existing key.
 int keys_init(const std::string& data_dir) {
   ::umask(077);
@@ -145,13 +165,21 @@ int keys_init(const std::string& data_dir) {
   if (ec) die("cannot create data dir " + data_dir + ": " + ec.message());
   bool vault_new = write_secret_file(data_dir + "/vault.keys", Vault::new_key_entry() + "\n");
   bool hmac_new = write_secret_file(data_dir + "/hmac.key", crypto::random_hex(32) + "\n");
+  // The zone PIN key shared with the card network/processor (src/iso8583/README.md).
+  bool zpk_new = write_secret_file(data_dir + "/zpk.key", crypto::random_hex(16) + "\n");
   std::printf("%s/vault.keys: %s\n%s/hmac.key: %s\n", data_dir.c_str(), vault_new ? "created" : "kept (exists)",
               data_dir.c_str(), hmac_new ? "created" : "kept (exists)");
+  auto zpk = pin_block::ZonePinKey::from_hex(trim_line(read_file(data_dir + "/zpk.key")));
+  std::printf("%s/zpk.key: %s (key check value %s)\n", data_dir.c_str(), zpk_new ? "created" : "kept (exists)",
+              zpk ? zpk->check_value().c_str() : "INVALID");
   return 0;
 }
 
 void validate_options(const ServeOptions& o) {
   if (o.http_port < 0 || o.http_port > 65535) die("httpPort must be 0..65535");
+  if (o.iso_port < 0 || o.iso_port > 65535) die("isoPort must be 0..65535");
+  if (o.iso_max_connections < 1 || o.iso_max_connections > 10000) die("isoMaxConnections must be 1..10000");
+  if (o.iso_idle_timeout_seconds < 1 || o.iso_idle_timeout_seconds > 86400) die("isoIdleTimeoutSeconds must be 1..86400");
   if (o.threads < 1 || o.threads > 64) die("threads must be 1..64");
   if (o.body_limit_bytes < 1024 || o.body_limit_bytes > 16 * 1024 * 1024) die("bodyLimitBytes must be 1 KiB..16 MiB");
   if (!pan::valid_bin(o.service.default_bin)) die("defaultBin must be 6 to 8 digits");
@@ -161,6 +189,13 @@ void validate_options(const ServeOptions& o) {
   if (o.service.refresh_token_ttl_seconds < o.service.access_token_ttl_seconds) {
     die("refreshTokenTtlSeconds must be at least accessTokenTtlSeconds");
   }
+  if (o.service.hold_expiry_days < 0 || o.service.hold_expiry_days > 60) die("holdExpiryDays must be 0..60");
+  if (o.hold_expiry_interval_seconds < 1 || o.hold_expiry_interval_seconds > 86400) {
+    die("holdExpiryIntervalSeconds must be 1..86400");
+  }
+  if (o.service.over_capture_tolerance_percent < 0 || o.service.over_capture_tolerance_percent > 100) {
+    die("overCaptureTolerancePercent must be 0..100");
+  }
   if (o.argon2_mem_kib < 8 || o.argon2_mem_kib > 1024 * 1024) die("argon2MemKib must be 8..1048576");
   if (!o.sms_gateway_url.empty() && o.sms_gateway_url.rfind("http://", 0) != 0 &&
       o.sms_gateway_url.rfind("https://", 0) != 0) {
@@ -169,6 +204,29 @@ void validate_options(const ServeOptions& o) {
 }
 
 std::atomic<http::Server*> g_server{nullptr};
+
+// The zone PIN key that decrypts ISO 8583 field 52: env CARDCORE_ZPK, else DIR/zpk.key (32 or
+// 48 hex characters). Created only with a brand-new sandbox, like the other keys; anywhere else
+// it must be provisioned (`cardcore keys init`) and shared with the processor.
+pin_block::ZonePinKey load_zone_pin_key(const std::string& data_dir, bool may_create) {
+  std::string path = data_dir + "/zpk.key";
+  std::string hex;
+  if (const char* v = std::getenv("CARDCORE_ZPK"); v && *v) {
+    hex = v;
+  } else if (fs::exists(path)) {
+    hex = trim_line(read_file(path));
+  } else if (may_create) {
+    std::string fresh = crypto::random_hex(16);
+    hex = write_secret_file(path, fresh + "\n") ? fresh : trim_line(read_file(path));
+  } else {
+    die("missing " + path + " (or env CARDCORE_ZPK): the ISO 8583 interface needs the zone PIN key it shares "
+        "with the card network; create it with `cardcore keys init --data " + data_dir +
+        "` and exchange it with the processor (src/iso8583/README.md)");
+  }
+  auto zpk = pin_block::ZonePinKey::from_hex(hex);
+  if (!zpk) die("zone PIN key: " + zpk.error().message);
+  return *zpk;
+}
 
 int serve(ServeOptions o) {
   if (o.mode != "sandbox" && o.mode != "production") die("--mode must be sandbox or production");
@@ -197,6 +255,7 @@ int serve(ServeOptions o) {
   };
   require_key("CARDCORE_VAULT_KEYS", o.data_dir + "/vault.keys");
   require_key("CARDCORE_HMAC_KEY", o.data_dir + "/hmac.key");
+  pin_block::ZonePinKey zpk = load_zone_pin_key(o.data_dir, may_create_keys);
   auto vault = Vault::load_or_create(o.data_dir + "/vault.keys");
   if (!vault) die("vault: " + vault.error().message);
   bool created = false;
@@ -233,6 +292,15 @@ int serve(ServeOptions o) {
   // Delivers the webhook outbox; events were written in the same units as the changes.
   WebhookWorker webhooks(**store, *vault, wall_clock, o.webhooks);
   webhooks.start();
+  // Releases authorization holds older than holdExpiryDays.
+  PeriodicJob hold_expiry(std::chrono::seconds(o.hold_expiry_interval_seconds), [&ctx] {
+    auto n = authorization::expire_old_holds(ctx);
+    if (!n) {
+      logx::warn("hold expiry failed", {{"error", n.error().message}});
+    } else if (*n > 0) {
+      logx::info("holds expired", {{"count", *n}});
+    }
+  });
 
   http::ServerOptions so;
   so.address = o.http_address;
@@ -259,6 +327,23 @@ int serve(ServeOptions o) {
   }
   std::string base = "http://" + o.http_address + ":" + std::to_string(port);
 
+  // ISO 8583 for the card network: same address, its own I/O threads, same service calls.
+  iso8583::Processor iso_processor(ctx, zpk);
+  iso8583::ServerOptions iso_options;
+  iso_options.address = o.http_address;
+  iso_options.port = static_cast<uint16_t>(!o.iso_port_given && o.http_port == 0 ? 0 : o.iso_port);
+  iso_options.threads = o.threads;
+  iso_options.max_connections = o.iso_max_connections;
+  iso_options.idle_timeout_seconds = o.iso_idle_timeout_seconds;
+  iso8583::Server iso_server(iso_options, [&](const iso8583::Message& m) { return iso_processor.handle(m); });
+  uint16_t iso_port = 0;
+  try {
+    iso_port = iso_server.listen();
+  } catch (const std::exception& e) {
+    die("cannot listen for ISO 8583 on " + o.http_address + ":" + std::to_string(iso_options.port) + ": " + e.what());
+  }
+  iso_server.start();
+
   // The demo partner of a sandbox, created once.
   std::string creds_path = o.data_dir + "/sandbox-credentials.json";
   if (o.service.sandbox && !fs::exists(creds_path)) {
@@ -283,13 +368,16 @@ int serve(ServeOptions o) {
   }
   {
     std::string tmp = o.data_dir + "/server.json.tmp";
-    std::ofstream(tmp) << json{{"httpPort", port}, {"baseUrl", base}, {"pid", ::getpid()}}.dump() << "\n";
+    std::ofstream(tmp) << json{{"httpPort", port}, {"isoPort", iso_port}, {"baseUrl", base}, {"pid", ::getpid()}}.dump()
+                       << "\n";
     fs::rename(tmp, o.data_dir + "/server.json");
   }
   std::printf("cardcore %s mode, store %s at %s/cardcore.db, listening on %s\n", o.mode.c_str(),
               (*store)->engine().c_str(), o.data_dir.c_str(), base.c_str());
+  std::printf("ISO 8583 on %s:%u (zone PIN key check value %s)\n", o.http_address.c_str(), iso_port,
+              zpk.check_value().c_str());
   std::fflush(stdout);
-  logx::info("listening", {{"url", base}, {"mode", o.mode}});
+  logx::info("listening", {{"url", base}, {"isoPort", iso_port}, {"mode", o.mode}});
 
   g_server = &server;
   std::thread signals([] {
@@ -305,6 +393,8 @@ int serve(ServeOptions o) {
   signals.detach();
   server.run();
   g_server = nullptr;
+  iso_server.stop();
+  hold_expiry.stop();
   webhooks.stop();
   logx::info("stopped", json::object());
   return 0;
@@ -330,6 +420,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--http-port", o.http_port, "HTTP port on the address (0 = ephemeral)")->capture_default_str();
   serve->add_option("--http-address", o.http_address, "HTTP listen address")->capture_default_str();
+  serve->add_option("--iso-port", o.iso_port, "ISO 8583 TCP port on the HTTP address (0 = ephemeral)")
+      ->capture_default_str();
   serve->add_option("--mode", o.mode, "sandbox or production")->capture_default_str();
   serve->add_option("--config", o.config_file, "JSON config file (command-line flags win)");
   serve->add_option("--threads", o.threads, "I/O threads")->capture_default_str();
@@ -341,7 +433,7 @@ int main(int argc, char** argv) {
   auto* keys = app.add_subcommand("keys", "Key management");
   keys->require_subcommand(1);
   std::string keys_dir = "./data";
-  auto* keys_init = keys->add_subcommand("init", "Create vault.keys and hmac.key in the data directory (never overwrites)");
+  auto* keys_init = keys->add_subcommand("init", "Create vault.keys, hmac.key and zpk.key in the data directory (never overwrites)");
   keys_init->add_option("--data", keys_dir, "Data directory")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (verify->parsed()) return cardcore::ledger_verify(verify_dir);
@@ -354,6 +446,10 @@ int main(int argc, char** argv) {
     if (serve->count("--data")) from_file.data_dir = o.data_dir;
     if (serve->count("--http-port")) from_file.http_port = o.http_port;
     if (serve->count("--http-address")) from_file.http_address = o.http_address;
+    if (serve->count("--iso-port")) {
+      from_file.iso_port = o.iso_port;
+      from_file.iso_port_given = true;
+    }
     if (serve->count("--mode")) from_file.mode = o.mode;
     if (serve->count("--threads")) from_file.threads = o.threads;
     return cardcore::serve(from_file);
