@@ -202,8 +202,12 @@ Result<json> set_usage(const Context& ctx, const Principal& p, const JsonBody& b
 
 Result<json> get_usage(const Context& ctx, const Principal& p, const JsonBody& b) {
   TRY_FIELD(CardRef ref, read_ref(b));
-  TRY_FIELD(UsageControlsRow u, cards::get_usage_controls(ctx, p, ref));
-  return usage_json(u);
+  TRY_FIELD(cards::UsageReport u, cards::get_usage_controls(ctx, p, ref));
+  json out = usage_json(u.controls);
+  out["usedSoFar"] = {{"dtd", rupees_json(u.used.day_paise)},     {"mtd", rupees_json(u.used.month_paise)},
+                      {"ytd", rupees_json(u.used.year_paise)},    {"dtdCount", u.used.day_count},
+                      {"mtdCount", u.used.month_count},           {"ytdCount", u.used.year_count}};
+  return out;
 }
 
 Result<json> replace_card(const Context& ctx, const Principal& p, const JsonBody& b) {

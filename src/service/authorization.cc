@@ -98,11 +98,6 @@ authz::Limits limits_of(const std::optional<UsageControlsRow>& stored) {
   return l;
 }
 
-UsageWindows windows_at(int64_t now, std::string_view channel) {
-  clock::Date d = clock::ist_date(now);
-  return UsageWindows{clock::ist_midnight(d), clock::ist_midnight({d.year, d.month, 1}),
-                      clock::ist_midnight({d.year, 1, 1}), std::string(channel)};
-}
 
 bool card_expired(const CardRow& c, int64_t now) {
   clock::Date d = clock::ist_date(now);
@@ -253,7 +248,7 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r) {
   return card_message(ctx, r, "AUTH", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
     const CardRow* card = &c;
     CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(card->card_id));
-    CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card->card_id, windows_at(now, r.channel)));
+    CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card->card_id, svc::usage_windows(now, r.channel)));
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card->card_id));
     authz::CardFacts facts;
     facts.status = parse_status_code(card->status).value_or(CardStatus::kBlocked);
@@ -305,7 +300,7 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f) {
     out.authorization_id = fr.auth.authorization_id;
     if (fr.auth.status == "OPEN") {
       CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(fr.card.card_id));
-      CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(fr.card.card_id, windows_at(now, fr.auth.channel)));
+      CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(fr.card.card_id, svc::usage_windows(now, fr.auth.channel)));
       authz::CardFacts facts;
       facts.status = parse_status_code(fr.card.status).value_or(CardStatus::kBlocked);
       facts.expired = card_expired(fr.card, now);

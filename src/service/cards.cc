@@ -568,20 +568,25 @@ Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpd
   });
 }
 
-Result<UsageControlsRow> get_usage_controls(const Context& ctx, const Principal& p, const CardRef& ref) {
+Result<UsageReport> get_usage_controls(const Context& ctx, const Principal& p, const CardRef& ref) {
   CC_RETURN_IF_ERROR(require(ref.company_id, "companyId"));
   CC_RETURN_IF_ERROR(require(ref.card_account_id, "cardAccountId"));
   CC_RETURN_IF_ERROR(require(ref.card_id, "enKashCardId"));
-  return transact(ctx.store, [&](Tx& tx) -> Result<UsageControlsRow> {
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Result<UsageReport> {
     CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, ref));
+    UsageReport out;
+    CC_ASSIGN_OR_RETURN(out.used, tx.card_usage(card.card_id, svc::usage_windows(now, "")));
     CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> u, tx.find_usage_controls(card.card_id));
-    if (u) return *u;
-    UsageControlsRow defaults;  // never configured: the defaults that apply
-    defaults.card_id = card.card_id;
-    defaults.created_by = "system";
-    defaults.created_on = card.created_at;
-    defaults.modified_on = card.created_at;
-    return defaults;
+    if (u) {
+      out.controls = *u;
+      return out;
+    }
+    out.controls.card_id = card.card_id;  // never configured: the defaults that apply
+    out.controls.created_by = "system";
+    out.controls.created_on = card.created_at;
+    out.controls.modified_on = card.created_at;
+    return out;
   });
 }
 

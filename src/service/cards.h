@@ -85,7 +85,12 @@ struct UsageUpdate {
   std::string created_by;
 };
 Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpdate& r);
-Result<UsageControlsRow> get_usage_controls(const Context& ctx, const Principal& p, const CardRef& ref);
+// The card's controls (defaults when never set) and what it has used so far in the IST windows.
+struct UsageReport {
+  UsageControlsRow controls;
+  UsageTotals used;
+};
+Result<UsageReport> get_usage_controls(const Context& ctx, const Principal& p, const CardRef& ref);
 
 struct ReplaceRequest {
   std::string card_account_id, card_id, reason;

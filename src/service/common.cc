@@ -103,4 +103,10 @@ TransactionRow new_transaction(Tx& tx, const CardRow& card, const std::string& d
   return t;
 }
 
+UsageWindows usage_windows(int64_t now, std::string_view channel) {
+  clock::Date d = clock::ist_date(now);
+  return UsageWindows{clock::ist_midnight(d), clock::ist_midnight({d.year, d.month, 1}),
+                      clock::ist_midnight({d.year, 1, 1}), std::string(channel)};
+}
+
 }  // namespace cardcore::svc

@@ -39,4 +39,7 @@ TransactionRow new_transaction(Tx& tx, const CardRow& card, const std::string& d
 // Inserts the row and queues its transaction.created webhook, in the caller's unit.
 Status record_transaction(Tx& tx, const TransactionRow& row);
 
+// The Asia/Kolkata calendar day, month and year that contain `now` (limits reset at midnight IST).
+UsageWindows usage_windows(int64_t now, std::string_view channel);
+
 }  // namespace cardcore::svc
