@@ -308,7 +308,8 @@ Result<json> transactions(const Context& ctx, const Principal& p, const JsonBody
   TRY_FIELD(TransactionPage page, balances::list_transactions(ctx, p, ref.company_id, f));
   json list = json::array();
   for (const TransactionRow& t : page.rows) list.push_back(transaction_json(t));
-  return json{{"transactions", list}, {"totalCount", page.total}, {"pageNumber", number}, {"pageSize", size}};
+  return json{{"transactions", list}, {"totalCount", page.total}, {"totalCountCapped", page.total_capped},
+              {"pageNumber", number}, {"pageSize", size}};
 }
 
 const std::map<std::string, Route, std::less<>>& routes() {
@@ -527,6 +528,7 @@ http::Response dispatch(const Context& ctx, const http::Request& req, Envelope e
   if (!partner || !*partner) return error(Error{code::kFailure, 500, "partner not found", ""}, envelope);
   auto decoded = decode_body(ctx, **partner, req.body);
   if (!decoded) return error(decoded.error(), envelope);
+  principal->idempotency_key = std::string(req.header("idempotency-key"));
   auto run = [&]() -> http::Response {
     auto body = JsonBody::parse(decoded->json_text);
     if (!body) return error(body.error(), envelope);

@@ -47,6 +47,17 @@ Result<AccountKind> kind_of(std::string_view id) {
   return internal_error("ledger: malformed account id '" + std::string(id) + "'");
 }
 
+std::string_view kind_name(AccountKind kind) {
+  switch (kind) {
+    case AccountKind::kCompanySource: return "source";
+    case AccountKind::kFundingPool: return "pool";
+    case AccountKind::kCardWallet: return "wallet";
+    case AccountKind::kNetworkSettlement: return "network";
+    case AccountKind::kReceivable: return "receivable";
+  }
+  return "unknown";
+}
+
 bool may_go_negative(AccountKind kind) {
   return kind == AccountKind::kCompanySource || kind == AccountKind::kNetworkSettlement ||
          kind == AccountKind::kReceivable;

@@ -30,6 +30,9 @@ std::string wallet_account(std::string_view card_id);
 std::string network_settlement_account();
 std::string receivable_account(std::string_view card_id);
 
+// Stable names of the kinds, as stored: "source", "pool", "wallet", "network", "receivable".
+std::string_view kind_name(AccountKind kind);
+
 // Kind of an account id made by the functions above; error for anything else.
 Result<AccountKind> kind_of(std::string_view account_id);
 // External accounts mirror the outside world and may go negative; internal ones never do.

@@ -49,6 +49,11 @@ MessageKey effective_key(const MessageKey& k) {
   return MessageKey{crypto::random_digits(6), crypto::random_upper_alnum(12), k.terminal_id};
 }
 
+// Messages are duplicates only within one sender: the network, or one sandbox partner.
+std::string message_scope(const std::string& source, const std::string& partner_id) {
+  return partner_id.empty() ? source : source + ":" + partner_id;
+}
+
 Result<std::optional<AuthResult>> earlier_answer(Tx& tx, const std::string& source, const char* kind,
                                                  const MessageKey& k) {
   CC_ASSIGN_OR_RETURN(std::optional<std::string> stored, tx.find_message(source, kind, k.stan, k.rrn, k.terminal_id));
@@ -160,7 +165,7 @@ Status record(Tx& tx, const CardRow& card, const AuthRequest& r, std::string_vie
   t.details_json = details(r, channel, k, out, txn_type).dump();
   out.txn_id = t.txn_id;
   CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
-  return remember_answer(tx, r.source, kind, k, out, now);
+  return remember_answer(tx, message_scope(r.source, r.partner_id), kind, k, out, now);
 }
 
 AuthResult declined(const char* code, std::string reason, int64_t amount, int64_t avail) {
@@ -171,6 +176,15 @@ AuthResult declined(const char* code, std::string reason, int64_t amount, int64_
   a.amount_paise = amount;
   a.available_paise = avail;
   return a;
+}
+
+// Two identical messages racing on a multi-writer store: the loser's insert of the message
+// clashes (duplicate); running its unit again answers it from the winner's stored answer.
+template <class Unit>
+Result<AuthResult> retry_on_duplicate(Unit unit) {
+  Result<AuthResult> r = unit();
+  if (!r && r.error().code == code::kDuplicate) r = unit();
+  return r;
 }
 
 // ---- follow-ups share one frame: load the authorization, check the card, apply, record ----
@@ -204,12 +218,12 @@ Result<AuthResult> follow_up(const Context& ctx, const FollowUp& f, const char* 
   if (f.amount_paise && *f.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
   MessageKey k = effective_key(f.key);
   int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
-    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, f.source, kind, k));
+  return retry_on_duplicate([&] { return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
+    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, message_scope(f.source, f.partner_id), kind, k));
     if (earlier) return *earlier;
     CC_ASSIGN_OR_RETURN(FollowUpFrame frame, load_frame(tx, f));
     return apply(tx, frame, k, now);
-  });
+  }); });
 }
 
 Status save_authorization(Tx& tx, const AuthorizationRow& updated, int64_t expected_held) {
@@ -225,17 +239,17 @@ template <class Apply>
 Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const char* kind, Apply apply) {
   MessageKey k = effective_key(r.key);
   int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
-    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, r.source, kind, k));
+  return retry_on_duplicate([&] { return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
+    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, message_scope(r.source, r.partner_id), kind, k));
     if (earlier) return *earlier;
     CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(ctx, tx, r));
     if (!card) {
       AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
-      CC_RETURN_IF_ERROR(remember_answer(tx, r.source, kind, k, out, now));
+      CC_RETURN_IF_ERROR(remember_answer(tx, message_scope(r.source, r.partner_id), kind, k, out, now));
       return out;
     }
     return apply(tx, *card, k, now);
-  });
+  }); });
 }
 
 }  // namespace
@@ -264,7 +278,7 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r) {
                        used.month_count, used.year_count, used.channel_day_paise, used.channel_day_count};
     authz::Decision d = authz::decide(r.amount_paise, *channel, r.international, facts, limits_of(controls), usage, avail);
     if (d.wrong_pin) CC_RETURN_IF_ERROR(tx.record_pin_failure(card->card_id));
-    if (facts.pin_entered && facts.pin_ok && card->pin_failures > 0 && d.approved) {
+    if (facts.pin_entered && facts.pin_ok && card->pin_failures > 0 && card->pin_failures < authz::kMaxPinFailures) {
       CC_RETURN_IF_ERROR(tx.reset_pin_failures(card->card_id));
     }
     AuthResult out = declined(d.response_code, d.reason, r.amount_paise, avail);
@@ -304,11 +318,13 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f) {
       authz::CardFacts facts;
       facts.status = parse_status_code(fr.card.status).value_or(CardStatus::kBlocked);
       facts.expired = card_expired(fr.card, now);
+      // The cardholder's PIN (if any) was verified by the authorization being incremented.
+      facts.pin_entered = facts.pin_set = facts.pin_ok = fr.auth.channel == "ATM";
       authz::Limits limits = limits_of(controls);
       // Count limits apply to authorizations, not to increments of one.
       limits.day_count = limits.month_count = limits.year_count = std::nullopt;
       limits.pos_day_count = limits.ecom_day_count = limits.contactless_day_count = std::nullopt;
-      if (fr.auth.channel == "ATM") limits.atm_allowed = true;  // the PIN was checked at authorization
+      if (fr.auth.channel == "ATM") limits.atm_allowed = true;  // allowed when it was authorized
       authz::Usage usage{used.day_paise, used.month_paise, used.year_paise, 0, 0, 0, used.channel_day_paise, 0};
       authz::Decision d = authz::decide(amount, *authz::parse_channel(fr.auth.channel), fr.auth.international, facts,
                                         limits, usage, avail);

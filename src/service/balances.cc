@@ -3,6 +3,7 @@
 #include "domain/ledger.h"
 #include "domain/money.h"
 #include "domain/validate.h"
+#include "security/crypto.h"
 #include "service/common.h"
 #include "service/views.h"
 
@@ -65,8 +66,7 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const Pla
   t.description = description;
   t.remarks = remarks;
   t.created_by = created_by;
-  t.details_json = nlohmann::json{{"txnRefNo", reference}, {"transactionType", "LOAD"}, {"channel", "API"},
-                                  {"txnCurrency", "356"}}.dump();
+  t.details_json = svc::transaction_details(reference, "LOAD", "API").dump();
   CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
   return t;
 }
@@ -109,7 +109,11 @@ Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadReques
     }
   }
   int64_t now = ctx.now();
-  std::string reference = r.reference.empty() ? svc::make_id("CCLOAD", 12) : r.reference;
+  // Without uniqueReferenceNumber the Idempotency-Key names the load, so a retry after a crash
+  // (the key's stored answer lost) still cannot post it twice.
+  std::string reference = !r.reference.empty()           ? r.reference
+                          : !p.idempotency_key.empty() ? "IDEM-" + crypto::to_hex(crypto::sha256(p.idempotency_key)).substr(0, 24)
+                                                       : svc::make_id("CCLOAD", 12);
   return transact(ctx.store, [&](Tx& tx) -> Result<LoadResult> {
     CC_ASSIGN_OR_RETURN(CardRow card, svc::owned_card(tx, p, r.ref));
     if (card.gift) return fail(code::kNotReloadable, 422, "enKashCardId: a gift card cannot be loaded", "enKashCardId");

@@ -98,9 +98,16 @@ TransactionRow new_transaction(Tx& tx, const CardRow& card, const std::string& d
   t.pg_reference = reference;
   t.type = type;
   t.status = "SUCCESS";
-  t.details_json = "{}";
+  t.details_json = transaction_details(reference, type, "API").dump();
   t.created_at = t.modified_at = now;
   return t;
+}
+
+nlohmann::json transaction_details(const std::string& reference, std::string_view transaction_type,
+                                   std::string_view channel) {
+  return {{"txnRefNo", reference}, {"merchantName", ""}, {"merchantId", ""}, {"transactionType", transaction_type},
+          {"mcc", ""}, {"channel", channel}, {"retrievalRefNo", ""}, {"traceNo", ""}, {"txnCurrency", "356"},
+          {"network", "API"}, {"authCode", ""}, {"responseCode", "00"}};
 }
 
 UsageWindows usage_windows(int64_t now, std::string_view channel) {

@@ -36,6 +36,9 @@ Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view typ
 TransactionRow new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount_paise,
                                int64_t entry_id, int64_t balance_after_paise, const std::string& reference,
                                const std::string& type, int64_t now);
+// txnDetails with every field of the contract's transaction object (empty where not applicable).
+nlohmann::json transaction_details(const std::string& reference, std::string_view transaction_type,
+                                   std::string_view channel);
 // Inserts the row and queues its transaction.created webhook, in the caller's unit.
 Status record_transaction(Tx& tx, const TransactionRow& row);
 

@@ -42,6 +42,7 @@ struct Context {
 struct Principal {
   std::string partner_id;
   std::string username;
+  std::string idempotency_key;  // the request's Idempotency-Key, when it has one
 };
 
 // The ids a request uses to name a card; empty company/account ids are not checked.

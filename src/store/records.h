@@ -203,7 +203,8 @@ struct TransactionFilter {
 
 struct TransactionPage {
   std::vector<TransactionRow> rows;
-  int64_t total = 0;
+  int64_t total = 0;          // matching rows, counted up to a cap (10,000)
+  bool total_capped = false;  // there are more than `total`
 };
 
 // What the store knows about an Idempotency-Key when a request arrives.

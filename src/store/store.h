@@ -122,7 +122,7 @@ class Tx {
                                                                  const std::string& txn_id) = 0;
   virtual Result<std::optional<TransactionRow>> find_transaction_by_reference(
       const std::string& partner_id, const std::string& card_id, const std::string& pg_reference) = 0;
-  // Newest first.
+  // Newest first. The caller has checked that the account belongs to f.partner_id.
   virtual Result<TransactionPage> list_transactions(const TransactionFilter& f) = 0;
 
   // ---- Idempotency-Key ----
@@ -189,6 +189,10 @@ class Store {
 
 // Opens (creating and migrating) the embedded SQLite store at `path` in WAL mode.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
+
+// Opens (and migrates) the PostgreSQL store at `dsn` (a libpq connection string) with a pool of
+// connections; several nodes may open the same database at once.
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn);
 
 // Runs `f(Tx&) -> Result<T>` (or Status) as one unit of work and returns its result.
 template <class F>

@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -116,14 +117,21 @@ std::string HttpResponse::describe() const {
 
 std::unique_ptr<Server> Server::start(const ServerOptions& opt) {
   std::unique_ptr<Server> s(new Server());
-  std::string tmpl = (fs::temp_directory_path() / "cardcore-api-XXXXXX").string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!::mkdtemp(buf.data())) {
-    ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    return nullptr;
+  if (!opt.data_dir.empty()) {
+    s->dir_ = opt.data_dir;
+    s->owns_dir_ = false;
+    std::error_code ec;
+    fs::remove(s->dir_ + "/server.json", ec);  // the previous run's port; wait for the new one
+  } else {
+    std::string tmpl = (fs::temp_directory_path() / "cardcore-api-XXXXXX").string();
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (!::mkdtemp(buf.data())) {
+      ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
+      return nullptr;
+    }
+    s->dir_ = buf.data();
   }
-  s->dir_ = buf.data();
   json cfg = {{"argon2MemKib", 64}};
   for (auto it = opt.extra_config.begin(); it != opt.extra_config.end(); ++it) cfg[it.key()] = it.value();
   const std::string cfg_path = s->dir_ + "/test-config.json";
@@ -205,9 +213,18 @@ int Server::stop() {
   return status;
 }
 
+int Server::kill_hard() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGKILL);
+  int status = -1;
+  if (::waitpid(pid_, &status, 0) != pid_) status = -1;
+  pid_ = -1;
+  return status;
+}
+
 Server::~Server() {
   stop();
-  if (!dir_.empty() && !std::getenv("API_TEST_KEEP_DIR")) {
+  if (owns_dir_ && !dir_.empty() && !std::getenv("API_TEST_KEEP_DIR")) {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
@@ -466,6 +483,19 @@ ApiTest::Fixture ApiTest::fresh(const json& card_extra) {
                                          << r.describe();
   }
   return ::testing::AssertionSuccess();
+}
+
+int ledger_verify(const std::string& data_dir, std::string* output) {
+  std::string cmd = std::string("'") + CARDCORE_BINARY + "' ledger verify --data '" + data_dir + "' 2>&1";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  if (!f) return -1;
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  int status = ::pclose(f);
+  if (output) *output = out;
+  if (status == -1 || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
 }
 
 bool all_digits(const std::string& s, size_t n) {

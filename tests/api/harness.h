@@ -49,6 +49,9 @@ struct PartnerCreds {
 
 struct ServerOptions {
   json extra_config = json::object();  // merged into the config file
+  // Start on this existing data directory instead of a fresh one (e.g. to restart a stopped
+  // server on its data); the Server then leaves the directory in place when destroyed.
+  std::string data_dir;
 };
 
 class Server {
@@ -62,6 +65,9 @@ class Server {
 
   // SIGTERM, bounded wait, SIGKILL fallback. Returns the raw waitpid status (or -1).
   int stop();
+  // SIGKILL at once (a crash: no shutdown code runs), then reaps the process. Returns the raw
+  // waitpid status (or -1 when not running).
+  int kill_hard();
   bool running() const { return pid_ > 0; }
   uint16_t port() const { return port_; }
   const std::string& dir() const { return dir_; }
@@ -115,6 +121,7 @@ class Server {
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   std::string dir_;
+  bool owns_dir_ = true;  // false when started on ServerOptions::data_dir
 };
 
 // Fixture with one server per test suite. Derive a suite: `class ApiBlock : public ApiTest {};`.
@@ -147,6 +154,10 @@ class ApiTest : public ::testing::Test {
 // Envelope A (or B when `b`) failure with this HTTP status and code, message containing `msg_part`.
 ::testing::AssertionResult IsErr(const HttpResponse& r, int http_status, int code, const std::string& msg_part = "",
                                  bool b = false);
+
+// Runs `cardcore ledger verify --data DIR` (the CARDCORE_BINARY); returns its exit code (-1 when
+// it could not run or was killed) and stores its stdout+stderr into *output when given.
+int ledger_verify(const std::string& data_dir, std::string* output = nullptr);
 
 // Luhn check of a digit string.
 bool luhn_ok(const std::string& digits);

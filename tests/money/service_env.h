@@ -38,6 +38,8 @@ class ServiceEnv {
   Store& store() { return *store_; }
   ServiceConfig& config() { return config_; }
   void advance(int64_t seconds) { now_ += seconds; }
+  void set_now(int64_t unix_seconds) { now_ = unix_seconds; }
+  int64_t now() const { return now_.load(); }
 
   // A partner with a card account (plan max balance `max_paise`) and its principal.
   struct Tenant {
@@ -77,6 +79,11 @@ class ServiceEnv {
   }
   int64_t wallet(const std::string& card_id) {
     return transact(*store_, [&](Tx& tx) { return tx.ledger_balance(ledger::wallet_account(card_id)); })->balance_paise;
+  }
+  // What the card can spend: wallet balance minus open holds (the otbBalance).
+  int64_t available(const std::string& card_id) {
+    return transact(*store_, [&](Tx& tx) { return tx.ledger_balance(ledger::wallet_account(card_id)); })
+        ->available_paise();
   }
   int64_t pool(const Tenant& t) {
     return transact(*store_, [&](Tx& tx) { return tx.ledger_balance(ledger::pool_account(t.account_id)); })->balance_paise;

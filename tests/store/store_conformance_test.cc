@@ -1,12 +1,18 @@
 // The storage conformance suite: every Store implementation must pass it unchanged. Engines are
-// listed in `engines()`; PostgreSQL joins when its backend exists.
+// listed in `engines()`: SQLite always; PostgreSQL when CARDCORE_TEST_PG_DSN names a server
+// (scripts/test starts one), each test in a fresh schema of its own that is dropped afterwards.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <filesystem>
 #include <thread>
 
+#include "domain/ledger.h"
 #include "store/store.h"
 
 namespace cardcore {
@@ -14,17 +20,65 @@ namespace {
 
 struct Engine {
   std::string name;
+  // Opens the store kept under `dir` (the same dir reopens the same data).
   std::function<std::unique_ptr<Store>(const std::string& dir)> open;
+  // Removes whatever the engine keeps outside `dir` (the PostgreSQL schema).
+  std::function<void(const std::string& dir)> drop = [](const std::string&) {};
 };
 
 void PrintTo(const Engine& e, std::ostream* os) { *os << e.name; }
 
+// ---- PostgreSQL: one schema per test, selected through the connection's search_path ----
+
+std::string pg_dsn() {
+  const char* dsn = std::getenv("CARDCORE_TEST_PG_DSN");
+  return dsn ? dsn : "";
+}
+
+std::string pg_schema_for(const std::string& dir) {
+  std::string suffix = std::filesystem::path(dir).filename().string();
+  suffix = suffix.substr(suffix.rfind('-') + 1);
+  std::transform(suffix.begin(), suffix.end(), suffix.begin(), [](unsigned char c) {
+    return std::isalnum(c) ? static_cast<char>(std::tolower(c)) : '_';
+  });
+  return "test_" + suffix + "_" + std::to_string(getpid());
+}
+
+// Runs one administrative statement on its own connection (schema set-up and tear-down).
+bool pg_admin(const std::string& sql) {
+  PGconn* c = PQconnectdb(pg_dsn().c_str());
+  bool ok = PQstatus(c) == CONNECTION_OK;
+  if (ok) {
+    PGresult* r = PQexec(c, ("SET client_min_messages = warning; " + sql).c_str());
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) ADD_FAILURE() << sql << ": " << PQresultErrorMessage(r);
+    PQclear(r);
+  } else {
+    ADD_FAILURE() << "postgres: " << PQerrorMessage(c);
+  }
+  PQfinish(c);
+  return ok;
+}
+
 std::vector<Engine> engines() {
-  return {{"sqlite", [](const std::string& dir) {
-             auto s = open_sqlite_store(dir + "/test.db");
-             EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
-             return s ? std::move(*s) : nullptr;
-           }}};
+  std::vector<Engine> out;
+  out.push_back({"sqlite", [](const std::string& dir) -> std::unique_ptr<Store> {
+                   auto s = open_sqlite_store(dir + "/test.db");
+                   EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
+                   return s ? std::move(*s) : nullptr;
+                 }});
+  if (!pg_dsn().empty()) {
+    out.push_back({"postgres",
+                   [](const std::string& dir) -> std::unique_ptr<Store> {
+                     std::string schema = pg_schema_for(dir);
+                     if (!pg_admin("CREATE SCHEMA IF NOT EXISTS " + schema)) return nullptr;
+                     auto s = open_postgres_store(pg_dsn() + " options='-c search_path=" + schema + "'");
+                     EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
+                     return s ? std::move(*s) : nullptr;
+                   },
+                   [](const std::string& dir) { pg_admin("DROP SCHEMA IF EXISTS " + pg_schema_for(dir) + " CASCADE"); }});
+  }
+  return out;
 }
 
 class StoreConformance : public ::testing::TestWithParam<Engine> {
@@ -38,6 +92,7 @@ class StoreConformance : public ::testing::TestWithParam<Engine> {
   }
   void TearDown() override {
     store_.reset();
+    GetParam().drop(dir_);
     std::filesystem::remove_all(dir_);
   }
 
@@ -218,6 +273,543 @@ TEST_P(StoreConformance, DataSurvivesReopen) {
   auto card = transact(*store_, [](Tx& tx) { return tx.find_card("EKCAAAAAAA"); });
   EXPECT_EQ((*card)->status, "BL");
 }
+
+// ---- Ledger ----
+
+class LedgerConformance : public StoreConformance {
+ protected:
+  static constexpr const char* kCompany = "CEKAAAAAAA";
+  static constexpr const char* kAccount = "CAAAAAAAA";
+  static constexpr const char* kCardA = "EKCAAAAAAA";
+  static constexpr const char* kCardB = "EKCBBBBBBB";
+  static constexpr int64_t kNoCeiling = 1'000'000'000;
+
+  Result<int64_t> post(const ledger::Entry& e, int64_t now = 10) {
+    return transact(*store_, [&](Tx& tx) { return tx.post_entry(e, "CRAAAAAAA", now); });
+  }
+  int64_t balance(const std::string& account) {
+    auto b = transact(*store_, [&](Tx& tx) { return tx.ledger_balance(account); });
+    EXPECT_TRUE(b);
+    return b ? b->balance_paise : -1;
+  }
+  int64_t held(const std::string& account) {
+    auto b = transact(*store_, [&](Tx& tx) { return tx.ledger_balance(account); });
+    return b ? b->held_paise : -1;
+  }
+  std::vector<std::string> verify() {
+    auto v = transact(*store_, [](Tx& tx) { return tx.verify_ledger(); });
+    EXPECT_TRUE(v) << (v ? "" : v.error().message);
+    return v ? *v : std::vector<std::string>{"verify failed"};
+  }
+};
+
+TEST_P(LedgerConformance, BalancedEntriesMoveMoneyAndCardsSeeTheirWallet) {
+  auto funded = post(ledger::fund(kCompany, kAccount, 10'000, "F1"));
+  ASSERT_TRUE(funded) << funded.error().message;
+  auto loaded = post(ledger::load(kAccount, kCardA, 3'000, kNoCeiling, "L1"));
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_GT(*loaded, *funded);
+  EXPECT_EQ(balance(ledger::source_account(kCompany)), -10'000);
+  EXPECT_EQ(balance(ledger::pool_account(kAccount)), 7'000);
+  EXPECT_EQ(balance(ledger::wallet_account(kCardA)), 3'000);
+  EXPECT_EQ(balance(ledger::wallet_account("EKCUNKNOWN")), 0) << "an account never posted to reads as zero";
+  auto card = transact(*store_, [](Tx& tx) { return tx.find_card(kCardA); });
+  ASSERT_TRUE(card && *card);
+  EXPECT_EQ((*card)->balance_paise, 3'000);
+  EXPECT_TRUE(verify().empty());
+}
+
+TEST_P(LedgerConformance, ReusedReferenceIs409AndPostsNothing) {
+  ASSERT_TRUE(post(ledger::fund(kCompany, kAccount, 10'000, "F1")));
+  auto again = post(ledger::fund(kCompany, kAccount, 5'000, "F1"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, code::kDuplicate);
+  EXPECT_EQ(again.error().http_status, 409);
+  EXPECT_EQ(balance(ledger::pool_account(kAccount)), 10'000);
+  // Same reference under another kind or scope is a different entry.
+  ASSERT_TRUE(post(ledger::load(kAccount, kCardA, 1'000, kNoCeiling, "F1")));
+  auto other_scope = transact(*store_, [](Tx& tx) {
+    return tx.post_entry(ledger::fund(kCompany, kAccount, 1, "F1"), "CRBBBBBBB", 10);
+  });
+  EXPECT_TRUE(other_scope);
+  EXPECT_TRUE(verify().empty());
+}
+
+TEST_P(LedgerConformance, InsufficientFundsRefusesTheWholeEntry) {
+  ASSERT_TRUE(post(ledger::fund(kCompany, kAccount, 1'000, "F1")));
+  auto r = post(ledger::load(kAccount, kCardA, 1'001, kNoCeiling, "L1"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, code::kInsufficientFunds);
+  EXPECT_EQ(balance(ledger::pool_account(kAccount)), 1'000);
+  EXPECT_EQ(balance(ledger::wallet_account(kCardA)), 0);
+  // The refused entry left no trace: its reference is still free.
+  ASSERT_TRUE(post(ledger::load(kAccount, kCardA, 1'000, kNoCeiling, "L1")));
+  EXPECT_EQ(balance(ledger::pool_account(kAccount)), 0);
+  EXPECT_TRUE(verify().empty());
+}
+
+TEST_P(LedgerConformance, CeilingRefusesALoadAboveTheMaximumBalance) {
+  ASSERT_TRUE(post(ledger::fund(kCompany, kAccount, 10'000, "F1")));
+  ASSERT_TRUE(post(ledger::load(kAccount, kCardA, 4'000, 5'000, "L1")));
+  auto over = post(ledger::load(kAccount, kCardA, 1'001, 5'000, "L2"));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, code::kMaxBalanceExceeded);
+  auto exact = post(ledger::load(kAccount, kCardA, 1'000, 5'000, "L3"));
+  EXPECT_TRUE(exact);
+  EXPECT_EQ(balance(ledger::wallet_account(kCardA)), 5'000);
+  EXPECT_EQ(balance(ledger::pool_account(kAccount)), 5'000);
+}
+
+TEST_P(LedgerConformance, UnbalancedOrMalformedEntriesAreRefused) {
+  ledger::Entry unbalanced{"FUND", "U1", {{ledger::source_account(kCompany), -5, std::nullopt},
+                                          {ledger::pool_account(kAccount), 4, std::nullopt}}};
+  EXPECT_FALSE(post(unbalanced));
+  ledger::Entry bad_account{"FUND", "U2", {{"nobody", -5, std::nullopt}, {ledger::pool_account(kAccount), 5, std::nullopt}}};
+  EXPECT_FALSE(post(bad_account));
+  EXPECT_EQ(balance(ledger::pool_account(kAccount)), 0);
+  EXPECT_TRUE(verify().empty());
+}
+
+TEST_P(LedgerConformance, VerifyIsCleanAfterManyPostings) {
+  ASSERT_TRUE(post(ledger::fund(kCompany, kAccount, 1'000'000, "F0")));
+  for (int i = 0; i < 60; ++i) {
+    std::string ref = "R" + std::to_string(i);
+    const char* card = i % 2 ? kCardA : kCardB;
+    ASSERT_TRUE(post(ledger::load(kAccount, card, 1'000 + i, kNoCeiling, "L" + ref)));
+    const char* other = i % 2 ? kCardB : kCardA;
+    if (i % 3 == 0) {
+      ASSERT_TRUE(post(ledger::clearing(card, 500, 0, "C" + ref)));
+    }
+    if (i % 5 == 0) {
+      ASSERT_TRUE(post(ledger::refund(card, 100, "F" + ref)));
+    }
+    if (i % 7 == 0) {
+      ASSERT_TRUE(post(ledger::move_between_cards(card, other, 10, "M" + ref)));
+    }
+    EXPECT_FALSE(post(ledger::load(kAccount, card, 10'000'000, kNoCeiling, "X" + ref)));
+  }
+  EXPECT_TRUE(verify().empty()) << ::testing::PrintToString(verify());
+  int64_t total = balance(ledger::source_account(kCompany)) + balance(ledger::pool_account(kAccount)) +
+                  balance(ledger::wallet_account(kCardA)) + balance(ledger::wallet_account(kCardB)) +
+                  balance(ledger::network_settlement_account());
+  EXPECT_EQ(total, 0);
+}
+
+TEST_P(LedgerConformance, HoldsReduceWhatIsAvailable) {
+  ASSERT_TRUE(post(ledger::fund(kCompany, kAccount, 10'000, "F1")));
+  ASSERT_TRUE(post(ledger::load(kAccount, kCardA, 5'000, kNoCeiling, "L1")));
+  std::string wallet = ledger::wallet_account(kCardA);
+  auto h1 = transact(*store_, [&](Tx& tx) { return tx.place_hold(wallet, 3'000); });
+  auto h2 = transact(*store_, [&](Tx& tx) { return tx.place_hold(wallet, 2'001); });
+  auto h3 = transact(*store_, [&](Tx& tx) { return tx.place_hold(wallet, 2'000); });
+  ASSERT_TRUE(h1 && h2 && h3);
+  EXPECT_TRUE(*h1);
+  EXPECT_FALSE(*h2) << "only 2000 was available";
+  EXPECT_TRUE(*h3);
+  EXPECT_EQ(held(wallet), 5'000);
+  auto unknown = transact(*store_, [](Tx& tx) { return tx.place_hold(ledger::wallet_account(kCardB), 1); });
+  EXPECT_FALSE(*unknown);
+  // Spending from the wallet may not eat into the held amount.
+  auto spend = post(ledger::clearing(kCardA, 1, 0, "C1"));
+  ASSERT_FALSE(spend);
+  EXPECT_EQ(spend.error().code, code::kInsufficientFunds);
+  auto card = transact(*store_, [](Tx& tx) { return tx.find_card(kCardA); });
+  EXPECT_EQ((*card)->held_paise, 5'000);
+  EXPECT_FALSE(transact(*store_, [&](Tx& tx) { return tx.release_hold(wallet, 5'001); }));
+  ASSERT_TRUE(transact(*store_, [&](Tx& tx) { return tx.release_hold(wallet, 3'000); }));
+  EXPECT_EQ(held(wallet), 2'000);
+  ASSERT_TRUE(post(ledger::clearing(kCardA, 3'000, 0, "C2")));
+  EXPECT_EQ(balance(wallet), 2'000);
+  EXPECT_TRUE(verify().empty());
+}
+
+// 16 threads load cards from one funding pool at once: the pool never goes below zero and
+// exactly floor(pool / amount) loads succeed, each refused one with kInsufficientFunds.
+TEST_P(LedgerConformance, ConcurrentLoadsNeverOverdrawThePool) {
+  constexpr int64_t kPool = 100'000, kAmount = 700;
+  constexpr int kThreads = 16, kEach = 20;
+  ASSERT_TRUE(post(ledger::fund(kCompany, kAccount, kPool, "F1")));
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string ref = "T" + std::to_string(t) + "N" + std::to_string(i);
+        auto r = post(ledger::load(kAccount, (t + i) % 2 ? kCardA : kCardB, kAmount, kNoCeiling, ref));
+        if (r) ++ok;
+        else if (r.error().code == code::kInsufficientFunds) ++refused;
+        else { ++other; ADD_FAILURE() << r.error().message; }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kPool / kAmount);
+  EXPECT_EQ(refused.load(), kThreads * kEach - kPool / kAmount);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(balance(ledger::pool_account(kAccount)), kPool % kAmount);
+  EXPECT_EQ(balance(ledger::wallet_account(kCardA)) + balance(ledger::wallet_account(kCardB)),
+            (kPool / kAmount) * kAmount);
+  EXPECT_TRUE(verify().empty());
+}
+
+// ---- Card transactions ----
+
+TransactionRow txn(int n, const std::string& status, const std::string& direction, int64_t amount, int64_t at,
+                   const std::string& card = "EKCAAAAAAA") {
+  TransactionRow t;
+  t.txn_id = "ECTR" + std::to_string(100000000 + n);
+  t.partner_id = "CRAAAAAAA";
+  t.company_id = "CEKAAAAAAA";
+  t.card_account_id = "CAAAAAAAA";
+  t.card_id = card;
+  t.user_id = "EKAAAAAA";
+  t.card_last4 = "1234";
+  t.holder_name = "H";
+  t.company_name = "Co";
+  t.direction = direction;
+  t.amount_paise = amount;
+  t.balance_after_paise = 0;
+  t.pg_reference = "REF" + std::to_string(n);
+  t.type = "LOAD_MONEY";
+  t.status = status;
+  t.description = t.remarks = t.created_by = "";
+  t.details_json = "{}";
+  t.created_at = t.modified_at = at;
+  return t;
+}
+
+TEST_P(StoreConformance, TransactionsListNewestFirstWithFiltersAndPaging) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    for (int i = 0; i < 10; ++i) {
+      CC_RETURN_IF_ERROR(tx.insert_transaction(txn(i, i % 3 ? "SUCCESS" : "DECLINED", i % 2 ? "DR" : "CR",
+                                                   100 * (i + 1), 1000 + i, i < 7 ? "EKCAAAAAAA" : "EKCBBBBBBB")));
+    }
+    return {};
+  }));
+  auto list = [&](TransactionFilter f) {
+    f.partner_id = "CRAAAAAAA";
+    f.card_account_id = "CAAAAAAAA";
+    auto page = transact(*store_, [&](Tx& tx) { return tx.list_transactions(f); });
+    EXPECT_TRUE(page) << (page ? "" : page.error().message);
+    return page ? *page : TransactionPage{};
+  };
+  auto ids = [](const TransactionPage& p) {
+    std::vector<int> out;
+    for (const auto& r : p.rows) out.push_back(std::stoi(r.txn_id.substr(4)) - 100000000);
+    return out;
+  };
+  TransactionFilter all;
+  all.limit = 4;
+  TransactionPage first = list(all);
+  EXPECT_EQ(first.total, 10);
+  EXPECT_EQ(ids(first), (std::vector<int>{9, 8, 7, 6}));
+  all.offset = 8;
+  EXPECT_EQ(ids(list(all)), (std::vector<int>{1, 0}));
+
+  TransactionFilter f;
+  f.status = "DECLINED";
+  EXPECT_EQ(ids(list(f)), (std::vector<int>{9, 6, 3, 0}));
+  f = {};
+  f.direction = "DR";
+  f.card_id = "EKCAAAAAAA";
+  EXPECT_EQ(ids(list(f)), (std::vector<int>{5, 3, 1}));
+  f = {};
+  f.amount_from_paise = 300;
+  f.amount_to_paise = 500;
+  f.from_time = 1003;
+  f.to_time = 1004;
+  EXPECT_EQ(ids(list(f)), (std::vector<int>{4, 3}));
+  f = {};
+  f.txn_ids = {"ECTR100000001", "ECTR100000005", "ECTR999999999"};
+  EXPECT_EQ(ids(list(f)), (std::vector<int>{5, 1}));
+  f = {};
+  f.pg_references = {"REF2", "REF8"};
+  f.status = "SUCCESS";
+  TransactionPage refs = list(f);
+  EXPECT_EQ(ids(refs), (std::vector<int>{8, 2}));
+  EXPECT_EQ(refs.total, 2);
+  f = {};
+  f.status = "x' OR '1'='1";
+  EXPECT_EQ(list(f).total, 0) << "values are bound, never spliced into SQL";
+
+  auto one = transact(*store_, [](Tx& tx) { return tx.find_transaction("CRAAAAAAA", "ECTR100000004"); });
+  ASSERT_TRUE(one && *one);
+  EXPECT_EQ((*one)->amount_paise, 500);
+  EXPECT_EQ((*one)->entry_id, 0);
+  auto by_ref = transact(*store_, [](Tx& tx) { return tx.find_transaction_by_reference("CRAAAAAAA", "", "REF8"); });
+  ASSERT_TRUE(by_ref && *by_ref);
+  EXPECT_EQ((*by_ref)->card_id, "EKCBBBBBBB");
+  auto wrong_card = transact(*store_, [](Tx& tx) {
+    return tx.find_transaction_by_reference("CRAAAAAAA", "EKCAAAAAAA", "REF8");
+  });
+  EXPECT_FALSE(wrong_card->has_value());
+  auto dup = transact(*store_, [](Tx& tx) { return tx.insert_transaction(txn(4, "SUCCESS", "CR", 1, 1)); });
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, code::kDuplicate);
+}
+
+// ---- Idempotency-Key ----
+
+TEST_P(StoreConformance, IdempotencyClaimKinds) {
+  using Kind = IdempotencyClaim::Kind;
+  auto claim = [&](const std::string& key, const std::string& digest, int64_t now) {
+    auto c = transact(*store_, [&](Tx& tx) { return tx.claim_idempotency_key("CRAAAAAAA", key, digest, now, 1000, 60); });
+    EXPECT_TRUE(c) << (c ? "" : c.error().message);
+    return c ? *c : IdempotencyClaim{};
+  };
+  EXPECT_EQ(claim("k1", "d1", 100).kind, Kind::kNew);
+  EXPECT_EQ(claim("k1", "d1", 110).kind, Kind::kRunning);
+  EXPECT_EQ(claim("k1", "d2", 110).kind, Kind::kMismatch);
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.finish_idempotency_key("CRAAAAAAA", "k1", 201, "{\"ok\":1}"); }));
+  IdempotencyClaim replay = claim("k1", "d1", 120);
+  EXPECT_EQ(replay.kind, Kind::kReplay);
+  EXPECT_EQ(replay.http_status, 201);
+  EXPECT_EQ(replay.response_body, "{\"ok\":1}");
+  EXPECT_EQ(claim("k1", "d2", 120).kind, Kind::kMismatch);
+  // A finished claim is not released; a running one is.
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.release_idempotency_key("CRAAAAAAA", "k1"); }));
+  EXPECT_EQ(claim("k1", "d1", 130).kind, Kind::kReplay);
+  EXPECT_EQ(claim("k2", "d1", 130).kind, Kind::kNew);
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.release_idempotency_key("CRAAAAAAA", "k2"); }));
+  EXPECT_EQ(claim("k2", "d9", 131).kind, Kind::kNew);
+  // A running claim older than the lease is taken over; any claim older than the TTL is forgotten.
+  EXPECT_EQ(claim("k2", "d9", 131 + 59).kind, Kind::kRunning);
+  EXPECT_EQ(claim("k2", "d8", 131 + 60).kind, Kind::kNew);
+  EXPECT_EQ(claim("k1", "d7", 100 + 1000).kind, Kind::kNew);
+  // Keys are per partner.
+  auto other = transact(*store_, [](Tx& tx) { return tx.claim_idempotency_key("CRBBBBBBB", "k1", "d7", 1100, 1000, 60); });
+  EXPECT_EQ(other->kind, Kind::kNew);
+}
+
+TEST_P(StoreConformance, ConcurrentClaimsOfOneKeyHaveOneWinner) {
+  std::atomic<int> fresh{0}, running{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      auto c = transact(*store_, [](Tx& tx) { return tx.claim_idempotency_key("CRAAAAAAA", "race", "d", 5, 1000, 60); });
+      if (!c) ++failed;
+      else if (c->kind == IdempotencyClaim::Kind::kNew) ++fresh;
+      else if (c->kind == IdempotencyClaim::Kind::kRunning) ++running;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(fresh.load(), 1);
+  EXPECT_EQ(running.load(), 7);
+  EXPECT_EQ(failed.load(), 0);
+}
+
+// ---- Webhook outbox ----
+
+TEST_P(StoreConformance, WebhookClaimsLeaseDueEventsOldestFirst) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    for (int i = 0; i < 4; ++i) {
+      CC_RETURN_IF_ERROR(tx.insert_webhook_event({"EV" + std::to_string(i), "CRAAAAAAA", "card.status",
+                                                  "{}", 10 + i, 100 + (i == 3 ? 1000 : i), 0, "PENDING", ""}));
+    }
+    return {};
+  }));
+  auto claim = [&](int64_t now, size_t limit) {
+    auto c = transact(*store_, [&](Tx& tx) { return tx.claim_due_webhooks(now, limit, 30); });
+    EXPECT_TRUE(c) << (c ? "" : c.error().message);
+    std::vector<std::string> ids;
+    if (c) for (const auto& e : *c) ids.push_back(e.event_id);
+    return ids;
+  };
+  EXPECT_EQ(claim(99, 10), std::vector<std::string>{});
+  EXPECT_EQ(claim(200, 2), (std::vector<std::string>{"EV0", "EV1"}));
+  EXPECT_EQ(claim(200, 10), (std::vector<std::string>{"EV2"})) << "leased events are not claimed again";
+  EXPECT_EQ(claim(229, 10), std::vector<std::string>{});
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) {
+    return tx.record_webhook_attempt("EV0", 1, 201, 200, "", "DELIVERED", 0);
+  }));
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) {
+    return tx.record_webhook_attempt("EV0", 1, 201, 200, "", "DELIVERED", 0);  // a repeat is harmless
+  }));
+  EXPECT_EQ(claim(230, 10), (std::vector<std::string>{"EV1", "EV2"})) << "an expired lease is due again";
+  auto listed = transact(*store_, [](Tx& tx) { return tx.list_webhook_events("CRAAAAAAA", 3); });
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[0].event_id, "EV3") << "newest first";
+  EXPECT_EQ((*listed)[2].event_id, "EV1");
+  EXPECT_EQ((*listed)[2].next_attempt_at, 260);
+  EXPECT_EQ((*listed)[2].state, "PENDING");
+}
+
+TEST_P(StoreConformance, ParallelWebhookWorkersNeverShareAnEvent) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    for (int i = 0; i < 40; ++i) {
+      CC_RETURN_IF_ERROR(tx.insert_webhook_event({"EV" + std::to_string(i), "CRAAAAAAA", "t", "{}", i, 0, 0, "PENDING", ""}));
+    }
+    return {};
+  }));
+  std::mutex mu;
+  std::vector<std::string> seen;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 10; ++round) {
+        auto c = transact(*store_, [](Tx& tx) { return tx.claim_due_webhooks(100, 3, 60); });
+        ASSERT_TRUE(c);
+        std::lock_guard lock(mu);
+        for (const auto& e : *c) seen.push_back(e.event_id);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end()) << "an event was claimed twice";
+  EXPECT_EQ(seen.size(), 40u);
+}
+
+// ---- Authorizations and card messages ----
+
+AuthorizationRow auth(const std::string& id, int64_t amount, int64_t at, const std::string& channel = "POS") {
+  AuthorizationRow a;
+  a.authorization_id = id;
+  a.partner_id = "CRAAAAAAA";
+  a.card_id = "EKCAAAAAAA";
+  a.channel = channel;
+  a.international = true;
+  a.mcc = "5411";
+  a.merchant_name = "M";
+  a.merchant_id = "MID";
+  a.source = "ISO8583";
+  a.stan = "000001";
+  a.rrn = "RRN" + id;
+  a.terminal_id = "T1";
+  a.authorized_paise = a.held_paise = amount;
+  a.status = "OPEN";
+  a.auth_code = "123456";
+  a.created_at = a.updated_at = at;
+  return a;
+}
+
+TEST_P(StoreConformance, AuthorizationUpdateIsConditionalOnTheHeldAmount) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.insert_authorization(auth("AUTH1", 5'000, 100)); }));
+  auto found = transact(*store_, [](Tx& tx) { return tx.find_authorization("AUTH1"); });
+  ASSERT_TRUE(found && *found);
+  EXPECT_TRUE((*found)->international);
+  EXPECT_EQ((*found)->held_paise, 5'000);
+  AuthorizationRow captured = **found;
+  captured.held_paise = 0;
+  captured.captured_paise = 4'000;
+  captured.status = "CLOSED";
+  captured.updated_at = 200;
+  auto first = transact(*store_, [&](Tx& tx) { return tx.update_authorization(captured, 5'000); });
+  auto stale = transact(*store_, [&](Tx& tx) { return tx.update_authorization(captured, 5'000); });
+  ASSERT_TRUE(first && stale);
+  EXPECT_TRUE(*first);
+  EXPECT_FALSE(*stale);
+  auto after = transact(*store_, [](Tx& tx) { return tx.find_authorization("AUTH1"); });
+  EXPECT_EQ((*after)->status, "CLOSED");
+  EXPECT_EQ((*after)->captured_paise, 4'000);
+  auto by_msg = transact(*store_, [](Tx& tx) {
+    return tx.find_authorization_by_message("EKCAAAAAAA", "ISO8583", "000001", "RRNAUTH1", "T1");
+  });
+  ASSERT_TRUE(by_msg && *by_msg);
+  EXPECT_EQ((*by_msg)->authorization_id, "AUTH1");
+  auto dup = transact(*store_, [](Tx& tx) { return tx.insert_authorization(auth("AUTH1", 1, 1)); });
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, code::kDuplicate);
+}
+
+TEST_P(StoreConformance, OpenAuthorizationsBeforeOldestFirst) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("AUTH3", 1, 300)));
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("AUTH1", 1, 100)));
+    AuthorizationRow closed = auth("AUTH2", 1, 200);
+    closed.status = "CLOSED";
+    return tx.insert_authorization(closed);
+  }));
+  auto open = transact(*store_, [](Tx& tx) { return tx.open_authorizations_before(301, 10); });
+  ASSERT_TRUE(open);
+  ASSERT_EQ(open->size(), 2u);
+  EXPECT_EQ((*open)[0].authorization_id, "AUTH1");
+  EXPECT_EQ((*open)[1].authorization_id, "AUTH3");
+  auto limited = transact(*store_, [](Tx& tx) { return tx.open_authorizations_before(300, 10); });
+  EXPECT_EQ(limited->size(), 1u);
+}
+
+TEST_P(StoreConformance, CardUsageSumsApprovedAuthorizationsPerWindow) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A1", 100, 50)));            // before the year: ignored
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A2", 200, 1'000)));         // year
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A3", 300, 2'000)));         // month
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A4", 400, 3'000, "ECOM"))); // day
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A5", 500, 3'100)));         // day, POS
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A6", 0, 3'200)));           // declined/reversed: ignored
+    return {};
+  }));
+  UsageWindows w{3'000, 2'000, 1'000, "POS"};
+  auto u = transact(*store_, [&](Tx& tx) { return tx.card_usage("EKCAAAAAAA", w); });
+  ASSERT_TRUE(u) << u.error().message;
+  EXPECT_EQ(u->day_paise, 900);
+  EXPECT_EQ(u->month_paise, 1'200);
+  EXPECT_EQ(u->year_paise, 1'400);
+  EXPECT_EQ(u->day_count, 2);
+  EXPECT_EQ(u->month_count, 3);
+  EXPECT_EQ(u->year_count, 4);
+  EXPECT_EQ(u->channel_day_paise, 500);
+  EXPECT_EQ(u->channel_day_count, 1);
+  auto none = transact(*store_, [&](Tx& tx) { return tx.card_usage("EKCBBBBBBB", w); });
+  EXPECT_EQ(none->year_paise, 0);
+  EXPECT_EQ(none->year_count, 0);
+}
+
+TEST_P(StoreConformance, MessagesAnswerDuplicatesOnce) {
+  auto missing = transact(*store_, [](Tx& tx) { return tx.find_message("ISO8583", "0100", "1", "R", "T"); });
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.insert_message("ISO8583", "0100", "1", "R", "T", "{\"a\":1}", 5); }));
+  auto found = transact(*store_, [](Tx& tx) { return tx.find_message("ISO8583", "0100", "1", "R", "T"); });
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ(**found, "{\"a\":1}");
+  auto other_kind = transact(*store_, [](Tx& tx) { return tx.find_message("ISO8583", "0400", "1", "R", "T"); });
+  EXPECT_FALSE(other_kind->has_value());
+  auto dup = transact(*store_, [](Tx& tx) { return tx.insert_message("ISO8583", "0100", "1", "R", "T", "{}", 6); });
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, code::kDuplicate);
+}
+
+TEST_P(StoreConformance, PinAndMfaFailureCounters) {
+  auto a = transact(*store_, [](Tx& tx) { return tx.record_pin_failure("EKCAAAAAAA"); });
+  auto b = transact(*store_, [](Tx& tx) { return tx.record_pin_failure("EKCAAAAAAA"); });
+  EXPECT_EQ(*a, 1);
+  EXPECT_EQ(*b, 2);
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.reset_pin_failures("EKCAAAAAAA"); }));
+  auto card = transact(*store_, [](Tx& tx) { return tx.find_card("EKCAAAAAAA"); });
+  EXPECT_EQ((*card)->pin_failures, 0);
+  auto m = transact(*store_, [](Tx& tx) { return tx.record_mfa_failure("EKCAAAAAAA"); });
+  EXPECT_EQ(*m, 1);
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.set_card_mfa_secret("EKCAAAAAAA", Sealed{"k2", std::string("\0\xff", 2)}, 3); }));
+  card = transact(*store_, [](Tx& tx) { return tx.find_card("EKCAAAAAAA"); });
+  ASSERT_TRUE((*card)->mfa_secret.has_value());
+  EXPECT_EQ((*card)->mfa_secret->blob, std::string("\0\xff", 2)) << "blobs are bytes, NUL included";
+  EXPECT_EQ((*card)->mfa_failures, 0);
+}
+
+TEST_P(StoreConformance, AuditPagesBackwardsAndFilters) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    for (int i = 0; i < 5; ++i) {
+      CC_RETURN_IF_ERROR(tx.insert_audit({0, i, i % 2 ? "CRAAAAAAA" : "CRBBBBBBB", "me", "card.view",
+                                          i < 3 ? "EKCAAAAAAA" : "EKCBBBBBBB", "{}"}));
+    }
+    return {};
+  }));
+  auto all = transact(*store_, [](Tx& tx) { return tx.list_audit("", "", 0, 10); });
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_GT((*all)[0].id, (*all)[1].id);
+  auto page = transact(*store_, [&](Tx& tx) { return tx.list_audit("", "", (*all)[1].id, 2); });
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].id, (*all)[2].id);
+  auto partner = transact(*store_, [](Tx& tx) { return tx.list_audit("CRAAAAAAA", "EKCAAAAAAA", 0, 10); });
+  ASSERT_EQ(partner->size(), 1u);
+  EXPECT_EQ((*partner)[0].at, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, LedgerConformance, ::testing::ValuesIn(engines()),
+                         [](const auto& info) { return info.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoreConformance, ::testing::ValuesIn(engines()),
                          [](const auto& info) { return info.param.name; });

@@ -52,6 +52,7 @@ CREATE TABLE card_transactions (
 CREATE INDEX card_txn_by_account ON card_transactions(card_account_id, seq);
 CREATE INDEX card_txn_by_card ON card_transactions(card_id, seq);
 CREATE INDEX card_txn_by_account_time ON card_transactions(card_account_id, created_at);
+CREATE INDEX card_txn_by_account_amount ON card_transactions(card_account_id, amount_paise);
 CREATE INDEX card_txn_by_reference ON card_transactions(partner_id, pg_reference);
 CREATE TABLE idempotency_keys (
   partner_id TEXT NOT NULL,

@@ -1,0 +1,55 @@
+// The ISO 8583 TCP server (Asio, C++20 coroutines). It owns sockets, framing (2-byte big-endian
+// length prefix), decoding and limits; what a message means is the handler's (processor.h).
+//
+// Per connection: frames are read in a loop and answered in the order they arrived (a client
+// may pipeline: send many requests without waiting; each connection is served sequentially,
+// connections in parallel). A frame that does not decode is answered with the request MTI + 10
+// and field 39 "30" when its MTI is readable; otherwise — or when the length prefix is 0 or over
+// kMaxMessageBytes, so the stream cannot be resynchronised — the connection is closed.
+// Limits: message size, idle time between frames, time to receive a started frame, open
+// connections (over the limit, a new connection is closed at once).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "iso8583/codec.h"
+
+namespace cardcore::iso8583 {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8583;                // 0 = ephemeral
+  int threads = 2;
+  int idle_timeout_seconds = 300;      // no frame for this long: close (networks echo every ~60 s)
+  int frame_timeout_seconds = 30;      // a frame's bytes must all arrive within this
+  int max_connections = 256;
+};
+
+// Answers one decoded message; nullopt closes the connection. Must not throw (the server answers
+// 96 if it does, but the handler should map its own failures).
+using Handler = std::function<std::optional<Message>(const Message&)>;
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();  // stops and joins
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; returns the bound port. Throws on failure (address in use, …).
+  uint16_t listen();
+  // Runs the I/O threads in the background.
+  void start();
+  // Stops accepting, gives answers in flight a moment, closes everything and joins the threads.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cardcore::iso8583

@@ -1,0 +1,259 @@
+// The real cardcore binary's ISO 8583 interface, driven over TCP by a C++ client: network
+// management, malformed frames (answered 30 or closed, and the server lives on), pipelining,
+// the authorization/financial/advice/reversal messages against a card funded through the HTTP
+// API, PIN blocks under the zone PIN key, and 50 parallel authorizations racing for ₹100.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "iso_fixture.h"
+#include "security/pin_block.h"
+
+namespace isotest {
+namespace {
+
+TEST_F(IsoServer, EchoTest0800) {
+  Message a = exchange({"0800", {{7, "0131235959"}, {11, "000042"}, {70, "301"}}});
+  EXPECT_EQ(a.mti, "0810");
+  EXPECT_EQ(a.get(39), "00");
+  EXPECT_EQ(a.get(7), "0131235959");
+  EXPECT_EQ(a.get(11), "000042");
+  EXPECT_EQ(a.get(70), "301");
+}
+
+TEST_F(IsoServer, UndecodableWithReadableMtiGetsFormatErrorAndConnectionStays) {
+  Conn c(port());
+  ASSERT_TRUE(c.ok());
+  // 0100 with bit 5 (not supported) set.
+  std::string bad = "0100";
+  bad += std::string("\x08\x00\x00\x00\x00\x00\x00\x00", 8);
+  bad += "000000001000";
+  ASSERT_TRUE(c.send_bytes(frame(bad)));
+  auto a = c.receive();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->mti, "0110");
+  EXPECT_EQ(a->get(39), "30");
+  // A field that runs past the end, same connection.
+  ASSERT_TRUE(c.send_bytes(frame(std::string("0200") + std::string("\x40\x00\x00\x00\x00\x00\x00\x00", 8) + "19123")));
+  a = c.receive();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->mti, "0210");
+  EXPECT_EQ(a->get(39), "30");
+  // Still usable.
+  ASSERT_TRUE(c.send({"0800", {{11, "000001"}, {70, "301"}}}));
+  a = c.receive();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->mti, "0810");
+}
+
+TEST_F(IsoServer, MissingMandatoryFieldIsFormatError) {
+  Message a = exchange({"0100", {{2, "6521500000000001"}, {3, "000000"}, {11, "000001"}, {41, "TERM0001"}}});
+  EXPECT_EQ(a.mti, "0110");
+  EXPECT_EQ(a.get(39), "30");
+}
+
+TEST_F(IsoServer, UnsupportedRequestMtiIsInvalidTransaction) {
+  Message a = exchange({"0600", {{11, "000001"}}});
+  EXPECT_EQ(a.mti, "0610");
+  EXPECT_EQ(a.get(39), "12");
+}
+
+TEST_F(IsoServer, MalformedFramesCloseTheConnectionAndTheServerLivesOn) {
+  struct Case {
+    const char* name;
+    std::string bytes;
+    bool half_close;
+  };
+  std::vector<Case> cases = {
+      {"garbage", frame("\x01\x02garbage that is no MTI at all"), false},
+      {"zero length", std::string("\x00\x00", 2), false},
+      {"huge length", std::string("\xff\xff", 2) + std::string(100, 'x'), false},
+      {"length over 8 KiB", std::string("\x20\x01", 2), false},
+      {"truncated frame", std::string("\x00\x64", 2) + "0800" + std::string(10, '\0'), true},
+      {"response MTI sent to us", frame(*cardcore::iso8583::encode({"0110", {{39, "00"}}})), false},
+      {"random binary", frame(std::string("\x80\x90\xff\x00\x13\x37\xde\xad\xbe\xef", 10)), false},
+  };
+  for (const Case& k : cases) {
+    Conn c(port());
+    ASSERT_TRUE(c.ok()) << k.name;
+    ASSERT_TRUE(c.send_bytes(k.bytes)) << k.name;
+    if (k.half_close) c.shutdown_send();
+    EXPECT_TRUE(c.closed_by_peer()) << k.name;
+    // The next connection is served.
+    Message a = exchange({"0800", {{11, "000002"}, {70, "301"}}});
+    EXPECT_EQ(a.get(39), "00") << "after " << k.name;
+  }
+}
+
+TEST_F(IsoServer, PipelinedRequestsAreAnsweredInOrder) {
+  Conn c(port());
+  ASSERT_TRUE(c.ok());
+  std::string burst;
+  for (int i = 1; i <= 20; ++i) burst += frame(*cardcore::iso8583::encode({"0800", {{11, stan(i)}, {70, "301"}}}));
+  ASSERT_TRUE(c.send_bytes(burst));
+  for (int i = 1; i <= 20; ++i) {
+    auto a = c.receive();
+    ASSERT_TRUE(a) << i;
+    EXPECT_EQ(a->mti, "0810");
+    EXPECT_EQ(a->get(11), stan(i));
+  }
+}
+
+TEST_F(IsoServer, AuthorizationReversalFinancialAdviceAndDuplicates) {
+  Card c = funded_card(100);
+  ASSERT_EQ(c.pan.size(), 16u);
+  ASSERT_EQ(c.expiry_yymm.size(), 4u);
+
+  Message req = auth("0100", c, 1000, 101);
+  Message a = exchange(req);
+  EXPECT_EQ(a.mti, "0110");
+  ASSERT_EQ(a.get(39), "00") << "0100 declined";
+  EXPECT_EQ(a.get(38).size(), 6u);
+  EXPECT_EQ(balance_of(a), 9000);
+  for (int bit : {2, 3, 4, 7, 11, 37, 41}) EXPECT_EQ(a.get(bit), req.get(bit)) << "echo of field " << bit;
+
+  // The same message again: the stored answer, nothing posted twice.
+  Message dup = exchange(req);
+  EXPECT_EQ(dup.get(39), "00");
+  EXPECT_EQ(dup.get(38), a.get(38));
+  EXPECT_EQ(balance_of(dup), 9000);
+
+  // Reversal naming the original through field 90 (original MTI + STAN + ...).
+  Message rev = auth("0400", c, 1000, 102);
+  rev.set(37, req.get(37));
+  rev.set(90, "0100" + req.get(11) + req.get(7) + std::string(22, '0'));
+  Message ra = exchange(rev);
+  EXPECT_EQ(ra.mti, "0410");
+  EXPECT_EQ(ra.get(39), "00");
+  EXPECT_EQ(balance_of(ra), 10000);
+
+  // A reversal of nothing we know: 25 for a request, acknowledged for an advice.
+  Message unknown = auth("0400", c, 1000, 103);
+  EXPECT_EQ(exchange(unknown).get(39), "25");
+  unknown.mti = "0420";
+  EXPECT_EQ(exchange(unknown).get(39), "00");
+
+  // Partial reversal: authorize 30, then the sale turns out to be 12 (field 95): 18 come back.
+  Message a30 = auth("0100", c, 3000, 104);
+  ASSERT_EQ(exchange(a30).get(39), "00");
+  Message part = auth("0420", c, 3000, 105);
+  part.set(37, a30.get(37));
+  part.set(90, "0100" + a30.get(11) + a30.get(7) + std::string(22, '0'));
+  part.set(95, amount(1200) + std::string(30, '0'));
+  Message pa = exchange(part);
+  EXPECT_EQ(pa.mti, "0430");
+  EXPECT_EQ(pa.get(39), "00");
+  EXPECT_EQ(balance_of(pa), 8800);
+
+  // 0200: authorized and cleared at once.
+  Message fin = exchange(auth("0200", c, 500, 106));
+  EXPECT_EQ(fin.mti, "0210");
+  EXPECT_EQ(fin.get(39), "00");
+  EXPECT_EQ(balance_of(fin), 8300);
+
+  // 0120 advice: force post.
+  Message adv = exchange(auth("0120", c, 300, 107));
+  EXPECT_EQ(adv.mti, "0130");
+  EXPECT_EQ(adv.get(39), "00");
+  EXPECT_EQ(balance_of(adv), 8000);
+
+  // Declines: wrong expiry (54), too much (51), unknown card (14), foreign currency (13).
+  Message bad_exp = auth("0100", c, 100, 108);
+  bad_exp.set(14, "0101");
+  EXPECT_EQ(exchange(bad_exp).get(39), "54");
+  EXPECT_EQ(exchange(auth("0100", c, 1'000'000, 109)).get(39), "51");
+  Card other = c;
+  other.pan = "6521509999999999";
+  EXPECT_EQ(exchange(auth("0100", other, 100, 110)).get(39), "14");
+  Message usd = auth("0100", c, 100, 111);
+  usd.set(49, "840");
+  EXPECT_EQ(exchange(usd).get(39), "13");
+
+  // Card not present with CVV in field 48.
+  Message ecom = auth("0100", c, 100, 112);
+  ecom.set(22, "810");
+  ecom.set(25, "59");
+  ecom.set(48, "CV2" + (c.cvv == "000" ? std::string("001") : std::string("000")));
+  EXPECT_EQ(exchange(ecom).get(39), "05");
+  ecom.set(11, stan(113));
+  ecom.set(37, rrn(113));
+  ecom.set(48, "CV2" + c.cvv);
+  EXPECT_EQ(exchange(ecom).get(39), "00");
+}
+
+TEST_F(IsoServer, PinBlockUnderTheZonePinKey) {
+  Card c = funded_card(100);
+  ASSERT_EQ(c.pan.size(), 16u);
+  ASSERT_TRUE(IsOkA(srv().partner_post(c.p, "/setPin", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                         {"enKashCardId", c.card_id}, {"pinBlock", "2580"},
+                                                         {"otpRequired", false}, {"otpMedium", "MOBILE"}})));
+  auto zpk = cardcore::pin_block::ZonePinKey::from_hex(srv().read_file("zpk.key"));
+  ASSERT_TRUE(zpk) << "zpk.key missing or invalid";
+
+  Message right = auth("0100", c, 100, 201);
+  right.set(52, *zpk->encrypt_pin("2580", c.pan));
+  EXPECT_EQ(exchange(right).get(39), "00");
+
+  Message wrong = auth("0100", c, 100, 202);
+  wrong.set(52, *zpk->encrypt_pin("1111", c.pan));
+  EXPECT_EQ(exchange(wrong).get(39), "55");
+
+  // A block made under another key does not open as format 0: wrong PIN, not a crash.
+  auto other = cardcore::pin_block::ZonePinKey::from_hex("0123456789ABCDEFFEDCBA9876543210");
+  Message garbled = auth("0100", c, 100, 203);
+  garbled.set(52, *other->encrypt_pin("2580", c.pan));
+  EXPECT_EQ(exchange(garbled).get(39), "55");
+
+  // ATM cash (processing code 01) needs ATM use enabled on the card: declined 57 by default.
+  Message atm = auth("0100", c, 100, 204);
+  atm.set(3, "010000");
+  atm.set(52, *zpk->encrypt_pin("2580", c.pan));
+  EXPECT_EQ(exchange(atm).get(39), "57");
+}
+
+TEST_F(IsoServer, FiftyParallelAuthorizationsOfTenRupeesOnOneHundredApproveExactlyTen) {
+  Card c = funded_card(100);
+  ASSERT_EQ(c.pan.size(), 16u);
+  constexpr int kConnections = 5, kPerConnection = 10;
+  std::mutex mu;
+  std::map<std::string, int> codes;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kConnections; ++t) {
+    threads.emplace_back([&, t] {
+      Conn conn(port());
+      if (!conn.ok()) return;
+      std::string burst;
+      for (int i = 0; i < kPerConnection; ++i) {
+        burst += frame(*cardcore::iso8583::encode(auth("0100", c, 1000, 300 + t * kPerConnection + i)));
+      }
+      if (!conn.send_bytes(burst)) return;
+      for (int i = 0; i < kPerConnection; ++i) {
+        auto a = conn.receive();
+        if (!a) return;
+        ++answered;
+        std::lock_guard<std::mutex> lock(mu);
+        ++codes[a->get(39)];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(answered.load(), kConnections * kPerConnection);
+  EXPECT_EQ(codes["00"], 10);
+  EXPECT_EQ(codes["51"], 40);
+  EXPECT_EQ(codes.size(), 2u);
+
+  std::string cmd = std::string(CARDCORE_BINARY) + " ledger verify --data " + srv().dir() + " > " + srv().dir() +
+                    "/verify.out 2>&1";
+  int rc = std::system(cmd.c_str());
+  EXPECT_EQ(rc, 0) << srv().read_file("verify.out");
+}
+
+}  // namespace
+}  // namespace isotest
