@@ -55,6 +55,7 @@ struct ServeOptions {
   std::string sms_gateway_token;
   int64_t argon2_mem_kib = 19 * 1024;
   ServiceConfig service;
+  std::string postgres_dsn;  // empty: embedded SQLite
   WebhookOptions webhooks;
   int64_t hold_expiry_interval_seconds = 60;
 };
@@ -122,6 +123,7 @@ void apply_config_file(ServeOptions& o) {
   get("threads", o.threads);
   get("smsGatewayUrl", o.sms_gateway_url);
   get("smsGatewayToken", o.sms_gateway_token);
+  get("postgresDsn", o.postgres_dsn);
   get("accessTokenTtlSeconds", o.service.access_token_ttl_seconds);
   get("refreshTokenTtlSeconds", o.service.refresh_token_ttl_seconds);
   get("otpTtlSeconds", o.service.otp_ttl_seconds);
@@ -140,10 +142,18 @@ void apply_config_file(ServeOptions& o) {
 }
 
 // `cardcore ledger verify`: recomputes every balance from the postings. Exit 0 clean, 1 not.
-int ledger_verify(const std::string& data_dir) {
+// The store: PostgreSQL when a DSN is given (flag, config or CARDCORE_POSTGRES_DSN), else the
+// embedded SQLite database in the data directory.
+Result<std::unique_ptr<Store>> open_store(const std::string& data_dir, const std::string& postgres_dsn) {
+  if (!postgres_dsn.empty()) return open_postgres_store(postgres_dsn);
+  return open_sqlite_store(data_dir + "/cardcore.db");
+}
+
+int ledger_verify(const std::string& data_dir, std::string postgres_dsn) {
+  if (const char* v = std::getenv("CARDCORE_POSTGRES_DSN"); v && *v && postgres_dsn.empty()) postgres_dsn = v;
   std::string path = data_dir + "/cardcore.db";
-  if (!fs::exists(path)) die("no database at " + path);
-  auto store = open_sqlite_store(path);
+  if (postgres_dsn.empty() && !fs::exists(path)) die("no database at " + path);
+  auto store = open_store(data_dir, postgres_dsn);
   if (!store) die("store: " + store.error().message);
   auto problems = transact(**store, [](Tx& tx) { return tx.verify_ledger(); });
   if (!problems) die("verify: " + problems.error().message);
@@ -244,7 +254,9 @@ int serve(ServeOptions o) {
 
   // Keys are created only for a brand-new sandbox. Anywhere else a missing key means data that
   // could no longer be read (card numbers) or checked (PAN uniqueness): refuse to start.
-  bool fresh_store = !fs::exists(o.data_dir + "/cardcore.db");
+  if (const char* v = std::getenv("CARDCORE_POSTGRES_DSN"); v && *v) o.postgres_dsn = v;
+  // With PostgreSQL several nodes share the data, so keys are never made up by one of them.
+  bool fresh_store = o.postgres_dsn.empty() && !fs::exists(o.data_dir + "/cardcore.db");
   bool may_create_keys = o.service.sandbox && fresh_store;
   auto require_key = [&](const char* env, const std::string& file) {
     if (const char* v = std::getenv(env); v && *v) return;
@@ -274,7 +286,7 @@ int serve(ServeOptions o) {
   }
   if (admin_key.size() < 16) die("the admin key must be at least 16 characters");
 
-  auto store = open_sqlite_store(o.data_dir + "/cardcore.db");
+  auto store = open_store(o.data_dir, o.postgres_dsn);
   if (!store) die("store: " + store.error().message);
 
   std::unique_ptr<SmsChannel> sms;
@@ -372,8 +384,9 @@ int serve(ServeOptions o) {
                        << "\n";
     fs::rename(tmp, o.data_dir + "/server.json");
   }
-  std::printf("cardcore %s mode, store %s at %s/cardcore.db, listening on %s\n", o.mode.c_str(),
-              (*store)->engine().c_str(), o.data_dir.c_str(), base.c_str());
+  std::printf("cardcore %s mode, store %s%s, listening on %s\n", o.mode.c_str(), (*store)->engine().c_str(),
+              o.postgres_dsn.empty() ? (" at " + o.data_dir + "/cardcore.db").c_str() : " (PostgreSQL)",
+              base.c_str());
   std::printf("ISO 8583 on %s:%u (zone PIN key check value %s)\n", o.http_address.c_str(), iso_port,
               zpk.check_value().c_str());
   std::fflush(stdout);
@@ -425,18 +438,22 @@ int main(int argc, char** argv) {
   serve->add_option("--mode", o.mode, "sandbox or production")->capture_default_str();
   serve->add_option("--config", o.config_file, "JSON config file (command-line flags win)");
   serve->add_option("--threads", o.threads, "I/O threads")->capture_default_str();
+  serve->add_option("--postgres", o.postgres_dsn,
+                    "PostgreSQL connection string (libpq); default: embedded SQLite in --data");
   auto* ledger = app.add_subcommand("ledger", "Ledger maintenance");
   ledger->require_subcommand(1);
   std::string verify_dir = "./data";
   auto* verify = ledger->add_subcommand("verify", "Recompute every balance from the postings and report differences");
   verify->add_option("--data", verify_dir, "Data directory")->capture_default_str();
+  std::string verify_pg;
+  verify->add_option("--postgres", verify_pg, "PostgreSQL connection string (default: the SQLite database in --data)");
   auto* keys = app.add_subcommand("keys", "Key management");
   keys->require_subcommand(1);
   std::string keys_dir = "./data";
   auto* keys_init = keys->add_subcommand("init", "Create vault.keys, hmac.key and zpk.key in the data directory (never overwrites)");
   keys_init->add_option("--data", keys_dir, "Data directory")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  if (verify->parsed()) return cardcore::ledger_verify(verify_dir);
+  if (verify->parsed()) return cardcore::ledger_verify(verify_dir, verify_pg);
   if (keys_init->parsed()) return cardcore::keys_init(keys_dir);
   if (serve->parsed()) {
     // Config file first, then re-apply the flags that were given explicitly.
@@ -452,6 +469,7 @@ int main(int argc, char** argv) {
     }
     if (serve->count("--mode")) from_file.mode = o.mode;
     if (serve->count("--threads")) from_file.threads = o.threads;
+    if (serve->count("--postgres")) from_file.postgres_dsn = o.postgres_dsn;
     return cardcore::serve(from_file);
   }
   return 0;
