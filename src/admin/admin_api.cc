@@ -123,6 +123,13 @@ Result<json> webhook_secret(const Context& ctx, const JsonBody& b) {
   return json{{"partnerId", partner_id}, {"webhookSecret", secret}};
 }
 
+Result<json> webhook_url(const Context& ctx, const JsonBody& b) {
+  TRY_FIELD(std::string partner_id, b.str("partnerId", 32));
+  TRY_FIELD(std::string url, b.str("webhookUrl", 2048));
+  CC_RETURN_IF_ERROR(admin::set_webhook_url(ctx, partner_id, url));
+  return json{{"partnerId", partner_id}, {"webhookUrl", url}};
+}
+
 const std::map<std::string, AdminFn, std::less<>>& routes() {
   static const std::map<std::string, AdminFn, std::less<>> kRoutes = {
       {"/admin/v1/partners", create_partner},
@@ -135,6 +142,7 @@ const std::map<std::string, AdminFn, std::less<>>& routes() {
       {"/admin/v1/audit", audit_trail},
       {"/admin/v1/cardAccounts/fund", fund_account},
       {"/admin/v1/partners/webhookSecret", webhook_secret},
+      {"/admin/v1/partners/webhookUrl", webhook_url},
   };
   return kRoutes;
 }

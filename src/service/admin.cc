@@ -25,18 +25,22 @@ std::string generated_password() {
          crypto::random_digits(1);
 }
 
+Status check_webhook_url(const std::string& url) {
+  if (url.empty()) return {};
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return invalid_param("webhookUrl", "must be an http:// or https:// URL");
+  }
+  if (!validate::printable(url, 2048)) return invalid_param("webhookUrl", "must be printable text of at most 2048 characters");
+  return {};
+}
+
 }  // namespace
 
 Result<PartnerCredentials> create_partner(const Context& ctx, const NewPartner& r) {
   if (r.name.empty()) return invalid_param("name", "is required");
   if (!validate::printable(r.name, 128)) return invalid_param("name", "must be printable text of at most 128 characters");
   if (!r.mobile.empty() && !validate::mobile(r.mobile)) return invalid_param("mobile", "must be exactly 10 digits");
-  if (!r.webhook_url.empty() && r.webhook_url.rfind("http://", 0) != 0 && r.webhook_url.rfind("https://", 0) != 0) {
-    return invalid_param("webhookUrl", "must be an http:// or https:// URL");
-  }
-  if (!r.webhook_url.empty() && !validate::printable(r.webhook_url, 2048)) {
-    return invalid_param("webhookUrl", "must be printable text of at most 2048 characters");
-  }
+  CC_RETURN_IF_ERROR(check_webhook_url(r.webhook_url));
   std::string encryption = r.encryption.empty() ? "none" : r.encryption;
   if (encryption != "none" && encryption != "aes128ecb") return invalid_param("encryption", "must be none or aes128ecb");
 
@@ -131,6 +135,18 @@ Result<std::string> webhook_secret(const Context& ctx, const std::string& partne
     CC_RETURN_IF_ERROR(tx.set_partner_webhook_secret(partner_id, ctx.vault.seal(fresh, partner_id)));
     CC_RETURN_IF_ERROR(tx.insert_audit({0, now, partner_id, "admin", "partner.webhook_secret_rotate", partner_id, "{}"}));
     return fresh;
+  });
+}
+
+Status set_webhook_url(const Context& ctx, const std::string& partner_id, const std::string& url) {
+  if (partner_id.empty()) return invalid_param("partnerId", "is required");
+  CC_RETURN_IF_ERROR(check_webhook_url(url));
+  int64_t now = ctx.now();
+  return transact(ctx.store, [&](Tx& tx) -> Status {
+    CC_ASSIGN_OR_RETURN(std::optional<PartnerRow> p, tx.find_partner(partner_id));
+    if (!p) return invalid_id("partnerId");
+    CC_RETURN_IF_ERROR(tx.set_partner_webhook_url(partner_id, url));
+    return tx.insert_audit({0, now, partner_id, "admin", "partner.webhook_url", partner_id, "{}"});
   });
 }
 

@@ -37,6 +37,9 @@ Result<MfaEnrollment> enroll_mfa(const Context& ctx, const std::string& card_id)
 // verifying at once).
 Result<std::string> webhook_secret(const Context& ctx, const std::string& partner_id, bool rotate);
 
+// Sets (or, with an empty url, clears) where the partner's webhook events are sent.
+Status set_webhook_url(const Context& ctx, const std::string& partner_id, const std::string& url);
+
 Status unlock_login(const Context& ctx, const std::string& username);
 
 Result<PhysicalOrderRow> advance_order(const Context& ctx, const std::string& order_id,

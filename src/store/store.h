@@ -137,6 +137,7 @@ class Tx {
 
   // ---- Webhook outbox ----
   virtual Status set_partner_webhook_secret(const std::string& partner_id, const Sealed& secret) = 0;
+  virtual Status set_partner_webhook_url(const std::string& partner_id, const std::string& url) = 0;
   virtual Status insert_webhook_event(const WebhookEventRow& r) = 0;
   // Due PENDING events (next_attempt_at <= now), oldest first; each claimed one gets
   // next_attempt_at = now + lease_seconds so a parallel worker does not take it too.

@@ -638,6 +638,10 @@ class PostgresTx final : public Tx {
   }
 
   // ---- Webhook outbox ----
+  Status set_partner_webhook_url(const std::string& partner_id, const std::string& url) override {
+    EXEC(s, "UPDATE partners SET webhook_url = $2 WHERE partner_id = $1", partner_id, url);
+    return {};
+  }
   Status set_partner_webhook_secret(const std::string& partner_id, const Sealed& secret) override {
     EXEC(s, "UPDATE partners SET webhook_secret_key_id = $2, webhook_secret_blob = $3 WHERE partner_id = $1",
          partner_id, secret.key_id, Blob{secret.blob});

@@ -620,6 +620,10 @@ class SqliteTx final : public Tx {
   }
 
   // ---- Webhook outbox ----
+  Status set_partner_webhook_url(const std::string& partner_id, const std::string& url) override {
+    PREP(s, "UPDATE partners SET webhook_url = ?2 WHERE partner_id = ?1");
+    return exec_ok(s.bind(1, partner_id).bind(2, url));
+  }
   Status set_partner_webhook_secret(const std::string& partner_id, const Sealed& secret) override {
     PREP(s, "UPDATE partners SET webhook_secret_key_id = ?2, webhook_secret_blob = ?3 WHERE partner_id = ?1");
     return exec_ok(s.bind(1, partner_id).bind(2, secret.key_id).bind_blob(3, secret.blob));
