@@ -205,5 +205,19 @@ TEST_F(ApiExpiry, OtpRequestsAreRateLimitedPerCard) {
   EXPECT_TRUE(IsErr(r, 429, 1030, "enKashCardId")) << r.describe();
 }
 
+TEST_F(ApiEdge, AdminSetsAndValidatesTheWebhookUrl) {
+  PartnerCreds p = srv().admin_create_partner("Hook Co");
+  HttpResponse ok = srv().admin_post("/admin/v1/partners/webhookUrl",
+                                     {{"partnerId", p.partner_id}, {"webhookUrl", "https://partner.example/events"}});
+  ASSERT_TRUE(IsOkA(ok)) << ok.describe();
+  EXPECT_EQ(ok.j["payload"]["webhookUrl"], "https://partner.example/events");
+  HttpResponse bad = srv().admin_post("/admin/v1/partners/webhookUrl",
+                                      {{"partnerId", p.partner_id}, {"webhookUrl", "ftp://x"}});
+  EXPECT_TRUE(IsErr(bad, 422, 422, "webhookUrl")) << bad.describe();
+  HttpResponse unknown = srv().admin_post("/admin/v1/partners/webhookUrl",
+                                          {{"partnerId", "CRNOPE000"}, {"webhookUrl", "https://x.example"}});
+  EXPECT_TRUE(IsErr(unknown, 404, 412, "partnerId")) << unknown.describe();
+}
+
 }  // namespace
 }  // namespace apitest
