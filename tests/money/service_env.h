@@ -51,7 +51,7 @@ class ServiceEnv {
     config_.default_max_balance_paise = max_paise;
     Tenant t;
     t.creds = *admin::create_partner(*ctx_, {"Test Partner", "", "", "none"});
-    t.principal = Principal{t.creds.partner_id, t.creds.username};
+    t.principal = Principal{t.creds.partner_id, t.creds.username, ""};
     cards::CreateAccount a{t.creds.company_id, "Co", "", t.creds.plan_master_id, "a@b.co", "9876543210", "Acct", "MEAL"};
     t.account_id = cards::create_account(*ctx_, t.principal, a)->card_account_id;
     return t;
