@@ -420,6 +420,9 @@ TEST_P(LedgerConformance, HoldsReduceWhatIsAvailable) {
   EXPECT_EQ(held(wallet), 2'000);
   ASSERT_TRUE(post(ledger::clearing(kCardA, 3'000, 0, "C2")));
   EXPECT_EQ(balance(wallet), 2'000);
+  // Holds placed without an open authorization behind them are reported by verify.
+  EXPECT_EQ(verify().size(), 1u);
+  ASSERT_TRUE(transact(*store_, [&](Tx& tx) { return tx.release_hold(wallet, 2'000); }));
   EXPECT_TRUE(verify().empty());
 }
 
