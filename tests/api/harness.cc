@@ -8,7 +8,9 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -529,5 +531,29 @@ bool luhn_ok(const std::string& digits) {
 }
 
 std::string base64(const std::string& raw) { return cardcore::crypto::base64_encode(raw); }
+
+int64_t paise(const json& v) {
+  if (v.is_number()) return std::llround(v.get<double>() * 100.0);
+  if (v.is_string()) return std::llround(std::stod(v.get<std::string>()) * 100.0);
+  return -1;
+}
+
+std::vector<HttpResponse> in_parallel(int n, const std::function<HttpResponse(int)>& fn) {
+  std::vector<HttpResponse> out(n);
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      ready.fetch_add(1);
+      while (!go.load()) std::this_thread::yield();
+      out[i] = fn(i);
+    });
+  }
+  while (ready.load() < n) std::this_thread::yield();
+  go = true;
+  for (auto& t : threads) t.join();
+  return out;
+}
 
 }  // namespace apitest

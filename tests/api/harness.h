@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <memory>
@@ -158,6 +159,11 @@ class ApiTest : public ::testing::Test {
 // Runs `cardcore ledger verify --data DIR` (the CARDCORE_BINARY); returns its exit code (-1 when
 // it could not run or was killed) and stores its stdout+stderr into *output when given.
 int ledger_verify(const std::string& data_dir, std::string* output = nullptr);
+
+// A rupee amount of an answer (number or numeric string) in paise; -1 when it is neither.
+int64_t paise(const json& v);
+// Runs fn(i) for i in [0, n) on n threads released together; the answers in index order.
+std::vector<HttpResponse> in_parallel(int n, const std::function<HttpResponse(int)>& fn);
 
 // Luhn check of a digit string.
 bool luhn_ok(const std::string& digits);

@@ -15,12 +15,6 @@ namespace {
 class ApiMoneyConcurrency : public ApiTest {};
 class ApiIdempotency : public ApiTest {};
 
-int64_t paise(const json& v) {
-  if (v.is_number()) return std::llround(v.get<double>() * 100.0);
-  if (v.is_string()) return std::llround(std::stod(v.get<std::string>()) * 100.0);
-  return -1;
-}
-
 struct Acct {
   PartnerCreds p;
   std::string account;
@@ -77,25 +71,6 @@ int64_t txn_count(const Server& s, const Acct& a, const std::string& card = "") 
 void expect_ledger_clean(const Server& s) {
   std::string out;
   EXPECT_EQ(ledger_verify(s.dir(), &out), 0) << "ledger verify: " << out;
-}
-
-// Runs fn(i) for i in [0, n) on n threads released together; returns the answers in index order.
-std::vector<HttpResponse> in_parallel(int n, const std::function<HttpResponse(int)>& fn) {
-  std::vector<HttpResponse> out(n);
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      ready.fetch_add(1);
-      while (!go.load()) std::this_thread::yield();
-      out[i] = fn(i);
-    });
-  }
-  while (ready.load() < n) std::this_thread::yield();
-  go = true;
-  for (auto& t : threads) t.join();
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

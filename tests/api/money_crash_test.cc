@@ -22,12 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int64_t paise(const json& v) {
-  if (v.is_number()) return std::llround(v.get<double>() * 100.0);
-  if (v.is_string()) return std::llround(std::stod(v.get<std::string>()) * 100.0);
-  return -1;
-}
-
 // Its own servers, no suite server.
 class ApiCrash : public ::testing::Test {};
 

@@ -13,13 +13,6 @@ namespace {
 
 class ApiMoney : public ApiTest {};
 
-// Rupees on the wire (number or numeric string) as integer paise; -1 when it is neither.
-int64_t paise(const json& v) {
-  if (v.is_number()) return std::llround(v.get<double>() * 100.0);
-  if (v.is_string()) return std::llround(std::stod(v.get<std::string>()) * 100.0);
-  return -1;
-}
-
 struct Acct {
   PartnerCreds p;
   std::string account;

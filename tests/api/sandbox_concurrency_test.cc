@@ -16,12 +16,6 @@ namespace {
 
 class ApiSandboxConcurrency : public ApiTest {};
 
-int64_t paise(const json& v) {
-  if (v.is_number()) return std::llround(v.get<double>() * 100.0);
-  if (v.is_string()) return std::llround(std::stod(v.get<std::string>()) * 100.0);
-  return -1;
-}
-
 struct Card {
   PartnerCreds p;
   std::string account, card;
@@ -52,25 +46,6 @@ Card card_holding(const Server& s, int64_t load_rupees) {
 int64_t otb(const Server& s, const Card& c) {
   json j = s.search_card(c.p, c.account, c.card);
   return j.is_object() ? paise(j["otbBalance"]) : -1;
-}
-
-// Runs fn(i) for i in [0, n) on n threads released together; the answers in index order.
-std::vector<HttpResponse> in_parallel(int n, const std::function<HttpResponse(int)>& fn) {
-  std::vector<HttpResponse> out(n);
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      ready.fetch_add(1);
-      while (!go.load()) std::this_thread::yield();
-      out[i] = fn(i);
-    });
-  }
-  while (ready.load() < n) std::this_thread::yield();
-  go = true;
-  for (auto& t : threads) t.join();
-  return out;
 }
 
 void expect_ledger_clean(const Server& s) {

@@ -11,12 +11,6 @@ namespace {
 
 class ApiSandboxIsolation : public ApiTest {};
 
-int64_t paise(const json& v) {
-  if (v.is_number()) return std::llround(v.get<double>() * 100.0);
-  if (v.is_string()) return std::llround(std::stod(v.get<std::string>()) * 100.0);
-  return -1;
-}
-
 struct Card {
   PartnerCreds p;
   std::string account, card;

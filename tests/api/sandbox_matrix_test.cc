@@ -14,12 +14,6 @@
 namespace apitest {
 namespace {
 
-int64_t paise(const json& v) {
-  if (v.is_number()) return std::llround(v.get<double>() * 100.0);
-  if (v.is_string()) return std::llround(std::stod(v.get<std::string>()) * 100.0);
-  return -1;
-}
-
 // A partner's card holding `load_rupees`, and the sandbox calls on it.
 struct SandboxCard {
   const Server* s = nullptr;
