@@ -811,6 +811,187 @@ TEST_P(StoreConformance, AuditPagesBackwardsAndFilters) {
   EXPECT_EQ((*partner)[0].at, 1);
 }
 
+// ---- Operations with no other conformance test: each round-trips on both engines ----
+
+TEST_P(StoreConformance, PartnersAreFoundByIdAndCountedAndKeepTheirWebhookSettings) {
+  auto n = transact(*store_, [](Tx& tx) { return tx.count_partners(); });
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 1);
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.set_partner_webhook_url("CRAAAAAAA", "https://hooks.example/in"));
+    return tx.set_partner_webhook_secret("CRAAAAAAA", Sealed{"k2", std::string("se\0cret", 7)});
+  }));
+  auto p = transact(*store_, [](Tx& tx) { return tx.find_partner("CRAAAAAAA"); });
+  ASSERT_TRUE(p && *p);
+  EXPECT_EQ((*p)->webhook_url, "https://hooks.example/in");
+  EXPECT_EQ((*p)->webhook_secret.key_id, "k2");
+  EXPECT_EQ((*p)->webhook_secret.blob, std::string("se\0cret", 7)) << "blobs keep every byte, NUL included";
+  EXPECT_EQ((*p)->client_id, "CEKAAAAAAA");
+  auto none = transact(*store_, [](Tx& tx) { return tx.find_partner("CRNOPE000"); });
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_P(StoreConformance, PlansAndAccountsRoundTrip) {
+  auto plan = transact(*store_, [](Tx& tx) { return tx.find_plan("PMAAAAAAA"); });
+  ASSERT_TRUE(plan && *plan);
+  EXPECT_EQ((*plan)->bin, "652150");
+  EXPECT_EQ((*plan)->validity_years, 5);
+  EXPECT_EQ((*plan)->max_balance_paise, 100000);
+  EXPECT_FALSE((*plan)->gift);
+  auto acc = transact(*store_, [](Tx& tx) { return tx.find_card_account("CAAAAAAAA"); });
+  ASSERT_TRUE(acc && *acc);
+  EXPECT_EQ((*acc)->account_type, "MEAL");
+  EXPECT_EQ((*acc)->email, "a@b.co");
+  auto missing = transact(*store_, [](Tx& tx) { return tx.find_card_account("CANOPE000"); });
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_P(StoreConformance, LoginUpdateSetsCountersAndLock) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.update_login("9000000001", 2, true, 7); }));
+  auto l = transact(*store_, [](Tx& tx) { return tx.find_login("9000000001"); });
+  ASSERT_TRUE(l && *l);
+  EXPECT_EQ((*l)->failed_attempts, 2);
+  EXPECT_TRUE((*l)->locked);
+  EXPECT_EQ((*l)->updated_at, 7);
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.update_login("9000000001", 0, false, 8); }));
+  l = transact(*store_, [](Tx& tx) { return tx.find_login("9000000001"); });
+  EXPECT_FALSE((*l)->locked);
+}
+
+TEST_P(StoreConformance, TokensAreDeletedOnceByDigestByLoginAndByExpiry) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_token({"d1", "access", "CRAAAAAAA", "9000000001", 100}));
+    CC_RETURN_IF_ERROR(tx.insert_token({"d2", "refresh", "CRAAAAAAA", "9000000001", 200}));
+    CC_RETURN_IF_ERROR(tx.insert_token({"d3", "access", "CRAAAAAAA", "9000000002", 50}));
+    return tx.insert_token({"d4", "access", "CRAAAAAAA", "9000000002", 500});
+  }));
+  auto t = transact(*store_, [](Tx& tx) { return tx.find_token("d2"); });
+  ASSERT_TRUE(t && *t);
+  EXPECT_EQ((*t)->kind, "refresh");
+  EXPECT_EQ((*t)->expires_at, 200);
+  auto dup = transact(*store_, [](Tx& tx) { return tx.insert_token({"d1", "access", "CRAAAAAAA", "x", 1}); });
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, code::kDuplicate);
+  auto first = transact(*store_, [](Tx& tx) { return tx.delete_token("d1"); });
+  auto again = transact(*store_, [](Tx& tx) { return tx.delete_token("d1"); });
+  EXPECT_TRUE(*first);
+  EXPECT_FALSE(*again) << "a token is used or revoked once";
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.delete_expired_tokens(100); }));
+  EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.find_token("d3"); })) << "expired at 50";
+  EXPECT_TRUE(*transact(*store_, [](Tx& tx) { return tx.find_token("d2"); }));
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.delete_tokens_of("9000000001"); }));
+  EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.find_token("d2"); }));
+  EXPECT_TRUE(*transact(*store_, [](Tx& tx) { return tx.find_token("d4"); })) << "another login keeps its tokens";
+}
+
+TEST_P(StoreConformance, CardsAreFoundByFingerprintAndCounted) {
+  auto by_fp = transact(*store_, [](Tx& tx) { return tx.find_card_by_fingerprint("fp2"); });
+  ASSERT_TRUE(by_fp && *by_fp);
+  EXPECT_EQ((*by_fp)->card_id, "EKCBBBBBBB");
+  EXPECT_TRUE(*transact(*store_, [](Tx& tx) { return tx.pan_fingerprint_exists("fp1"); }));
+  EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.pan_fingerprint_exists("fp9"); }));
+  EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.find_card_by_fingerprint("fp9"); }));
+  EXPECT_EQ(*transact(*store_, [](Tx& tx) { return tx.count_cards("CAAAAAAAA"); }), 2);
+  EXPECT_EQ(*transact(*store_, [](Tx& tx) { return tx.count_cards("CANOPE000"); }), 0);
+  auto clash = transact(*store_, [](Tx& tx) { return tx.insert_card(card("EKCCCCCCCC", "fp1")); });
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().code, code::kDuplicate) << "a card number's fingerprint is unique";
+}
+
+TEST_P(StoreConformance, CardSettersChangeOnlyTheirFields) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.record_pin_failure("EKCAAAAAAA"));
+    CC_RETURN_IF_ERROR(tx.set_card_pin("EKCAAAAAAA", "pinhash", 3));
+    CC_RETURN_IF_ERROR(tx.set_card_primary("EKCAAAAAAA", true, 4));
+    CC_RETURN_IF_ERROR(tx.set_card_type("EKCAAAAAAA", "PHYSICAL", 5));
+    return tx.set_card_replaced_by("EKCAAAAAAA", "EKCBBBBBBB", 6);
+  }));
+  auto a = transact(*store_, [](Tx& tx) { return tx.find_card("EKCAAAAAAA"); });
+  ASSERT_TRUE(a && *a);
+  EXPECT_EQ((*a)->pin_hash, "pinhash");
+  EXPECT_EQ((*a)->pin_failures, 0) << "a new PIN clears the wrong-PIN count";
+  EXPECT_TRUE((*a)->primary_card);
+  EXPECT_EQ((*a)->card_type, "PHYSICAL");
+  EXPECT_EQ((*a)->replaced_by, "EKCBBBBBBB");
+  EXPECT_EQ((*a)->modified_at, 6);
+  auto b = transact(*store_, [](Tx& tx) { return tx.find_card("EKCBBBBBBB"); });
+  EXPECT_FALSE((*b)->primary_card);
+  EXPECT_EQ((*b)->card_type, "VIRTUAL");
+  EXPECT_TRUE((*b)->replaced_by.empty());
+}
+
+TEST_P(StoreConformance, PhysicalOrdersAreFoundByIdAndTheLatestByCard) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_physical_order({"PCO1", "EKCAAAAAAA", "CRAAAAAAA", "a", "b", "c", "s", "IN",
+                                                 "560001", "RETURNED", 1, 1}));
+    return tx.insert_physical_order({"PCO2", "EKCAAAAAAA", "CRAAAAAAA", "x", "", "c", "s", "IN", "560002",
+                                     "ORDERED", 1, 1});
+  }));
+  auto one = transact(*store_, [](Tx& tx) { return tx.find_physical_order("PCO1"); });
+  ASSERT_TRUE(one && *one);
+  EXPECT_EQ((*one)->address2, "b");
+  EXPECT_EQ((*one)->pincode, "560001");
+  auto latest = transact(*store_, [](Tx& tx) { return tx.find_physical_order_by_card("EKCAAAAAAA"); });
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->order_id, "PCO2") << "the latest order by insertion, even at the same second";
+  EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.find_physical_order("PCO9"); }));
+}
+
+TEST_P(StoreConformance, StatusChangesListOldestFirst) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_status_change({"EKCAAAAAAA", "UL", "L", "lost", "API", "CRAAAAAAA", 5}));
+    CC_RETURN_IF_ERROR(tx.insert_status_change({"EKCAAAAAAA", "L", "UL", "found", "ADMIN", "admin", 5}));
+    return tx.insert_status_change({"EKCBBBBBBB", "UL", "BL", "fraud", "SYSTEM", "system", 6});
+  }));
+  auto h = transact(*store_, [](Tx& tx) { return tx.list_status_changes("EKCAAAAAAA"); });
+  ASSERT_TRUE(h);
+  ASSERT_EQ(h->size(), 2u);
+  EXPECT_EQ((*h)[0].new_status, "L");
+  EXPECT_EQ((*h)[0].reason, "lost");
+  EXPECT_EQ((*h)[1].channel, "ADMIN");
+  EXPECT_EQ((*h)[1].actor, "admin");
+  EXPECT_TRUE(transact(*store_, [](Tx& tx) { return tx.list_status_changes("EKCNOPE000"); })->empty());
+}
+
+TEST_P(StoreConformance, TransactionsOfAnotherPartnerAreNeverListed) {
+  auto txn = [](const std::string& id, const std::string& partner, const std::string& ref) {
+    TransactionRow t;
+    t.txn_id = id; t.partner_id = partner; t.company_id = "CEKAAAAAAA"; t.card_account_id = "CAAAAAAAA";
+    t.card_id = "EKCAAAAAAA"; t.direction = "CR"; t.amount_paise = 100; t.pg_reference = ref;
+    t.type = "LOAD_MONEY"; t.status = "SUCCESS"; t.details_json = "{}"; t.created_at = t.modified_at = 1;
+    return t;
+  };
+  ASSERT_TRUE(transact(*store_, [&](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_transaction(txn("ECTR1", "CRAAAAAAA", "r1")));
+    return tx.insert_transaction(txn("ECTR2", "CROTHER00", "r2"));
+  }));
+  for (bool with_card : {false, true}) {
+    TransactionFilter f;
+    f.partner_id = "CRAAAAAAA";
+    f.card_account_id = "CAAAAAAAA";
+    if (with_card) f.card_id = "EKCAAAAAAA";
+    auto page = transact(*store_, [&](Tx& tx) { return tx.list_transactions(f); });
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->rows.size(), 1u) << "with_card=" << with_card;
+    EXPECT_EQ(page->rows[0].txn_id, "ECTR1");
+    EXPECT_EQ(page->total, 1);
+  }
+  EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.find_transaction("CRAAAAAAA", "ECTR2"); }));
+}
+
+TEST_P(StoreConformance, AFailedStatementTheUnitIgnoresIsNeverCommitted) {
+  auto st = transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_company({"CEKCCCCCCC", "CRAAAAAAA", "Third", 2}));
+    (void)tx.insert_card(card("EKCAAAAAAA", "fp7"));  // clashes; the unit looks away
+    return {};
+  });
+  ASSERT_FALSE(st) << "both engines refuse to commit a unit with a failed statement";
+  EXPECT_EQ(st.error().code, code::kFailure);
+  EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.find_company("CEKCCCCCCC"); }));
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, LedgerConformance, ::testing::ValuesIn(engines()),
                          [](const auto& info) { return info.param.name; });
 

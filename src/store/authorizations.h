@@ -1,0 +1,48 @@
+// Authorizations and the card network's messages.
+// Invariants: an authorization changes only by a conditional UPDATE on the held amount the
+// caller read (find_authorization locks the row on PostgreSQL, so a racing follow-up waits and
+// rereads instead of failing); a message key (source, kind, STAN, RRN, terminal) has one stored
+// answer, so a duplicate gets the first answer and changes nothing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/error.h"
+#include "store/ops.h"
+#include "store/records.h"
+
+namespace cardcore {
+
+class AuthorizationOps : protected StoreOps {
+ public:
+  Status insert_authorization(const AuthorizationRow& r);
+  // Read to be updated (capture, increment, reversal): the row stays locked until commit.
+  Result<std::optional<AuthorizationRow>> find_authorization(const std::string& authorization_id);
+  Result<std::optional<AuthorizationRow>> find_authorization_by_message(const std::string& card_id,
+                                                                        const std::string& source,
+                                                                        const std::string& stan,
+                                                                        const std::string& rrn,
+                                                                        const std::string& terminal_id);
+  // Writes amounts/status only when the stored held amount is still `expected_held`; whether it
+  // was written.
+  Result<bool> update_authorization(const AuthorizationRow& r, int64_t expected_held);
+  // Approved use of the card in the windows of `w`.
+  Result<UsageTotals> card_usage(const std::string& card_id, const UsageWindows& w);
+  // OPEN authorizations created before `before`, oldest first.
+  Result<std::vector<AuthorizationRow>> open_authorizations_before(int64_t before, size_t limit);
+
+  // The stored answer of an earlier message with the same key, if any.
+  Result<std::optional<std::string>> find_message(const std::string& source, const std::string& kind,
+                                                  const std::string& stan, const std::string& rrn,
+                                                  const std::string& terminal_id);
+  Status insert_message(const std::string& source, const std::string& kind, const std::string& stan,
+                        const std::string& rrn, const std::string& terminal_id, const std::string& answer_json,
+                        int64_t now);
+
+ protected:
+  using StoreOps::StoreOps;
+};
+
+}  // namespace cardcore

@@ -1,0 +1,239 @@
+#include "store/cards.h"
+
+#include "store/sql/ops_util.h"
+
+namespace cardcore {
+using namespace sql;
+
+namespace {
+
+// A card reads its balance from its ledger wallet (no wallet yet: zero).
+#define CARD_SELECT(where)                                                                       \
+  "SELECT c.card_id, c.card_account_id, c.partner_id, c.company_id, c.user_id, c.token, "        \
+  "c.pan_key_id, c.pan_blob, c.pan_last4, c.pan_fingerprint, c.cvv_key_id, c.cvv_blob, "         \
+  "c.expiry_month, c.expiry_year, c.status, c.card_type, c.gift, c.primary_card, "               \
+  "COALESCE(w.balance_paise, 0), c.holder_name, c.mobile, c.email, c.profile_json, c.pin_hash, " \
+  "c.pin_failures, c.mfa_key_id, c.mfa_blob, c.replaced_by, c.created_at, c.modified_at, "       \
+  "COALESCE(w.held_paise, 0), c.mfa_failures FROM cards c LEFT JOIN ledger_accounts w "          \
+  "ON w.account_id = 'wallet:' || c.card_id " where
+
+CardRow read_card(const Query& s) {
+  CardRow r;
+  r.card_id = s.text(0); r.card_account_id = s.text(1); r.partner_id = s.text(2);
+  r.company_id = s.text(3); r.user_id = s.text(4); r.token = s.text(5);
+  r.pan = {s.text(6), s.blob(7)}; r.pan_last4 = s.text(8); r.pan_fingerprint = s.text(9);
+  r.cvv = {s.text(10), s.blob(11)}; r.expiry_month = static_cast<int>(s.i64(12));
+  r.expiry_year = static_cast<int>(s.i64(13)); r.status = s.text(14); r.card_type = s.text(15);
+  r.gift = s.boolean(16); r.primary_card = s.boolean(17); r.balance_paise = s.i64(18);
+  r.holder_name = s.text(19); r.mobile = s.text(20); r.email = s.text(21);
+  r.profile_json = s.text(22); r.pin_hash = s.text(23);
+  r.pin_failures = static_cast<int>(s.i64(24));
+  if (!s.is_null(25)) r.mfa_secret = Sealed{s.text(25), s.blob(26)};
+  r.replaced_by = s.text(27); r.created_at = s.i64(28); r.modified_at = s.i64(29);
+  r.held_paise = s.i64(30);
+  r.mfa_failures = static_cast<int>(s.i64(31));
+  return r;
+}
+
+#define USAGE_COLUMNS                                                                            \
+  "card_id, pos_allowed, online_allowed, atm_allowed, international_allowed, "                   \
+  "contactless_allowed, per_txn_limit_paise, dtd_paise, mtd_paise, ytd_paise, dtd_count, "       \
+  "mtd_count, ytd_count, pos_daily_paise, pos_daily_count, ecom_daily_paise, ecom_daily_count, " \
+  "contactless_daily_paise, contactless_daily_count, admin_user, created_by, created_on, modified_on"
+
+UsageControlsRow read_usage(const Query& s) {
+  UsageControlsRow r;
+  r.card_id = s.text(0); r.pos_allowed = s.boolean(1); r.online_allowed = s.boolean(2);
+  r.atm_allowed = s.boolean(3); r.international_allowed = s.boolean(4);
+  r.contactless_allowed = s.boolean(5); r.per_txn_limit_paise = s.opt_i64(6);
+  r.dtd_paise = s.opt_i64(7); r.mtd_paise = s.opt_i64(8); r.ytd_paise = s.opt_i64(9);
+  r.dtd_count = s.opt_i64(10); r.mtd_count = s.opt_i64(11); r.ytd_count = s.opt_i64(12);
+  r.pos_daily_paise = s.opt_i64(13); r.pos_daily_count = s.opt_i64(14);
+  r.ecom_daily_paise = s.opt_i64(15); r.ecom_daily_count = s.opt_i64(16);
+  r.contactless_daily_paise = s.opt_i64(17); r.contactless_daily_count = s.opt_i64(18);
+  r.admin_user = s.boolean(19); r.created_by = s.text(20); r.created_on = s.i64(21);
+  r.modified_on = s.i64(22);
+  return r;
+}
+
+#define ORDER_COLUMNS \
+  "order_id, card_id, partner_id, address, address2, city, state, country, pincode, status, created_at, updated_at"
+
+PhysicalOrderRow read_order(const Query& s) {
+  return PhysicalOrderRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                          s.text(6), s.text(7), s.text(8), s.text(9), s.i64(10), s.i64(11)};
+}
+
+}  // namespace
+
+Status CardOps::insert_card_account(const CardAccountRow& r) {
+  CC_SQL(q, "INSERT INTO card_accounts (card_account_id, partner_id, company_id, company_name, plan_master_id, "
+            "user_id, email, mobile, account_title, account_type, created_at) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+  q.bind(1, r.card_account_id).bind(2, r.partner_id).bind(3, r.company_id).bind(4, r.company_name)
+      .bind(5, r.plan_master_id).bind(6, r.user_id).bind(7, r.email).bind(8, r.mobile).bind(9, r.account_title)
+      .bind(10, r.account_type).bind(11, r.created_at);
+  return done(q);
+}
+
+Result<std::optional<CardAccountRow>> CardOps::find_card_account(const std::string& id) {
+  CC_SQL(q, "SELECT card_account_id, partner_id, company_id, company_name, plan_master_id, user_id, "
+            "email, mobile, account_title, account_type, created_at FROM card_accounts WHERE card_account_id = ?1");
+  return one(q.bind(1, id), [](const Query& s) {
+    return CardAccountRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                          s.text(6), s.text(7), s.text(8), s.text(9), s.i64(10)};
+  });
+}
+
+Status CardOps::insert_card(const CardRow& r) {
+  CC_SQL(q, "INSERT INTO cards (card_id, card_account_id, partner_id, company_id, user_id, token, "
+            "pan_key_id, pan_blob, pan_last4, pan_fingerprint, cvv_key_id, cvv_blob, expiry_month, "
+            "expiry_year, status, card_type, gift, primary_card, holder_name, mobile, "
+            "email, profile_json, pin_hash, pin_failures, mfa_key_id, mfa_blob, replaced_by, "
+            "created_at, modified_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+            "?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29)");
+  q.bind(1, r.card_id).bind(2, r.card_account_id).bind(3, r.partner_id).bind(4, r.company_id)
+      .bind(5, r.user_id).bind(6, r.token).bind(7, r.pan.key_id).bind(8, Blob{r.pan.blob})
+      .bind(9, r.pan_last4).bind(10, r.pan_fingerprint).bind(11, r.cvv.key_id).bind(12, Blob{r.cvv.blob})
+      .bind(13, r.expiry_month).bind(14, r.expiry_year).bind(15, r.status).bind(16, r.card_type)
+      .bind(17, r.gift).bind(18, r.primary_card).bind(19, r.holder_name).bind(20, r.mobile).bind(21, r.email)
+      .bind(22, r.profile_json).bind(23, r.pin_hash).bind(24, r.pin_failures);
+  if (r.mfa_secret) q.bind(25, r.mfa_secret->key_id).bind(26, Blob{r.mfa_secret->blob});
+  else q.bind_null(25).bind_null(26);
+  q.bind(27, r.replaced_by).bind(28, r.created_at).bind(29, r.modified_at);
+  return done(q);
+}
+
+Result<std::optional<CardRow>> CardOps::find_card(const std::string& id) {
+  CC_SQL(q, CARD_SELECT("WHERE c.card_id = ?1"));
+  return one(q.bind(1, id), read_card);
+}
+
+Result<std::optional<CardRow>> CardOps::find_card_by_fingerprint(const std::string& fp) {
+  CC_SQL(q, CARD_SELECT("WHERE c.pan_fingerprint = ?1"));
+  return one(q.bind(1, fp), read_card);
+}
+
+Result<std::vector<CardRow>> CardOps::list_cards(const std::string& account_id, size_t limit) {
+  CC_SQL(q, CARD_SELECT("WHERE c.card_account_id = ?1 ORDER BY c.created_at, c.card_id LIMIT ?2"));
+  return many(q.bind(1, account_id).bind(2, limit), read_card);
+}
+
+Result<int64_t> CardOps::count_cards(const std::string& account_id) {
+  CC_SQL(q, "SELECT COUNT(*) FROM cards WHERE card_account_id = ?1");
+  return scalar(q.bind(1, account_id));
+}
+
+Result<bool> CardOps::pan_fingerprint_exists(const std::string& fp) {
+  CC_SQL(q, "SELECT COUNT(*) FROM cards WHERE pan_fingerprint = ?1");
+  CC_ASSIGN_OR_RETURN(int64_t n, scalar(q.bind(1, fp)));
+  return n > 0;
+}
+
+Result<bool> CardOps::update_card_status(const std::string& id, const std::string& expected_old,
+                                         const std::string& new_status, int64_t now) {
+  CC_SQL(q, "UPDATE cards SET status = ?3, modified_at = ?4 WHERE card_id = ?1 AND status = ?2");
+  return changed(q.bind(1, id).bind(2, expected_old).bind(3, new_status).bind(4, now));
+}
+
+Status CardOps::set_card_pin(const std::string& id, const std::string& pin_hash, int64_t now) {
+  CC_SQL(q, "UPDATE cards SET pin_hash = ?2, pin_failures = 0, modified_at = ?3 WHERE card_id = ?1");
+  return done(q.bind(1, id).bind(2, pin_hash).bind(3, now));
+}
+
+Result<int> CardOps::record_pin_failure(const std::string& id) {
+  CC_SQL(q, "UPDATE cards SET pin_failures = pin_failures + 1 WHERE card_id = ?1 RETURNING pin_failures");
+  CC_ASSIGN_OR_RETURN(int64_t n, scalar(q.bind(1, id)));
+  return static_cast<int>(n);
+}
+
+Status CardOps::reset_pin_failures(const std::string& id) {
+  CC_SQL(q, "UPDATE cards SET pin_failures = 0 WHERE card_id = ?1 AND pin_failures <> 0");
+  return done(q.bind(1, id));
+}
+
+Status CardOps::set_card_mfa_secret(const std::string& id, const Sealed& sec, int64_t now) {
+  CC_SQL(q, "UPDATE cards SET mfa_key_id = ?2, mfa_blob = ?3, mfa_failures = 0, modified_at = ?4 WHERE card_id = ?1");
+  return done(q.bind(1, id).bind(2, sec.key_id).bind(3, Blob{sec.blob}).bind(4, now));
+}
+
+Result<bool> CardOps::use_mfa_step(const std::string& id, int64_t step) {
+  CC_SQL(q, "UPDATE cards SET mfa_last_step = ?2, mfa_failures = 0 WHERE card_id = ?1 AND mfa_last_step < ?2");
+  return changed(q.bind(1, id).bind(2, step));
+}
+
+Result<int> CardOps::record_mfa_failure(const std::string& id) {
+  CC_SQL(q, "UPDATE cards SET mfa_failures = mfa_failures + 1 WHERE card_id = ?1 RETURNING mfa_failures");
+  CC_ASSIGN_OR_RETURN(int64_t n, scalar(q.bind(1, id)));
+  return static_cast<int>(n);
+}
+
+Status CardOps::set_card_primary(const std::string& id, bool primary, int64_t now) {
+  CC_SQL(q, "UPDATE cards SET primary_card = ?2, modified_at = ?3 WHERE card_id = ?1");
+  return done(q.bind(1, id).bind(2, primary).bind(3, now));
+}
+
+Status CardOps::set_card_replaced_by(const std::string& id, const std::string& new_id, int64_t now) {
+  CC_SQL(q, "UPDATE cards SET replaced_by = ?2, modified_at = ?3 WHERE card_id = ?1");
+  return done(q.bind(1, id).bind(2, new_id).bind(3, now));
+}
+
+Status CardOps::set_card_type(const std::string& id, const std::string& type, int64_t now) {
+  CC_SQL(q, "UPDATE cards SET card_type = ?2, modified_at = ?3 WHERE card_id = ?1");
+  return done(q.bind(1, id).bind(2, type).bind(3, now));
+}
+
+Status CardOps::upsert_usage_controls(const UsageControlsRow& r) {
+  CC_SQL(q, "INSERT INTO usage_controls (" USAGE_COLUMNS ") "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23) "
+            "ON CONFLICT (card_id) DO UPDATE SET "
+            "pos_allowed = excluded.pos_allowed, online_allowed = excluded.online_allowed, "
+            "atm_allowed = excluded.atm_allowed, international_allowed = excluded.international_allowed, "
+            "contactless_allowed = excluded.contactless_allowed, per_txn_limit_paise = excluded.per_txn_limit_paise, "
+            "dtd_paise = excluded.dtd_paise, mtd_paise = excluded.mtd_paise, ytd_paise = excluded.ytd_paise, "
+            "dtd_count = excluded.dtd_count, mtd_count = excluded.mtd_count, ytd_count = excluded.ytd_count, "
+            "pos_daily_paise = excluded.pos_daily_paise, pos_daily_count = excluded.pos_daily_count, "
+            "ecom_daily_paise = excluded.ecom_daily_paise, ecom_daily_count = excluded.ecom_daily_count, "
+            "contactless_daily_paise = excluded.contactless_daily_paise, "
+            "contactless_daily_count = excluded.contactless_daily_count, admin_user = excluded.admin_user, "
+            "created_by = excluded.created_by, modified_on = excluded.modified_on");
+  q.bind(1, r.card_id).bind(2, r.pos_allowed).bind(3, r.online_allowed).bind(4, r.atm_allowed)
+      .bind(5, r.international_allowed).bind(6, r.contactless_allowed).bind(7, r.per_txn_limit_paise)
+      .bind(8, r.dtd_paise).bind(9, r.mtd_paise).bind(10, r.ytd_paise).bind(11, r.dtd_count)
+      .bind(12, r.mtd_count).bind(13, r.ytd_count).bind(14, r.pos_daily_paise).bind(15, r.pos_daily_count)
+      .bind(16, r.ecom_daily_paise).bind(17, r.ecom_daily_count).bind(18, r.contactless_daily_paise)
+      .bind(19, r.contactless_daily_count).bind(20, r.admin_user).bind(21, r.created_by)
+      .bind(22, r.created_on).bind(23, r.modified_on);
+  return done(q);
+}
+
+Result<std::optional<UsageControlsRow>> CardOps::find_usage_controls(const std::string& id) {
+  CC_SQL(q, "SELECT " USAGE_COLUMNS " FROM usage_controls WHERE card_id = ?1");
+  return one(q.bind(1, id), read_usage);
+}
+
+Status CardOps::insert_physical_order(const PhysicalOrderRow& r) {
+  CC_SQL(q, "INSERT INTO physical_orders (" ORDER_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+  q.bind(1, r.order_id).bind(2, r.card_id).bind(3, r.partner_id).bind(4, r.address).bind(5, r.address2)
+      .bind(6, r.city).bind(7, r.state).bind(8, r.country).bind(9, r.pincode).bind(10, r.status)
+      .bind(11, r.created_at).bind(12, r.updated_at);
+  return done(q);
+}
+
+Result<std::optional<PhysicalOrderRow>> CardOps::find_physical_order(const std::string& id) {
+  CC_SQL(q, "SELECT " ORDER_COLUMNS " FROM physical_orders WHERE order_id = ?1");
+  return one(q.bind(1, id), read_order);
+}
+
+Result<std::optional<PhysicalOrderRow>> CardOps::find_physical_order_by_card(const std::string& id) {
+  CC_SQL(q, "SELECT " ORDER_COLUMNS " FROM physical_orders WHERE card_id = ?1 ORDER BY {seq} DESC LIMIT 1");
+  return one(q.bind(1, id), read_order);
+}
+
+Result<bool> CardOps::update_physical_order_status(const std::string& id, const std::string& expected_old,
+                                                   const std::string& new_status, int64_t now) {
+  CC_SQL(q, "UPDATE physical_orders SET status = ?3, updated_at = ?4 WHERE order_id = ?1 AND status = ?2");
+  return changed(q.bind(1, id).bind(2, expected_old).bind(3, new_status).bind(4, now));
+}
+
+}  // namespace cardcore

@@ -1,0 +1,63 @@
+// Cards: card accounts, cards with their sealed card data and security counters, usage
+// controls, and physical card orders.
+// Invariants: a card's status and an order's shipping status change only by a conditional
+// UPDATE from the status the caller read (two racing moves cannot both apply); a card number
+// is stored sealed, with an HMAC fingerprint that is unique; the balance a card row shows is
+// read from its ledger wallet, never stored on the card.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/error.h"
+#include "store/ops.h"
+#include "store/records.h"
+
+namespace cardcore {
+
+class CardOps : protected StoreOps {
+ public:
+  Status insert_card_account(const CardAccountRow& r);
+  Result<std::optional<CardAccountRow>> find_card_account(const std::string& id);
+
+  Status insert_card(const CardRow& r);
+  Result<std::optional<CardRow>> find_card(const std::string& card_id);
+  Result<std::optional<CardRow>> find_card_by_fingerprint(const std::string& fingerprint);
+  // The account's cards, oldest first.
+  Result<std::vector<CardRow>> list_cards(const std::string& card_account_id, size_t limit);
+  Result<int64_t> count_cards(const std::string& card_account_id);
+  Result<bool> pan_fingerprint_exists(const std::string& fingerprint);
+  // Only when the stored status is `expected_old`; whether the row changed.
+  Result<bool> update_card_status(const std::string& card_id, const std::string& expected_old,
+                                  const std::string& new_status, int64_t now);
+  Status set_card_pin(const std::string& card_id, const std::string& pin_hash, int64_t now);
+  // Consecutive wrong PINs: +1 (returns the new count) / back to 0.
+  Result<int> record_pin_failure(const std::string& card_id);
+  Status reset_pin_failures(const std::string& card_id);
+  Status set_card_mfa_secret(const std::string& card_id, const Sealed& secret, int64_t now);
+  // TOTP replay guard: records `step` as used only when it is newer than the last used one.
+  Result<bool> use_mfa_step(const std::string& card_id, int64_t step);
+  // Counts one wrong authenticator code; returns the new count. Enrolment resets it.
+  Result<int> record_mfa_failure(const std::string& card_id);
+  Status set_card_primary(const std::string& card_id, bool primary, int64_t now);
+  Status set_card_replaced_by(const std::string& card_id, const std::string& new_card_id, int64_t now);
+  Status set_card_type(const std::string& card_id, const std::string& card_type, int64_t now);
+
+  // Card Usage Controls: one row per card, replaced whole; created_on keeps its first value.
+  Status upsert_usage_controls(const UsageControlsRow& r);
+  Result<std::optional<UsageControlsRow>> find_usage_controls(const std::string& card_id);
+
+  Status insert_physical_order(const PhysicalOrderRow& r);
+  Result<std::optional<PhysicalOrderRow>> find_physical_order(const std::string& order_id);
+  // The card's latest order.
+  Result<std::optional<PhysicalOrderRow>> find_physical_order_by_card(const std::string& card_id);
+  // Only when the stored status is `expected_old`; whether the row changed.
+  Result<bool> update_physical_order_status(const std::string& order_id, const std::string& expected_old,
+                                            const std::string& new_status, int64_t now);
+
+ protected:
+  using StoreOps::StoreOps;
+};
+
+}  // namespace cardcore

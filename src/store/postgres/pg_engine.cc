@@ -1,0 +1,369 @@
+// The scale-out engine: PostgreSQL 15 through libpq, shared by several stateless cardcore nodes.
+// Each unit of work borrows one pooled connection and runs in BEGIN ISOLATION LEVEL READ
+// COMMITTED. Money stays safe without SERIALIZABLE because every balance change is one
+// conditional UPDATE (PostgreSQL re-checks its WHERE against the newest row version after
+// waiting for a row lock), and the one read-then-write on a row (an authorization's follow-up)
+// reads with FOR UPDATE. A unit that loses a deadlock or serialization race is rolled back and
+// run again, up to kMaxRetries times. This file is the PostgreSQL side of store/sql/seam.h.
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "store/sql/seam.h"
+#include "store/sql/unit.h"
+#include "store/store.h"
+
+namespace cardcore {
+namespace {
+
+// Where the shared SQL meets PostgreSQL:
+constexpr sql::Dialect kPostgres{
+    .placeholder = '$',                      // libpq numbers parameters $N
+    .for_update = "FOR UPDATE",              // READ COMMITTED: lock what is read to be updated
+    .skip_locked = "FOR UPDATE SKIP LOCKED",  // parallel webhook workers never share an event
+    .insertion_seq = "seq",                  // PostgreSQL has no rowid: an identity column `seq`
+    .no_index = "",                          // its planner takes no such hint, nor needs it
+};
+
+constexpr size_t kDefaultPoolSize = 8;
+constexpr int kMaxRetries = 3;  // re-runs after 40001 / 40P01, or a connection found broken at BEGIN
+constexpr auto kConnectionWait = std::chrono::seconds(30);  // limit on waiting for a pooled connection
+
+constexpr std::string_view kUniqueViolation = "23505";
+constexpr std::string_view kSerializationFailure = "40001";
+constexpr std::string_view kDeadlockDetected = "40P01";
+
+// Fixed session settings the readers rely on (bytea as hex text, UTF-8, UTC); notices such as
+// "relation already exists, skipping" are not worth a line on stderr.
+constexpr const char* kSessionSettings =
+    "SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; "
+    "SET client_min_messages = warning";
+
+// Unique-key clashes become code::kDuplicate (409) and name the key.
+Error error_from(PGconn* conn, const PGresult* r) {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  if (msg.empty()) msg = PQerrorMessage(conn);
+  std::string_view sqlstate = state ? state : "";
+  if (sqlstate == kUniqueViolation) {
+    const char* constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+    const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+    std::string what = constraint ? constraint : "unique key";
+    if (detail) what += ": " + std::string(detail);
+    return Error{code::kDuplicate, 409, "already exists (" + what + ")", ""};
+  }
+  if (sqlstate.starts_with("23")) return Error{code::kFailure, 500, "storage constraint failed: " + msg, ""};
+  return Error{code::kFailure, 500, "storage error: " + msg, ""};
+}
+
+class PgConnection;
+
+// Parameters travel as text (integers in decimal, booleans as true/false) or, for blobs, binary.
+class PgStatement final : public sql::Statement {
+ public:
+  PgStatement(PgConnection& c, std::string sql, std::string name) : c_(c), sql_(std::move(sql)), name_(std::move(name)) {}
+  ~PgStatement() override { clear_result(); }
+
+  void bind_null(int i) override { slot(i) = Param{}; }
+  void bind_i64(int i, int64_t v) override { slot(i) = Param{std::to_string(v), 0, true}; }
+  void bind_bool(int i, bool v) override { slot(i) = Param{v ? "true" : "false", 0, true}; }
+  void bind_text(int i, std::string_view v) override { slot(i) = Param{std::string(v), 0, true}; }
+  void bind_blob(int i, std::string_view v) override { slot(i) = Param{std::string(v), 1, true}; }
+  Result<bool> step() override;
+  int64_t changes() const override {
+    if (!r_) return 0;
+    const char* t = PQcmdTuples(r_);
+    int64_t v = 0;
+    std::from_chars(t, t + std::strlen(t), v);
+    return v;
+  }
+  bool is_null(int col) const override { return PQgetisnull(r_, row_, col) != 0; }
+  int64_t i64(int col) const override {
+    const char* p = PQgetvalue(r_, row_, col);
+    int64_t v = 0;
+    std::from_chars(p, p + PQgetlength(r_, row_, col), v);  // NULL is "" -> 0; SUM's numeric is integral
+    return v;
+  }
+  bool boolean(int col) const override {
+    const char* p = PQgetvalue(r_, row_, col);
+    return p[0] == 't' || p[0] == '1';
+  }
+  std::string text(int col) const override {
+    return std::string(PQgetvalue(r_, row_, col), static_cast<size_t>(PQgetlength(r_, row_, col)));
+  }
+  std::string blob(int col) const override {
+    if (is_null(col)) return {};
+    size_t n = 0;
+    unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(r_, row_, col)), &n);
+    if (!raw) return {};
+    std::string out(reinterpret_cast<const char*>(raw), n);
+    PQfreemem(raw);
+    return out;
+  }
+  void reset() override {
+    clear_result();
+    params_.clear();
+  }
+  void forget_prepared() { prepared_ = false; }
+
+ private:
+  struct Param {
+    std::string value;
+    int format = 0;
+    bool present = false;  // false: SQL NULL
+  };
+  Param& slot(int i) {
+    if (params_.size() < static_cast<size_t>(i)) params_.resize(static_cast<size_t>(i));
+    return params_[static_cast<size_t>(i - 1)];
+  }
+  void clear_result() {
+    if (r_) PQclear(r_);
+    r_ = nullptr;
+    row_ = -1;
+  }
+
+  PgConnection& c_;
+  std::string sql_;
+  std::string name_;  // empty: a one-use statement (PQexecParams)
+  bool prepared_ = false;
+  std::vector<Param> params_;
+  PGresult* r_ = nullptr;
+  int row_ = -1;
+};
+
+class PgConnection final : public sql::Connection {
+ public:
+  static Result<std::unique_ptr<PgConnection>> open(const std::string& dsn) {
+    PGconn* c = PQconnectdb(dsn.c_str());
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+      std::string msg = c ? PQerrorMessage(c) : "out of memory";
+      if (c) PQfinish(c);
+      while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+      return fail(code::kFailure, 500, "postgres: cannot connect: " + msg);
+    }
+    std::unique_ptr<PgConnection> conn(new PgConnection(c));
+    CC_RETURN_IF_ERROR(conn->exec(kSessionSettings));
+    return conn;
+  }
+  ~PgConnection() override {
+    cache_.clear();
+    PQfinish(conn_);
+  }
+
+  Result<sql::Statement*> prepare(const char* shared_sql) override {
+    auto it = cache_.find(shared_sql);
+    if (it != cache_.end()) return it->second.get();
+    auto stmt = std::make_unique<PgStatement>(*this, sql::rewrite(shared_sql, kPostgres),
+                                              "s" + std::to_string(cache_.size()));
+    sql::Statement* out = stmt.get();
+    cache_.emplace(shared_sql, std::move(stmt));
+    return out;
+  }
+  Result<std::unique_ptr<sql::Statement>> prepare_dynamic(const std::string& shared_sql) override {
+    return std::unique_ptr<sql::Statement>(new PgStatement(*this, sql::rewrite(shared_sql, kPostgres), ""));
+  }
+  Status exec(const std::string& script) override {
+    PGresult* r = PQexec(conn_, script.c_str());
+    CC_RETURN_IF_ERROR(check(r));
+    PQclear(r);
+    return {};
+  }
+  Status begin() override {
+    failed_ = false;
+    first_sqlstate_.clear();
+    return exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+  }
+  Status commit() override {
+    PGresult* r = PQexec(conn_, "COMMIT");
+    CC_RETURN_IF_ERROR(check(r));
+    // COMMIT of a transaction that a failed statement aborted answers ROLLBACK.
+    bool committed = std::string_view(PQcmdStatus(r)) == "COMMIT";
+    PQclear(r);
+    if (!committed) return internal_error("storage error: the transaction was rolled back");
+    return {};
+  }
+  Status rollback() override {
+    if (!lost() && PQtransactionStatus(conn_) == PQTRANS_IDLE) return {};
+    return exec("ROLLBACK");
+  }
+  Status rollback_to_savepoint(std::string_view name) override {
+    CC_RETURN_IF_ERROR(exec("ROLLBACK TO SAVEPOINT " + std::string(name)));
+    failed_ = false;
+    first_sqlstate_.clear();
+    return {};
+  }
+  bool failed() const override { return failed_; }
+  bool failure_is_retryable() const override {
+    return first_sqlstate_ == kSerializationFailure || first_sqlstate_ == kDeadlockDetected;
+  }
+  bool lost() const override { return PQstatus(conn_) != CONNECTION_OK; }
+
+  bool in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+  // Re-establishes a broken connection; its prepared statements are gone with it.
+  bool reconnect() {
+    for (auto& [_, s] : cache_) s->forget_prepared();
+    PQreset(conn_);
+    if (lost()) return false;
+    return exec(kSessionSettings).has_value();
+  }
+
+  // A result that is not a success becomes an Error; the first failure's SQLSTATE is kept,
+  // because PostgreSQL refuses every later statement of the transaction for the same cause.
+  Status check(PGresult* r) {
+    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY) return {};
+    if (!failed_) {
+      failed_ = true;
+      const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+      first_sqlstate_ = state ? state : "";
+    }
+    Error e = error_from(conn_, r);
+    if (r) PQclear(r);
+    return std::unexpected(std::move(e));
+  }
+  PGconn* raw() { return conn_; }
+
+ private:
+  explicit PgConnection(PGconn* c) : conn_(c) {}
+  PGconn* conn_;
+  std::unordered_map<const char*, std::unique_ptr<PgStatement>> cache_;
+  std::string first_sqlstate_;
+  bool failed_ = false;
+};
+
+Result<bool> PgStatement::step() {
+  if (!r_) {
+    std::vector<const char*> values;
+    std::vector<int> lengths, formats;
+    for (const Param& p : params_) {
+      values.push_back(p.present ? p.value.data() : nullptr);
+      lengths.push_back(static_cast<int>(p.value.size()));
+      formats.push_back(p.format);
+    }
+    int n = static_cast<int>(params_.size());
+    PGresult* r = nullptr;
+    if (name_.empty()) {
+      r = PQexecParams(c_.raw(), sql_.c_str(), n, nullptr, values.data(), lengths.data(), formats.data(), 0);
+    } else {
+      if (!prepared_) {
+        // Parameter types are left to the server to infer (the shared SQL casts where ambiguous).
+        PGresult* prep = PQprepare(c_.raw(), name_.c_str(), sql_.c_str(), 0, nullptr);
+        CC_RETURN_IF_ERROR(c_.check(prep));
+        PQclear(prep);
+        prepared_ = true;
+      }
+      r = PQexecPrepared(c_.raw(), name_.c_str(), n, values.data(), lengths.data(), formats.data(), 0);
+    }
+    CC_RETURN_IF_ERROR(c_.check(r));
+    r_ = r;
+    row_ = -1;
+  }
+  ++row_;
+  return row_ < PQntuples(r_);
+}
+
+// A fixed set of connections; each unit of work borrows one for its whole transaction.
+class Pool {
+ public:
+  explicit Pool(std::vector<std::unique_ptr<PgConnection>> conns) : idle_(std::move(conns)) {}
+
+  class Lease {
+   public:
+    Lease(Pool& p, std::unique_ptr<PgConnection> c) : pool_(&p), conn_(std::move(c)) {}
+    Lease(Lease&&) = default;
+    ~Lease() {
+      if (pool_ && conn_) pool_->give_back(std::move(conn_));
+    }
+    PgConnection& operator*() { return *conn_; }
+
+   private:
+    Pool* pool_;
+    std::unique_ptr<PgConnection> conn_;
+  };
+
+  Result<Lease> take() {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, kConnectionWait, [&] { return !idle_.empty(); })) {
+      return fail(code::kFailure, 503, "postgres: no database connection free");
+    }
+    std::unique_ptr<PgConnection> c = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(*this, std::move(c));
+  }
+
+ private:
+  void give_back(std::unique_ptr<PgConnection> c) {
+    // A connection that broke (server restart, network) is re-established before reuse; one left
+    // inside a transaction (should not happen) is rolled back.
+    if (!c->lost() && c->in_transaction()) (void)c->exec("ROLLBACK");
+    if (c->lost()) (void)c->reconnect();
+    {
+      std::lock_guard lock(mu_);
+      idle_.push_back(std::move(c));
+    }
+    cv_.notify_one();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;
+};
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(std::vector<std::unique_ptr<PgConnection>> conns) : pool_(std::move(conns)) {}
+
+  // Migrations run under a session advisory lock, so nodes starting together take turns (the
+  // second finds nothing to do).
+  static Status migrate(PgConnection& c) {
+    CC_RETURN_IF_ERROR(c.exec("SELECT pg_advisory_lock(hashtext('cardcore.migrate.' || current_schema()))"));
+    Status st = sql::migrate(c, "postgres",
+                             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
+                             "NOT NULL, applied_at BIGINT NOT NULL DEFAULT (EXTRACT(EPOCH FROM now())::bigint))");
+    Status unlock = c.exec("SELECT pg_advisory_unlock(hashtext('cardcore.migrate.' || current_schema()))");
+    if (!st) return st;
+    return unlock;
+  }
+
+  Status run(const std::function<Status(Tx&)>& unit) override {
+    std::mt19937 jitter(std::random_device{}());
+    for (int attempt = 0;; ++attempt) {
+      bool retry = false;
+      Status st = [&]() -> Status {
+        CC_ASSIGN_OR_RETURN(Pool::Lease conn, pool_.take());
+        return sql::run_unit(*conn, unit, retry);
+      }();
+      if (st || !retry || attempt >= kMaxRetries) return st;
+      // Lost a deadlock or serialization race: run the whole unit again after a short pause.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1 + jitter() % (5u << attempt)));
+    }
+  }
+
+  std::string engine() const override { return "postgres"; }
+
+ private:
+  Pool pool_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn) {
+  std::vector<std::unique_ptr<PgConnection>> conns;
+  for (size_t i = 0; i < kDefaultPoolSize; ++i) {
+    CC_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> c, PgConnection::open(dsn));
+    if (i == 0) CC_RETURN_IF_ERROR(PostgresStore::migrate(*c));
+    conns.push_back(std::move(c));
+  }
+  return std::unique_ptr<Store>(std::make_unique<PostgresStore>(std::move(conns)));
+}
+
+}  // namespace cardcore

@@ -1,0 +1,85 @@
+#include "store/programs.h"
+
+#include "store/sql/ops_util.h"
+
+namespace cardcore {
+using namespace sql;
+
+namespace {
+
+#define PARTNER_SELECT(where)                                                                  \
+  "SELECT partner_id, name, mobile, webhook_url, encryption, client_id, client_secret_hash, " \
+  "payload_key_id, payload_key_blob, created_at, webhook_secret_key_id, webhook_secret_blob "   \
+  "FROM partners " where
+
+PartnerRow read_partner(const Query& s) {
+  return PartnerRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
+                    Sealed{s.text(7), s.blob(8)}, s.i64(9), Sealed{s.text(10), s.blob(11)}};
+}
+
+}  // namespace
+
+Status ProgramOps::insert_partner(const PartnerRow& r) {
+  CC_SQL(q, "INSERT INTO partners (partner_id, name, mobile, webhook_url, encryption, client_id, "
+            "client_secret_hash, payload_key_id, payload_key_blob, created_at, webhook_secret_key_id, "
+            "webhook_secret_blob) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+  q.bind(1, r.partner_id).bind(2, r.name).bind(3, r.mobile).bind(4, r.webhook_url).bind(5, r.encryption)
+      .bind(6, r.client_id).bind(7, r.client_secret_hash).bind(8, r.payload_key.key_id)
+      .bind(9, Blob{r.payload_key.blob}).bind(10, r.created_at).bind(11, r.webhook_secret.key_id)
+      .bind(12, Blob{r.webhook_secret.blob});
+  return done(q);
+}
+
+Result<std::optional<PartnerRow>> ProgramOps::find_partner(const std::string& id) {
+  CC_SQL(q, PARTNER_SELECT("WHERE partner_id = ?1"));
+  return one(q.bind(1, id), read_partner);
+}
+
+Result<std::optional<PartnerRow>> ProgramOps::find_partner_by_client_id(const std::string& id) {
+  CC_SQL(q, PARTNER_SELECT("WHERE client_id = ?1"));
+  return one(q.bind(1, id), read_partner);
+}
+
+Result<int64_t> ProgramOps::count_partners() {
+  CC_SQL(q, "SELECT COUNT(*) FROM partners");
+  return scalar(q);
+}
+
+Status ProgramOps::set_partner_webhook_url(const std::string& partner_id, const std::string& url) {
+  CC_SQL(q, "UPDATE partners SET webhook_url = ?2 WHERE partner_id = ?1");
+  return done(q.bind(1, partner_id).bind(2, url));
+}
+
+Status ProgramOps::set_partner_webhook_secret(const std::string& partner_id, const Sealed& secret) {
+  CC_SQL(q, "UPDATE partners SET webhook_secret_key_id = ?2, webhook_secret_blob = ?3 WHERE partner_id = ?1");
+  return done(q.bind(1, partner_id).bind(2, secret.key_id).bind(3, Blob{secret.blob}));
+}
+
+Status ProgramOps::insert_company(const CompanyRow& r) {
+  CC_SQL(q, "INSERT INTO companies (company_id, partner_id, name, created_at) VALUES (?1,?2,?3,?4)");
+  return done(q.bind(1, r.company_id).bind(2, r.partner_id).bind(3, r.name).bind(4, r.created_at));
+}
+
+Result<std::optional<CompanyRow>> ProgramOps::find_company(const std::string& id) {
+  CC_SQL(q, "SELECT company_id, partner_id, name, created_at FROM companies WHERE company_id = ?1");
+  return one(q.bind(1, id), [](const Query& s) { return CompanyRow{s.text(0), s.text(1), s.text(2), s.i64(3)}; });
+}
+
+Status ProgramOps::insert_plan(const PlanRow& r) {
+  CC_SQL(q, "INSERT INTO plans (plan_master_id, partner_id, name, bin, validity_years, max_balance_paise, "
+            "gift, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
+  q.bind(1, r.plan_master_id).bind(2, r.partner_id).bind(3, r.name).bind(4, r.bin).bind(5, r.validity_years)
+      .bind(6, r.max_balance_paise).bind(7, r.gift).bind(8, r.created_at);
+  return done(q);
+}
+
+Result<std::optional<PlanRow>> ProgramOps::find_plan(const std::string& id) {
+  CC_SQL(q, "SELECT plan_master_id, partner_id, name, bin, validity_years, max_balance_paise, gift, "
+            "created_at FROM plans WHERE plan_master_id = ?1");
+  return one(q.bind(1, id), [](const Query& s) {
+    return PlanRow{s.text(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.i64(4)),
+                   s.i64(5), s.boolean(6), s.i64(7)};
+  });
+}
+
+}  // namespace cardcore

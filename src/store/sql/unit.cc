@@ -1,0 +1,57 @@
+#include "store/sql/unit.h"
+
+#include "store/migrations.h"
+#include "store/sql/ops_util.h"
+#include "store/store.h"
+
+namespace cardcore::sql {
+
+Status run_unit(Connection& c, const std::function<Status(Tx&)>& unit, bool& retry) {
+  retry = false;
+  if (Status b = c.begin(); !b) {
+    retry = c.lost();  // nothing ran yet: safe to run the unit again on a re-established connection
+    return b;
+  }
+  Tx tx(c);
+  Status st = unit(tx);
+  if (st && c.failed()) {
+    st = fail(code::kFailure, 500, "storage error: a statement failed and the unit did not report it; rolled back");
+  }
+  if (!st) {
+    retry = c.failed() && c.failure_is_retryable();
+    (void)c.rollback();
+    return st;
+  }
+  Status commit = c.commit();
+  if (!commit) {
+    retry = c.failure_is_retryable();
+    (void)c.rollback();
+  }
+  return commit;
+}
+
+Status migrate(Connection& c, std::string_view engine, const std::string& ddl) {
+  CC_RETURN_IF_ERROR(c.exec(ddl));
+  int64_t current = 0;
+  {
+    CC_ASSIGN_OR_RETURN(Query q, query(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    CC_ASSIGN_OR_RETURN(current, scalar(q));
+  }
+  for (const Migration& m : all_migrations()) {
+    if (m.engine != engine || m.version <= current) continue;
+    Status st = [&]() -> Status {
+      CC_RETURN_IF_ERROR(c.begin());
+      CC_RETURN_IF_ERROR(c.exec(m.sql));
+      CC_ASSIGN_OR_RETURN(Query q, query(c, "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)"));
+      CC_RETURN_IF_ERROR(done(q.bind(1, m.version).bind(2, m.name)));
+      return c.commit();
+    }();
+    if (!st) {
+      (void)c.rollback();
+      return fail(code::kFailure, 500, "migration " + m.name + " failed: " + st.error().message);
+    }
+  }
+  return {};
+}
+
+}  // namespace cardcore::sql

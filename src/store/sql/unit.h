@@ -1,0 +1,27 @@
+// What both engines do with a unit of work once they hold a connection, and their migrations.
+// The engines differ only in how they get a connection and whether they run a unit again.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "domain/error.h"
+#include "store/sql/seam.h"
+
+namespace cardcore {
+class Tx;
+}
+
+namespace cardcore::sql {
+
+// Runs `unit` in one transaction on `c`: begin, the unit, commit. The transaction is rolled
+// back when the unit returns an error, and also when a statement failed that the unit did not
+// report (PostgreSQL would silently turn that COMMIT into a rollback). `retry` says whether a
+// failure was a lost race worth running the whole unit again.
+Status run_unit(Connection& c, const std::function<Status(Tx&)>& unit, bool& retry);
+
+// Applies, in order and one transaction each, every migration of `engine` above the version
+// recorded in schema_migrations (created with `ddl` when missing).
+Status migrate(Connection& c, std::string_view engine, const std::string& ddl);
+
+}  // namespace cardcore::sql

@@ -1,0 +1,207 @@
+// The embedded engine: one SQLite database in WAL mode with synchronous=FULL (a commit that
+// returned is on disk). Units of work are serialised by a mutex and run inside BEGIN IMMEDIATE,
+// so a unit takes the write lock up front (no lock upgrades, no deadlocks) and sees a stable
+// database. This file is the SQLite side of store/sql/seam.h and nothing else.
+#include <sqlite3.h>
+
+#include <mutex>
+#include <unordered_map>
+
+#include "store/sql/seam.h"
+#include "store/sql/unit.h"
+#include "store/store.h"
+
+namespace cardcore {
+namespace {
+
+// Where the shared SQL meets SQLite:
+constexpr sql::Dialect kSqlite{
+    .placeholder = '?',     // SQLite's own ?N
+    .for_update = "",       // BEGIN IMMEDIATE already holds the one write lock
+    .skip_locked = "",      // likewise: no other writer can hold a row
+    .insertion_seq = "rowid",  // tables without an explicit sequence column order by rowid
+    .no_index = "+",        // unary + on a column: SQLite's documented way to disqualify an index
+};
+
+// Unique-key clashes become code::kDuplicate (409); anything else is a storage failure.
+Error error_from(sqlite3* db, int rc) {
+  int ext = db ? sqlite3_extended_errcode(db) : rc;
+  std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return Error{code::kDuplicate, 409, "already exists (" + msg + ")", ""};
+  }
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) return Error{code::kFailure, 500, "storage constraint failed: " + msg, ""};
+  return Error{code::kFailure, 500, "storage error: " + msg, ""};
+}
+
+class SqliteConnection;
+
+class SqliteStatement final : public sql::Statement {
+ public:
+  SqliteStatement(SqliteConnection& c, sqlite3_stmt* s, bool owned) : c_(c), s_(s), owned_(owned) {}
+  ~SqliteStatement() override {
+    if (owned_) sqlite3_finalize(s_);
+  }
+
+  void bind_null(int i) override { sqlite3_bind_null(s_, i); }
+  void bind_i64(int i, int64_t v) override { sqlite3_bind_int64(s_, i, v); }
+  void bind_bool(int i, bool v) override { sqlite3_bind_int64(s_, i, v ? 1 : 0); }
+  void bind_text(int i, std::string_view v) override {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void bind_blob(int i, std::string_view v) override {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  Result<bool> step() override;
+  int64_t changes() const override { return sqlite3_changes64(sqlite3_db_handle(s_)); }
+  bool is_null(int col) const override { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  int64_t i64(int col) const override { return sqlite3_column_int64(s_, col); }
+  bool boolean(int col) const override { return sqlite3_column_int64(s_, col) != 0; }
+  std::string text(int col) const override {
+    const unsigned char* p = sqlite3_column_text(s_, col);
+    if (!p) return {};
+    return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+  }
+  std::string blob(int col) const override {
+    const void* p = sqlite3_column_blob(s_, col);
+    if (!p) return {};
+    return std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+  }
+  void reset() override {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+
+ private:
+  SqliteConnection& c_;
+  sqlite3_stmt* s_;
+  bool owned_;
+};
+
+class SqliteConnection final : public sql::Connection {
+ public:
+  static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path) {
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+      Error e = error_from(raw, rc);
+      sqlite3_close(raw);
+      return std::unexpected(e);
+    }
+    std::unique_ptr<SqliteConnection> c(new SqliteConnection(raw));
+    sqlite3_busy_timeout(raw, 10000);
+    sqlite3_extended_result_codes(raw, 1);
+    // WAL + synchronous=FULL: a commit that returned is on disk (no rupee lost on a crash).
+    CC_RETURN_IF_ERROR(c->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+    return c;
+  }
+  ~SqliteConnection() override {
+    cache_.clear();  // finalizes every cached statement before the connection closes
+    sqlite3_close(db_);
+  }
+
+  Result<sql::Statement*> prepare(const char* shared_sql) override {
+    auto it = cache_.find(shared_sql);
+    if (it != cache_.end()) return it->second.get();
+    CC_ASSIGN_OR_RETURN(sqlite3_stmt * s, compile(shared_sql, SQLITE_PREPARE_PERSISTENT));
+    auto stmt = std::make_unique<SqliteStatement>(*this, s, true);
+    sql::Statement* out = stmt.get();
+    cache_.emplace(shared_sql, std::move(stmt));
+    return out;
+  }
+  Result<std::unique_ptr<sql::Statement>> prepare_dynamic(const std::string& shared_sql) override {
+    CC_ASSIGN_OR_RETURN(sqlite3_stmt * s, compile(shared_sql, 0));
+    return std::unique_ptr<sql::Statement>(new SqliteStatement(*this, s, true));
+  }
+  Status exec(const std::string& script) override {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, script.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      failed_ = true;
+      return fail(code::kFailure, 500, "storage error: " + msg);
+    }
+    return {};
+  }
+  Status begin() override {
+    failed_ = false;
+    return exec("BEGIN IMMEDIATE");
+  }
+  Status commit() override { return exec("COMMIT"); }
+  Status rollback() override {
+    if (sqlite3_get_autocommit(db_)) return {};  // SQLite already rolled back (e.g. after SQLITE_FULL)
+    return exec("ROLLBACK");
+  }
+  Status rollback_to_savepoint(std::string_view name) override {
+    CC_RETURN_IF_ERROR(exec("ROLLBACK TO SAVEPOINT " + std::string(name)));
+    failed_ = false;
+    return {};
+  }
+  bool failed() const override { return failed_; }
+  bool failure_is_retryable() const override { return false; }  // one writer: no lost races
+  bool lost() const override { return false; }
+
+  void note_failure() { failed_ = true; }
+  sqlite3* raw() { return db_; }
+
+ private:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  Result<sqlite3_stmt*> compile(std::string_view shared_sql, unsigned flags) {
+    std::string text = sql::rewrite(shared_sql, kSqlite);
+    sqlite3_stmt* s = nullptr;
+    int rc = sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()), flags, &s, nullptr);
+    if (rc != SQLITE_OK) {
+      failed_ = true;
+      return std::unexpected(error_from(db_, rc));
+    }
+    return s;
+  }
+
+  sqlite3* db_;
+  std::unordered_map<const char*, std::unique_ptr<SqliteStatement>> cache_;
+  bool failed_ = false;
+};
+
+Result<bool> SqliteStatement::step() {
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  c_.note_failure();
+  return std::unexpected(error_from(sqlite3_db_handle(s_), rc));
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<SqliteConnection> c) : c_(std::move(c)) {}
+
+  Status migrate() {
+    return sql::migrate(*c_, "sqlite",
+                        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+                        "NULL, applied_at INTEGER NOT NULL DEFAULT (unixepoch()))");
+  }
+
+  Status run(const std::function<Status(Tx&)>& unit) override {
+    std::lock_guard lock(mu_);
+    bool retry = false;
+    return sql::run_unit(*c_, unit, retry);
+  }
+
+  std::string engine() const override { return "sqlite"; }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<SqliteConnection> c_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+  CC_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> c, SqliteConnection::open(path));
+  auto store = std::make_unique<SqliteStore>(std::move(c));
+  CC_RETURN_IF_ERROR(store->migrate());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace cardcore

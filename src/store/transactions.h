@@ -1,0 +1,32 @@
+// Card transactions as partners see them (/transaction/all).
+// Invariants: every query is scoped to one partner; pages are newest first (insertion order),
+// and the total is counted up to a cap so that a page costs the same at any table size.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "domain/error.h"
+#include "store/ops.h"
+#include "store/records.h"
+
+namespace cardcore {
+
+class TransactionOps : protected StoreOps {
+ public:
+  static constexpr int64_t kMaxCountedTransactions = 10000;
+
+  Status insert_transaction(const TransactionRow& r);
+  Result<std::optional<TransactionRow>> find_transaction(const std::string& partner_id, const std::string& txn_id);
+  // The newest of the partner's transactions with this reference (on this card unless empty).
+  Result<std::optional<TransactionRow>> find_transaction_by_reference(const std::string& partner_id,
+                                                                      const std::string& card_id,
+                                                                      const std::string& pg_reference);
+  // Newest first; only the partner's rows of the account.
+  Result<TransactionPage> list_transactions(const TransactionFilter& f);
+
+ protected:
+  using StoreOps::StoreOps;
+};
+
+}  // namespace cardcore
