@@ -13,7 +13,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "domain/error.h"
 #include "store/authorizations.h"
@@ -52,6 +54,11 @@ class Store {
   // Runs `unit` in one transaction: commit when it returns success, roll back when it returns an
   // error (which is passed through). A storage failure maps to code::kFailure.
   virtual Status run(const std::function<Status(Tx&)>& unit) = 0;
+  // Runs several units in ONE transaction and one durable commit, each inside its own
+  // savepoint: a unit that returns an error (or whose statement failed) is rolled back alone and
+  // its neighbours commit. One Status per unit, in order; when the commit itself fails, every
+  // unit that had succeeded gets that error. This is the write path of group commit.
+  virtual std::vector<Status> run_batch(std::span<const std::function<Status(Tx&)>> units) = 0;
   virtual std::string engine() const = 0;  // "sqlite" | "postgres"
 };
 

@@ -428,6 +428,40 @@ TEST_P(LedgerConformance, HoldsReduceWhatIsAvailable) {
 
 // 16 threads load cards from one funding pool at once: the pool never goes below zero and
 // exactly floor(pool / amount) loads succeed, each refused one with kInsufficientFunds.
+TEST_P(LedgerConformance, AUnitRefusedInsideABatchLeavesItsNeighboursCommitted) {
+  ASSERT_TRUE(post(ledger::fund(kCompany, kAccount, 10'000, "fund-1")));
+  auto load = [&](const char* card, int64_t paise, const char* ref) {
+    return std::function<Status(Tx&)>([=](Tx& tx) -> Status {
+      CC_RETURN_IF_ERROR(tx.post_entry(ledger::load(kAccount, card, paise, kNoCeiling, ref), "CRAAAAAAA", 11));
+      return {};
+    });
+  };
+  std::vector<std::function<Status(Tx&)>> units = {
+      load(kCardA, 3'000, "batch-1"),
+      load(kCardB, 9'000, "batch-2"),  // more than the pool still has after batch-1
+      load(kCardB, 1'000, "batch-1"),  // the reference batch-1 is taken
+      [](Tx& tx) -> Status {             // a failed statement the unit looks away from
+        (void)tx.insert_company({"CEKAAAAAAA", "CRAAAAAAA", "again", 1});
+        return {};
+      },
+      load(kCardB, 2'000, "batch-3"),
+  };
+  std::vector<Status> out = store_->run_batch(units);
+  ASSERT_EQ(out.size(), units.size());
+  EXPECT_TRUE(out[0]);
+  ASSERT_FALSE(out[1]);
+  EXPECT_EQ(out[1].error().code, code::kInsufficientFunds);
+  ASSERT_FALSE(out[2]);
+  EXPECT_EQ(out[2].error().code, code::kDuplicate);
+  ASSERT_FALSE(out[3]);
+  EXPECT_EQ(out[3].error().code, code::kFailure);
+  EXPECT_TRUE(out[4]) << "a unit after refused ones still commits";
+  EXPECT_EQ(balance(ledger::wallet_account(kCardA)), 3'000);
+  EXPECT_EQ(balance(ledger::wallet_account(kCardB)), 2'000);
+  EXPECT_EQ(balance(ledger::pool_account(kAccount)), 5'000);
+  EXPECT_TRUE(verify().empty());
+}
+
 TEST_P(LedgerConformance, ConcurrentLoadsNeverOverdrawThePool) {
   constexpr int64_t kPool = 100'000, kAmount = 700;
   constexpr int kThreads = 16, kEach = 20;

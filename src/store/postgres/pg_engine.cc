@@ -348,6 +348,12 @@ class PostgresStore final : public Store {
     }
   }
 
+  std::vector<Status> run_batch(std::span<const std::function<Status(Tx&)>> units) override {
+    auto conn = pool_.take();
+    if (!conn) return std::vector<Status>(units.size(), Status(std::unexpected(conn.error())));
+    return sql::run_batch(**conn, units);
+  }
+
   std::string engine() const override { return "postgres"; }
 
  private:

@@ -30,6 +30,39 @@ Status run_unit(Connection& c, const std::function<Status(Tx&)>& unit, bool& ret
   return commit;
 }
 
+std::vector<Status> run_batch(Connection& c, std::span<const std::function<Status(Tx&)>> units) {
+  std::vector<Status> out;
+  out.reserve(units.size());
+  if (Status b = c.begin(); !b) {
+    out.assign(units.size(), b);
+    return out;
+  }
+  Tx tx(c);
+  constexpr std::string_view kUnit = "unit";
+  for (const auto& unit : units) {
+    Status st = c.savepoint(kUnit);
+    if (st) st = unit(tx);
+    if (st && c.failed()) {
+      st = fail(code::kFailure, 500, "storage error: a statement failed and the unit did not report it; rolled back");
+    }
+    // Undo this unit alone; its neighbours stay. Every unit reuses the one savepoint name.
+    Status end = st ? c.release_savepoint(kUnit) : c.rollback_to_savepoint(kUnit);
+    if (!end) {  // the transaction itself is broken: nothing of the batch commits
+      (void)c.rollback();
+      out.push_back(st);
+      out.resize(units.size(), end);
+      for (Status& s : out) if (s) s = end;
+      return out;
+    }
+    out.push_back(st);
+  }
+  if (Status commit = c.commit(); !commit) {
+    (void)c.rollback();
+    for (Status& s : out) if (s) s = commit;
+  }
+  return out;
+}
+
 Status migrate(Connection& c, std::string_view engine, const std::string& ddl) {
   CC_RETURN_IF_ERROR(c.exec(ddl));
   int64_t current = 0;

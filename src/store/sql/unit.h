@@ -3,7 +3,9 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "domain/error.h"
 #include "store/sql/seam.h"
@@ -19,6 +21,9 @@ namespace cardcore::sql {
 // report (PostgreSQL would silently turn that COMMIT into a rollback). `retry` says whether a
 // failure was a lost race worth running the whole unit again.
 Status run_unit(Connection& c, const std::function<Status(Tx&)>& unit, bool& retry);
+
+// Runs `units` in one transaction on `c`, each inside its own savepoint (Store::run_batch).
+std::vector<Status> run_batch(Connection& c, std::span<const std::function<Status(Tx&)>> units);
 
 // Applies, in order and one transaction each, every migration of `engine` above the version
 // recorded in schema_migrations (created with `ddl` when missing).

@@ -188,6 +188,11 @@ class SqliteStore final : public Store {
     return sql::run_unit(*c_, unit, retry);
   }
 
+  std::vector<Status> run_batch(std::span<const std::function<Status(Tx&)>> units) override {
+    std::lock_guard lock(mu_);
+    return sql::run_batch(*c_, units);
+  }
+
   std::string engine() const override { return "sqlite"; }
 
  private:
