@@ -110,7 +110,7 @@ CardRow make_card(const std::string& id, const std::string& account, int n) {
   c.cvv = {"k1", "cvvblob"};
   c.expiry_month = 11;
   c.expiry_year = 2031;
-  c.status = "UL";
+  c.status = CardStatus::kUnlocked;
   c.card_type = "VIRTUAL";
   c.holder_name = "Asha Rao";
   c.profile_json = "{}";

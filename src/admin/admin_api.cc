@@ -83,8 +83,12 @@ Result<json> card_history(const Context& ctx, const JsonBody& b) {
   TRY_FIELD(admin::CardHistory h, admin::card_history(ctx, card_id));
   json changes = json::array();
   for (const StatusChangeRow& c : h.changes) {
-    changes.push_back({{"from", c.old_status}, {"to", c.new_status}, {"reason", c.reason},
-                       {"channel", c.channel}, {"actor", c.actor}, {"at", clock::format_ist(c.at)}});
+    changes.push_back({{"from", c.old_status ? status_code(*c.old_status) : ""},
+                       {"to", status_code(c.new_status)},
+                       {"reason", c.reason},
+                       {"channel", channel_code(c.channel)},
+                       {"actor", c.actor},
+                       {"at", clock::format_ist(c.at)}});
   }
   return json{{"card", card_json(h.card)}, {"statusChanges", changes}};
 }

@@ -32,6 +32,22 @@ std::optional<CardStatus> parse_status_code(std::string_view code) {
   return std::nullopt;
 }
 
+std::string_view channel_code(ChangeChannel c) {
+  switch (c) {
+    case ChangeChannel::kApi: return "API";
+    case ChangeChannel::kAdmin: return "ADMIN";
+    case ChangeChannel::kSystem: return "SYSTEM";
+  }
+  return "?";
+}
+
+std::optional<ChangeChannel> parse_change_channel(std::string_view code) {
+  for (ChangeChannel c : {ChangeChannel::kApi, ChangeChannel::kAdmin, ChangeChannel::kSystem}) {
+    if (code == channel_code(c)) return c;
+  }
+  return std::nullopt;
+}
+
 Result<bool> check_requested_move(CardStatus current, CardStatus requested) {
   using enum CardStatus;
   if (requested == kActivationInProgress) {

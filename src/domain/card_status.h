@@ -19,6 +19,11 @@ std::string_view status_code(CardStatus s);   // "AP", "UL", "L", "BL"
 std::string_view status_label(CardStatus s);  // "ACTIVATION_IN_PROGRESS", "ACTIVE", "LOCKED", "BLOCKED"
 std::optional<CardStatus> parse_status_code(std::string_view code);  // exact, case-sensitive
 
+// Who moved a card's status: the partner API, the issuer's admin API, or the system itself.
+enum class ChangeChannel { kApi, kAdmin, kSystem };
+std::string_view channel_code(ChangeChannel c);                      // "API", "ADMIN", "SYSTEM"
+std::optional<ChangeChannel> parse_change_channel(std::string_view code);  // exact
+
 // Decides a partner's Block Card request to move a card from `current` to `requested`.
 // Returns true when the status changes, false when it already is `requested` (success, no change),
 // or an error: kCardBlocked when current is BL (and requested is not BL), kStatusTransition with

@@ -1,5 +1,7 @@
 #include "service/admin.h"
 
+#include "domain/physical_order.h"
+
 #include "domain/pan.h"
 #include "domain/validate.h"
 #include "security/crypto.h"
@@ -161,25 +163,23 @@ Status unlock_login(const Context& ctx, const std::string& username) {
   });
 }
 
-Result<PhysicalOrderRow> advance_order(const Context& ctx, const std::string& order_id, const std::string& to) {
+Result<PhysicalOrderRow> advance_order(const Context& ctx, const std::string& order_id, const std::string& to_code) {
   if (order_id.empty()) return invalid_param("orderId", "is required");
-  if (to != "DISPATCHED" && to != "DELIVERED" && to != "RETURNED") {
-    return invalid_param("status", "must be DISPATCHED, DELIVERED or RETURNED");
-  }
+  std::optional<OrderStatus> to = parse_order_status(to_code);
+  if (!to || *to == OrderStatus::kOrdered) return invalid_param("status", "must be DISPATCHED, DELIVERED or RETURNED");
   int64_t now = ctx.now();
   return transact(ctx.store, [&](Tx& tx) -> Result<PhysicalOrderRow> {
     CC_ASSIGN_OR_RETURN(std::optional<PhysicalOrderRow> o, tx.find_physical_order(order_id));
     if (!o) return invalid_id("orderId");
-    // ORDERED -> DISPATCHED -> DELIVERED; ORDERED | DISPATCHED -> RETURNED.
-    bool ok = (o->status == "ORDERED" && (to == "DISPATCHED" || to == "RETURNED")) ||
-              (o->status == "DISPATCHED" && (to == "DELIVERED" || to == "RETURNED"));
-    if (!ok) {
-      return fail(code::kOrderTransition, 409, "status: cannot move an order from " + o->status + " to " + to, "status");
+    if (!order_move_allowed(o->status, *to)) {
+      return fail(code::kOrderTransition, 409,
+                  "status: cannot move an order from " + std::string(order_status_code(o->status)) + " to " + to_code,
+                  "status");
     }
-    CC_ASSIGN_OR_RETURN(bool moved, tx.update_physical_order_status(order_id, o->status, to, now));
+    CC_ASSIGN_OR_RETURN(bool moved, tx.update_physical_order_status(order_id, o->status, *to, now));
     if (!moved) return fail(code::kOrderTransition, 409, "status: order changed meanwhile; retry", "status");
-    CC_RETURN_IF_ERROR(tx.insert_audit({0, now, o->partner_id, "admin", "order." + to, order_id, "{}"}));
-    o->status = to;
+    CC_RETURN_IF_ERROR(tx.insert_audit({0, now, o->partner_id, "admin", "order." + to_code, order_id, "{}"}));
+    o->status = *to;
     o->updated_at = now;
     return *o;
   });

@@ -265,7 +265,7 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r) {
     CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card->card_id, svc::usage_windows(now, r.channel)));
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card->card_id));
     authz::CardFacts facts;
-    facts.status = parse_status_code(card->status).value_or(CardStatus::kBlocked);
+    facts.status = card->status;
     facts.expired = card_expired(*card, now);
     facts.expiry_mismatch = expiry_differs(*card, r.expiry_yymm);
     facts.cvv_mismatch = secrets.cvv_mismatch;
@@ -316,7 +316,7 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f) {
       CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(fr.card.card_id));
       CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(fr.card.card_id, svc::usage_windows(now, fr.auth.channel)));
       authz::CardFacts facts;
-      facts.status = parse_status_code(fr.card.status).value_or(CardStatus::kBlocked);
+      facts.status = fr.card.status;
       facts.expired = card_expired(fr.card, now);
       // The cardholder's PIN (if any) was verified by the authorization being incremented.
       facts.pin_entered = facts.pin_set = facts.pin_ok = fr.auth.channel == "ATM";

@@ -117,7 +117,7 @@ Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadReques
   return transact(ctx.store, [&](Tx& tx) -> Result<LoadResult> {
     CC_ASSIGN_OR_RETURN(CardRow card, svc::owned_card(tx, p, r.ref));
     if (card.gift) return fail(code::kNotReloadable, 422, "enKashCardId: a gift card cannot be loaded", "enKashCardId");
-    if (card.status == "BL") {
+    if (card.status == CardStatus::kBlocked) {
       return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
     CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(card.card_account_id));

@@ -177,7 +177,7 @@ Result<CardRow> mint_card(const Context& ctx, Tx& tx, const CardAccountRow& acc,
   c.expiry_month = today.month;
   c.expiry_year = today.year + plan.validity_years;
   c.card_type = physical ? "PHYSICAL" : "VIRTUAL";
-  c.status = std::string(status_code(physical ? CardStatus::kActivationInProgress : CardStatus::kUnlocked));
+  c.status = physical ? CardStatus::kActivationInProgress : CardStatus::kUnlocked;
   c.gift = plan.gift || acc.account_type == "GIFT";
   c.created_at = now;
   c.modified_at = now;
@@ -270,7 +270,7 @@ PhysicalOrderRow new_order(const CardRow& card, const std::string& address, cons
                            const std::string& city, const std::string& state, const std::string& country,
                            const std::string& pincode, int64_t now) {
   return PhysicalOrderRow{make_id("PCO", 8), card.card_id, card.partner_id, address, address2, city,
-                          state, country, pincode, "ORDERED", now, now};
+                          state, country, pincode, OrderStatus::kOrdered, now, now};
 }
 
 // Applies one UsageUpdate field onto a stored limit.
@@ -329,7 +329,7 @@ Result<AccountSummary> get_account(const Context& ctx, const Principal& p, const
     for (const CardRow& c : cards) {
       s.card_balance_paise += c.balance_paise - c.held_paise;
       ++s.total_cards;
-      if (c.status == "UL") ++s.active_cards;
+      if (c.status == CardStatus::kUnlocked) ++s.active_cards;
       if (c.primary_card && !s.primary_card) s.primary_card = c;
     }
     return s;
@@ -362,7 +362,7 @@ Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const Cre
     bool has_primary = std::any_of(existing.begin(), existing.end(), [](const CardRow& x) { return x.primary_card; });
     c.primary_card = !has_primary && (r.primary || existing.empty());
     CC_RETURN_IF_ERROR(tx.insert_card(c));
-    CC_RETURN_IF_ERROR(svc::record_status_change(tx, c, "", c.status, "issued", "API", p.partner_id, now));
+    CC_RETURN_IF_ERROR(svc::record_status_change(tx, c, std::nullopt, c.status, "issued", ChangeChannel::kApi, p.partner_id, now));
     if (r.physical) {
       PhysicalOrderRow order =
           r.delivery_flag
@@ -400,7 +400,7 @@ Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const
   int64_t now = ctx.now();
   return transact(ctx.store, [&](Tx& tx) -> Status {
     CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, ref));
-    CardStatus current = *parse_status_code(card.status);
+    CardStatus current = card.status;
     if (current == CardStatus::kBlocked) {
       return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
@@ -408,11 +408,10 @@ Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const
     CC_RETURN_IF_ERROR(tx.set_card_pin(card.card_id, pin_hash, now));
     CardStatus next = status_after_pin_set(current);
     if (next != current) {
-      CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(card.card_id, card.status,
-                                                            std::string(status_code(next)), now));
+      CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(card.card_id, card.status, next, now));
       if (!moved) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
-      CC_RETURN_IF_ERROR(svc::record_status_change(tx, card, card.status, status_code(next),
-                                              "activated by PIN set", "API", p.partner_id, now));
+      CC_RETURN_IF_ERROR(svc::record_status_change(tx, card, card.status, next, "activated by PIN set",
+                                                   ChangeChannel::kApi, p.partner_id, now));
     }
     return audit(tx, p, "card.pin_set", card.card_id, {{"otpRequired", proof.otp_required}}, now);
   });
@@ -433,20 +432,20 @@ Status block(const Context& ctx, const Principal& p, const BlockRequest& r) {
   CC_RETURN_IF_ERROR(optional_text(r.created_by, "createdBy", kMaxNameLen));
   CC_ASSIGN_OR_RETURN(CardRow card, transact(ctx.store, [&](Tx& tx) { return owned_card(tx, p, r.ref); }));
   // Refuse impossible moves before spending the holder's OTP.
-  CC_RETURN_IF_ERROR(check_requested_move(*parse_status_code(card.status), *requested));
+  CC_RETURN_IF_ERROR(check_requested_move(card.status, *requested));
   CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, r.ref.card_id, "BLOCK_CARD", r.proof));
   int64_t now = ctx.now();
   return transact(ctx.store, [&](Tx& tx) -> Status {
     CC_ASSIGN_OR_RETURN(CardRow c, owned_card(tx, p, r.ref));
-    CC_ASSIGN_OR_RETURN(bool changes, check_requested_move(*parse_status_code(c.status), *requested));
+    CC_ASSIGN_OR_RETURN(bool changes, check_requested_move(c.status, *requested));
     CC_RETURN_IF_ERROR(consume_proof(tx, c.card_id, ticket));
     if (!changes) return {};
-    std::string to(status_code(*requested));
+    CardStatus to = *requested;
     CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(c.card_id, c.status, to, now));
     if (!moved) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
-    CC_RETURN_IF_ERROR(svc::record_status_change(tx, c, c.status, to, r.reason, "API",
+    CC_RETURN_IF_ERROR(svc::record_status_change(tx, c, c.status, to, r.reason, ChangeChannel::kApi,
                                                  r.created_by.empty() ? p.partner_id : r.created_by, now));
-    return audit(tx, p, "card.block", c.card_id, {{"from", c.status}, {"to", to}, {"otpRequired", r.proof.otp_required}}, now);
+    return audit(tx, p, "card.block", c.card_id, {{"from", status_code(c.status)}, {"to", status_code(to)}, {"otpRequired", r.proof.otp_required}}, now);
   });
 }
 
@@ -470,7 +469,7 @@ Result<OtpIssued> generate_otp(const Context& ctx, const Principal& p, const std
       return fail(code::kRateLimited, 429, "enKashCardId: too many OTP requests for this card; try later");
     }
     // A blocked card needs no OTP any more, except to be replaced (once).
-    if (c.status == "BL" && (action != "REPLACE_CARD" || !c.replaced_by.empty())) {
+    if (c.status == CardStatus::kBlocked && (action != "REPLACE_CARD" || !c.replaced_by.empty())) {
       return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
     if (c.mobile.empty()) return invalid_param("enKashCardId", "the card holder has no mobile number");
@@ -505,7 +504,7 @@ Result<CardSecrets> view_card(const Context& ctx, const Principal& p, const Card
   int64_t now = ctx.now();
   CC_ASSIGN_OR_RETURN(CardRow card, transact(ctx.store, [&](Tx& tx) -> Result<CardRow> {
     CC_ASSIGN_OR_RETURN(CardRow c, owned_card(tx, p, ref));
-    if (c.status == "BL") {
+    if (c.status == CardStatus::kBlocked) {
       return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
     CC_RETURN_IF_ERROR(consume_proof(tx, c.card_id, ticket));
@@ -531,7 +530,7 @@ Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpd
     for (const std::string& id : r.card_ids) {
       auto card = owned_card(tx, p, CardRef{r.company_id, r.card_account_id, id});
       if (!card) return fail(code::kInvalidId, 404, "enKashCardIds: no such id " + id, "enKashCardIds");
-      if (card->status == "BL") {
+      if (card->status == CardStatus::kBlocked) {
         return fail(code::kCardBlocked, 409, "enKashCardIds: card " + id + " is permanently blocked", "enKashCardIds");
       }
       CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> stored, tx.find_usage_controls(id));
@@ -628,8 +627,9 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
       fresh.mfa_secret = ctx.vault.seal(secret, fresh.card_id);
     }
     CC_RETURN_IF_ERROR(tx.insert_card(fresh));
-    CC_RETURN_IF_ERROR(svc::record_status_change(tx, fresh, "", fresh.status,
-                                            "issued as replacement of " + old.card_id, "API", p.partner_id, now));
+    CC_RETURN_IF_ERROR(svc::record_status_change(tx, fresh, std::nullopt, fresh.status,
+                                                 "issued as replacement of " + old.card_id, ChangeChannel::kApi,
+                                                 p.partner_id, now));
     CC_ASSIGN_OR_RETURN(int64_t moved_paise, balances::move_card_balance_in_unit(tx, old, fresh, now));
     fresh.balance_paise = moved_paise;
     CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(old.card_id));
@@ -639,12 +639,12 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
       controls->modified_on = now;
       CC_RETURN_IF_ERROR(tx.upsert_usage_controls(*controls));
     }
-    if (old.status != "BL") {
-      CC_ASSIGN_OR_RETURN(bool blocked, tx.update_card_status(old.card_id, old.status, "BL", now));
+    if (old.status != CardStatus::kBlocked) {
+      CC_ASSIGN_OR_RETURN(bool blocked, tx.update_card_status(old.card_id, old.status, CardStatus::kBlocked, now));
       if (!blocked) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
-      CC_RETURN_IF_ERROR(svc::record_status_change(tx, old, old.status, "BL",
-                                              r.reason.empty() ? "replaced by " + fresh.card_id : r.reason,
-                                              "API", p.partner_id, now));
+      CC_RETURN_IF_ERROR(svc::record_status_change(tx, old, old.status, CardStatus::kBlocked,
+                                                   r.reason.empty() ? "replaced by " + fresh.card_id : r.reason,
+                                                   ChangeChannel::kApi, p.partner_id, now));
     }
     CC_RETURN_IF_ERROR(tx.set_card_replaced_by(old.card_id, fresh.card_id, now));
     if (old.primary_card) CC_RETURN_IF_ERROR(tx.set_card_primary(old.card_id, false, now));
@@ -662,13 +662,13 @@ Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, 
   int64_t now = ctx.now();
   return transact(ctx.store, [&](Tx& tx) -> Result<PhysicalOrderRow> {
     CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, r.ref));
-    if (card.status == "BL") {
+    if (card.status == CardStatus::kBlocked) {
       return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
     CC_ASSIGN_OR_RETURN(std::optional<PhysicalOrderRow> last, tx.find_physical_order_by_card(card.card_id));
-    if (last && last->status != "RETURNED") {
+    if (last && last->status != OrderStatus::kReturned) {
       return fail(code::kOrderExists, 409,
-                  "enKashCardId: a physical card is already ordered (" + last->order_id + ", " + last->status + ")",
+                  "enKashCardId: a physical card is already ordered (" + last->order_id + ", " + std::string(order_status_code(last->status)) + ")",
                   "enKashCardId");
     }
     PhysicalOrderRow order = new_order(card, r.address, r.address2, r.city, r.state, r.country, r.pincode, now);

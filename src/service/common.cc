@@ -45,19 +45,18 @@ Status audit(Tx& tx, const Principal& p, std::string_view action, const std::str
   return tx.insert_audit({0, now, p.partner_id, p.username, std::string(action), object_id, detail.dump()});
 }
 
-Status record_status_change(Tx& tx, const CardRow& card, std::string_view from, std::string_view to,
-                            const std::string& reason, const std::string& channel, const std::string& actor,
+Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatus> from, CardStatus to,
+                            const std::string& reason, ChangeChannel channel, const std::string& actor,
                             int64_t now) {
-  CC_RETURN_IF_ERROR(tx.insert_status_change(
-      {card.card_id, std::string(from), std::string(to), reason, channel, actor, now}));
+  CC_RETURN_IF_ERROR(tx.insert_status_change({card.card_id, from, to, reason, channel, actor, now}));
   return enqueue_event(tx, card.partner_id, "card.status_changed",
                        {{"enKashCardId", card.card_id},
                         {"cardAccountId", card.card_account_id},
                         {"companyId", card.company_id},
-                        {"previousStatus", from.empty() ? nlohmann::json(nullptr) : nlohmann::json(from)},
-                        {"cardStatus", to},
+                        {"previousStatus", from ? nlohmann::json(status_code(*from)) : nlohmann::json(nullptr)},
+                        {"cardStatus", status_code(to)},
                         {"reason", reason},
-                        {"channel", channel},
+                        {"channel", channel_code(channel)},
                         {"changedOn", clock::format_ist(now)}},
                        now);
 }

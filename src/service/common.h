@@ -23,8 +23,9 @@ Status audit(Tx& tx, const Principal& p, std::string_view action, const std::str
              const nlohmann::json& detail, int64_t now);
 
 // Records the change in the card's trail and queues the card.status_changed webhook.
-Status record_status_change(Tx& tx, const CardRow& card, std::string_view from, std::string_view to,
-                            const std::string& reason, const std::string& channel, const std::string& actor,
+// `from` is none when the card was just issued.
+Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatus> from, CardStatus to,
+                            const std::string& reason, ChangeChannel channel, const std::string& actor,
                             int64_t now);
 
 // Queues a webhook event in the outbox (same unit of work as the change) when the partner has

@@ -34,7 +34,7 @@ nlohmann::json rupees_json(int64_t paise) {
 std::string masked_number(const std::string& last4) { return "XXXX XXXX XXXX " + last4; }
 
 nlohmann::json card_json(const CardRow& c) {
-  CardStatus st = parse_status_code(c.status).value_or(CardStatus::kBlocked);
+  CardStatus st = c.status;
   return {{"enKashCardId", c.card_id},
           {"userId", c.user_id},
           {"cardAccountId", c.card_account_id},
@@ -119,7 +119,7 @@ nlohmann::json transaction_json(const TransactionRow& t) {
 nlohmann::json order_json(const PhysicalOrderRow& o) {
   return {{"orderId", o.order_id},
           {"enKashCardId", o.card_id},
-          {"shippingStatus", o.status},
+          {"shippingStatus", order_status_code(o.status)},
           {"deliveryAddress", o.address},
           {"deliveryAddress2", o.address2},
           {"deliveryCity", o.city},

@@ -17,13 +17,14 @@ namespace {
   "COALESCE(w.held_paise, 0), c.mfa_failures FROM cards c LEFT JOIN ledger_accounts w "          \
   "ON w.account_id = 'wallet:' || c.card_id " where
 
-CardRow read_card(const Query& s) {
+Result<CardRow> read_card(const Query& s) {
   CardRow r;
   r.card_id = s.text(0); r.card_account_id = s.text(1); r.partner_id = s.text(2);
   r.company_id = s.text(3); r.user_id = s.text(4); r.token = s.text(5);
   r.pan = {s.text(6), s.blob(7)}; r.pan_last4 = s.text(8); r.pan_fingerprint = s.text(9);
   r.cvv = {s.text(10), s.blob(11)}; r.expiry_month = static_cast<int>(s.i64(12));
-  r.expiry_year = static_cast<int>(s.i64(13)); r.status = s.text(14); r.card_type = s.text(15);
+  r.expiry_year = static_cast<int>(s.i64(13)); r.card_type = s.text(15);
+  CC_ASSIGN_OR_RETURN(r.status, parse_column(parse_status_code, s.text(14), "cards", r.card_id, "status"));
   r.gift = s.boolean(16); r.primary_card = s.boolean(17); r.balance_paise = s.i64(18);
   r.holder_name = s.text(19); r.mobile = s.text(20); r.email = s.text(21);
   r.profile_json = s.text(22); r.pin_hash = s.text(23);
@@ -59,9 +60,11 @@ UsageControlsRow read_usage(const Query& s) {
 #define ORDER_COLUMNS \
   "order_id, card_id, partner_id, address, address2, city, state, country, pincode, status, created_at, updated_at"
 
-PhysicalOrderRow read_order(const Query& s) {
-  return PhysicalOrderRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
-                          s.text(6), s.text(7), s.text(8), s.text(9), s.i64(10), s.i64(11)};
+Result<PhysicalOrderRow> read_order(const Query& s) {
+  PhysicalOrderRow o{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                     s.text(6), s.text(7), s.text(8), OrderStatus::kOrdered, s.i64(10), s.i64(11)};
+  CC_ASSIGN_OR_RETURN(o.status, parse_column(parse_order_status, s.text(9), "physical_orders", o.order_id, "status"));
+  return o;
 }
 
 }  // namespace
@@ -95,7 +98,7 @@ Status CardOps::insert_card(const CardRow& r) {
   q.bind(1, r.card_id).bind(2, r.card_account_id).bind(3, r.partner_id).bind(4, r.company_id)
       .bind(5, r.user_id).bind(6, r.token).bind(7, r.pan.key_id).bind(8, Blob{r.pan.blob})
       .bind(9, r.pan_last4).bind(10, r.pan_fingerprint).bind(11, r.cvv.key_id).bind(12, Blob{r.cvv.blob})
-      .bind(13, r.expiry_month).bind(14, r.expiry_year).bind(15, r.status).bind(16, r.card_type)
+      .bind(13, r.expiry_month).bind(14, r.expiry_year).bind(15, status_code(r.status)).bind(16, r.card_type)
       .bind(17, r.gift).bind(18, r.primary_card).bind(19, r.holder_name).bind(20, r.mobile).bind(21, r.email)
       .bind(22, r.profile_json).bind(23, r.pin_hash).bind(24, r.pin_failures);
   if (r.mfa_secret) q.bind(25, r.mfa_secret->key_id).bind(26, Blob{r.mfa_secret->blob});
@@ -130,10 +133,10 @@ Result<bool> CardOps::pan_fingerprint_exists(const std::string& fp) {
   return n > 0;
 }
 
-Result<bool> CardOps::update_card_status(const std::string& id, const std::string& expected_old,
-                                         const std::string& new_status, int64_t now) {
+Result<bool> CardOps::update_card_status(const std::string& id, CardStatus expected_old, CardStatus new_status,
+                                         int64_t now) {
   CC_SQL(q, "UPDATE cards SET status = ?3, modified_at = ?4 WHERE card_id = ?1 AND status = ?2");
-  return changed(q.bind(1, id).bind(2, expected_old).bind(3, new_status).bind(4, now));
+  return changed(q.bind(1, id).bind(2, status_code(expected_old)).bind(3, status_code(new_status)).bind(4, now));
 }
 
 Status CardOps::set_card_pin(const std::string& id, const std::string& pin_hash, int64_t now) {
@@ -215,7 +218,7 @@ Result<std::optional<UsageControlsRow>> CardOps::find_usage_controls(const std::
 Status CardOps::insert_physical_order(const PhysicalOrderRow& r) {
   CC_SQL(q, "INSERT INTO physical_orders (" ORDER_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
   q.bind(1, r.order_id).bind(2, r.card_id).bind(3, r.partner_id).bind(4, r.address).bind(5, r.address2)
-      .bind(6, r.city).bind(7, r.state).bind(8, r.country).bind(9, r.pincode).bind(10, r.status)
+      .bind(6, r.city).bind(7, r.state).bind(8, r.country).bind(9, r.pincode).bind(10, order_status_code(r.status))
       .bind(11, r.created_at).bind(12, r.updated_at);
   return done(q);
 }
@@ -230,10 +233,11 @@ Result<std::optional<PhysicalOrderRow>> CardOps::find_physical_order_by_card(con
   return one(q.bind(1, id), read_order);
 }
 
-Result<bool> CardOps::update_physical_order_status(const std::string& id, const std::string& expected_old,
-                                                   const std::string& new_status, int64_t now) {
+Result<bool> CardOps::update_physical_order_status(const std::string& id, OrderStatus expected_old,
+                                                   OrderStatus new_status, int64_t now) {
   CC_SQL(q, "UPDATE physical_orders SET status = ?3, updated_at = ?4 WHERE order_id = ?1 AND status = ?2");
-  return changed(q.bind(1, id).bind(2, expected_old).bind(3, new_status).bind(4, now));
+  return changed(q.bind(1, id).bind(2, order_status_code(expected_old)).bind(3, order_status_code(new_status))
+                     .bind(4, now));
 }
 
 }  // namespace cardcore

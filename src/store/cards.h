@@ -29,8 +29,8 @@ class CardOps : protected StoreOps {
   Result<int64_t> count_cards(const std::string& card_account_id);
   Result<bool> pan_fingerprint_exists(const std::string& fingerprint);
   // Only when the stored status is `expected_old`; whether the row changed.
-  Result<bool> update_card_status(const std::string& card_id, const std::string& expected_old,
-                                  const std::string& new_status, int64_t now);
+  Result<bool> update_card_status(const std::string& card_id, CardStatus expected_old, CardStatus new_status,
+                                  int64_t now);
   Status set_card_pin(const std::string& card_id, const std::string& pin_hash, int64_t now);
   // Consecutive wrong PINs: +1 (returns the new count) / back to 0.
   Result<int> record_pin_failure(const std::string& card_id);
@@ -53,8 +53,8 @@ class CardOps : protected StoreOps {
   // The card's latest order.
   Result<std::optional<PhysicalOrderRow>> find_physical_order_by_card(const std::string& card_id);
   // Only when the stored status is `expected_old`; whether the row changed.
-  Result<bool> update_physical_order_status(const std::string& order_id, const std::string& expected_old,
-                                            const std::string& new_status, int64_t now);
+  Result<bool> update_physical_order_status(const std::string& order_id, OrderStatus expected_old,
+                                            OrderStatus new_status, int64_t now);
 
  protected:
   using StoreOps::StoreOps;

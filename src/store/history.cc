@@ -8,15 +8,24 @@ using namespace sql;
 Status HistoryOps::insert_status_change(const StatusChangeRow& r) {
   CC_SQL(q, "INSERT INTO card_status_changes (card_id, old_status, new_status, reason, channel, actor, at) "
             "VALUES (?1,?2,?3,?4,?5,?6,?7)");
-  return done(q.bind(1, r.card_id).bind(2, r.old_status).bind(3, r.new_status).bind(4, r.reason)
-                  .bind(5, r.channel).bind(6, r.actor).bind(7, r.at));
+  q.bind(1, r.card_id).bind(2, r.old_status ? status_code(*r.old_status) : std::string_view())
+      .bind(3, status_code(r.new_status)).bind(4, r.reason).bind(5, channel_code(r.channel)).bind(6, r.actor)
+      .bind(7, r.at);
+  return done(q);
 }
 
 Result<std::vector<StatusChangeRow>> HistoryOps::list_status_changes(const std::string& card_id) {
-  CC_SQL(q, "SELECT card_id, old_status, new_status, reason, channel, actor, at "
+  CC_SQL(q, "SELECT card_id, old_status, new_status, reason, channel, actor, at, id "
             "FROM card_status_changes WHERE card_id = ?1 ORDER BY id");
-  return many(q.bind(1, card_id), [](const Query& s) {
-    return StatusChangeRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.i64(6)};
+  return many(q.bind(1, card_id), [](const Query& s) -> Result<StatusChangeRow> {
+    StatusChangeRow r{s.text(0), std::nullopt, CardStatus::kUnlocked, s.text(3), ChangeChannel::kApi, s.text(5), s.i64(6)};
+    std::string row = std::to_string(s.i64(7));
+    if (std::string old = s.text(1); !old.empty()) {
+      CC_ASSIGN_OR_RETURN(r.old_status, parse_column(parse_status_code, old, "card_status_changes", row, "old_status"));
+    }
+    CC_ASSIGN_OR_RETURN(r.new_status, parse_column(parse_status_code, s.text(2), "card_status_changes", row, "new_status"));
+    CC_ASSIGN_OR_RETURN(r.channel, parse_column(parse_change_channel, s.text(4), "card_status_changes", row, "channel"));
+    return r;
   });
 }
 

@@ -1,4 +1,6 @@
-// Plain rows the store reads and writes. Money in paise, times in unix seconds (UTC).
+// Plain rows the store reads and writes. Money in paise, times in unix seconds (UTC). Statuses
+// and channels are domain types: the store parses them once, at its edge, and an unknown value
+// in a row is an error that names the row, never a silent default.
 // Secrets appear here only as hashes (password, PIN, OTP, token digests) or sealed blobs
 // (card number, CVV, TOTP secret, payload key) — never in clear.
 #pragma once
@@ -8,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "domain/card_status.h"
+#include "domain/physical_order.h"
 #include "security/vault.h"
 
 namespace cardcore {
@@ -87,7 +91,7 @@ struct CardRow {
   Sealed cvv;
   int expiry_month = 0;
   int expiry_year = 0;
-  std::string status;           // "AP" | "UL" | "L" | "BL"
+  CardStatus status = CardStatus::kUnlocked;
   std::string card_type;        // "VIRTUAL" | "PHYSICAL"
   bool gift = false;
   bool primary_card = false;
@@ -108,10 +112,10 @@ struct CardRow {
 
 struct StatusChangeRow {
   std::string card_id;
-  std::string old_status;
-  std::string new_status;
+  std::optional<CardStatus> old_status;  // none when the card was issued
+  CardStatus new_status = CardStatus::kUnlocked;
   std::string reason;
-  std::string channel;  // "API" | "ADMIN" | "SYSTEM"
+  ChangeChannel channel = ChangeChannel::kApi;
   std::string actor;    // partner id / createdBy / "admin"
   int64_t at = 0;
 };
@@ -162,7 +166,7 @@ struct PhysicalOrderRow {
   std::string card_id;
   std::string partner_id;
   std::string address, address2, city, state, country, pincode;
-  std::string status;    // ORDERED | DISPATCHED | DELIVERED | RETURNED
+  OrderStatus status = OrderStatus::kOrdered;
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };

@@ -47,10 +47,12 @@ class SqliteStatement final : public sql::Statement {
   void bind_i64(int i, int64_t v) override { sqlite3_bind_int64(s_, i, v); }
   void bind_bool(int i, bool v) override { sqlite3_bind_int64(s_, i, v ? 1 : 0); }
   void bind_text(int i, std::string_view v) override {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    // An empty view may have no data pointer, which SQLite would bind as NULL: text is never NULL.
+    sqlite3_bind_text(s_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   void bind_blob(int i, std::string_view v) override {
-    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    if (v.empty()) sqlite3_bind_zeroblob(s_, i, 0);  // likewise: an empty blob, not NULL
+    else sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   Result<bool> step() override;
   int64_t changes() const override { return sqlite3_changes64(sqlite3_db_handle(s_)); }
