@@ -25,12 +25,12 @@ Error error_from(PGconn* conn, const PGresult* r) {
     const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
     std::string what = constraint ? constraint : "unique key";
     if (detail) what += ": " + std::string(detail);
-    return Error{code::kDuplicate, 409, "already exists (" + what + ")", ""};
+    return Error{code::kDuplicate, "already exists (" + what + ")", ""};
   }
   if (sqlstate.starts_with("23")) {
-    return Error{code::kFailure, 500, "storage constraint failed: " + msg, ""};
+    return Error{code::kFailure, "storage constraint failed: " + msg, ""};
   }
-  return Error{code::kFailure, 500, "storage error: " + msg, ""};
+  return Error{code::kFailure, "storage error: " + msg, ""};
 }
 
 // libpq wants parallel arrays of pointers, lengths and formats.
@@ -97,7 +97,7 @@ Result<std::unique_ptr<Conn>> Conn::open(const std::string& dsn) {
     std::string msg = c ? PQerrorMessage(c) : "out of memory";
     if (c) PQfinish(c);
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    return fail(code::kFailure, 500, "postgres: cannot connect: " + msg);
+    return fail(code::kFailure, "postgres: cannot connect: " + msg);
   }
   std::unique_ptr<Conn> conn(new Conn(c));
   auto st = conn->exec_script(kSessionSettings);

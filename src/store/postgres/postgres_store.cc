@@ -260,7 +260,7 @@ class PostgresTx final : public Tx {
                             Params(e.kind, scope, e.reference, now));
     if (!inserted) {
       if (inserted.error().code == code::kDuplicate) {
-        return fail(code::kDuplicate, 409, "reference '" + e.reference + "' was already used", "reference");
+        return fail(code::kDuplicate, "reference '" + e.reference + "' was already used", "reference");
       }
       return std::unexpected(inserted.error());
     }
@@ -285,10 +285,10 @@ class PostgresTx final : public Tx {
       if (upd.affected() == 0) {
         CC_ASSIGN_OR_RETURN(LedgerBalance b, ledger_balance(p.account_id));
         if (p.ceiling_paise && b.balance_paise + p.amount_paise > *p.ceiling_paise) {
-          return fail(code::kMaxBalanceExceeded, 422, "amount: would take " + p.account_id +
+          return fail(code::kMaxBalanceExceeded, "amount: would take " + p.account_id +
                       " above its maximum balance", "amount");
         }
-        return fail(code::kInsufficientFunds, 422, "amount: insufficient balance in " + p.account_id, "amount");
+        return fail(code::kInsufficientFunds, "amount: insufficient balance in " + p.account_id, "amount");
       }
       EXEC(post, "INSERT INTO postings (entry_id, account_id, amount_paise) VALUES ($1,$2,$3)", entry_id,
            p.account_id, p.amount_paise);
@@ -738,7 +738,7 @@ class Pool {
   Result<Lease> take() {
     std::unique_lock lock(mu_);
     if (!cv_.wait_for(lock, kConnectionWait, [&] { return !idle_.empty(); })) {
-      return fail(code::kFailure, 503, "postgres: no database connection free");
+      return fail(code::kUnavailable, "postgres: no database connection free");
     }
     std::unique_ptr<Conn> c = std::move(idle_.back());
     idle_.pop_back();
@@ -819,7 +819,7 @@ class PostgresStore final : public Store {
       // and COMMIT would quietly roll it back. Report it instead of claiming success.
       retry = retryable(conn->first_sqlstate());
       (void)conn->exec("ROLLBACK");
-      return fail(code::kFailure, 500, "storage error: a statement failed (SQLSTATE " + conn->first_sqlstate() +
+      return fail(code::kFailure, "storage error: a statement failed (SQLSTATE " + conn->first_sqlstate() +
                                            ") and the unit did not return the error; rolled back");
     }
     auto commit = conn->exec("COMMIT");
@@ -849,7 +849,7 @@ class PostgresStore final : public Store {
       }();
       if (!st) {
         (void)c.exec_script("ROLLBACK");
-        return fail(code::kFailure, 500, "migration " + m.name + " failed: " + st.error().message);
+        return fail(code::kFailure, "migration " + m.name + " failed: " + st.error().message);
       }
     }
     return {};

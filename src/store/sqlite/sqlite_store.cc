@@ -241,7 +241,7 @@ class SqliteTx final : public Tx {
     auto inserted = ins.bind(1, e.kind).bind(2, scope).bind(3, e.reference).bind(4, now).exec();
     if (!inserted) {
       if (inserted.error().code == code::kDuplicate) {
-        return fail(code::kDuplicate, 409, "reference '" + e.reference + "' was already used", "reference");
+        return fail(code::kDuplicate, "reference '" + e.reference + "' was already used", "reference");
       }
       return std::unexpected(inserted.error());
     }
@@ -261,10 +261,10 @@ class SqliteTx final : public Tx {
       if (!applied) {
         CC_ASSIGN_OR_RETURN(LedgerBalance b, ledger_balance(p.account_id));
         if (p.ceiling_paise && b.balance_paise + p.amount_paise > *p.ceiling_paise) {
-          return fail(code::kMaxBalanceExceeded, 422, "amount: would take " + p.account_id +
+          return fail(code::kMaxBalanceExceeded, "amount: would take " + p.account_id +
                       " above its maximum balance", "amount");
         }
-        return fail(code::kInsufficientFunds, 422, "amount: insufficient balance in " + p.account_id, "amount");
+        return fail(code::kInsufficientFunds, "amount: insufficient balance in " + p.account_id, "amount");
       }
       PREP(post, "INSERT INTO postings (entry_id, account_id, amount_paise) VALUES (?1,?2,?3)");
       CC_RETURN_IF_ERROR(exec_ok(post.bind(1, entry_id).bind(2, p.account_id).bind(3, p.amount_paise)));
@@ -730,7 +730,7 @@ class SqliteStore final : public Store {
       auto st = db_->exec_script(script);
       if (!st) {
         (void)db_->exec_script("ROLLBACK");
-        return fail(code::kFailure, 500, "migration " + m.name + " failed: " + st.error().message);
+        return fail(code::kFailure, "migration " + m.name + " failed: " + st.error().message);
       }
     }
     return {};
