@@ -158,13 +158,13 @@ std::optional<http::Response> handle_admin(const Context& ctx, const std::string
   if (req.path.rfind("/admin/", 0) != 0) return std::nullopt;
   std::string_view given = req.header("x-admin-key");
   if (given.empty() || !crypto::constant_time_equal(crypto::sha256(given), crypto::sha256(admin_key))) {
-    return error(Error{code::kUnauthenticated, 401, "X-Admin-Key: missing or wrong", "X-Admin-Key"});
+    return error(Error{code::kUnauthenticated, "X-Admin-Key: missing or wrong", "X-Admin-Key"});
   }
   auto it = routes().find(req.path);
-  if (it == routes().end()) return error(Error{code::kNotFoundPath, 404, "path: no such endpoint " + req.path, "path"});
-  if (req.method != "POST") return error(Error{code::kMethodNotAllowed, 405, "method: use POST", "method"});
+  if (it == routes().end()) return error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
+  if (req.method != "POST") return error(Error{code::kMethodNotAllowed, "method: use POST", "method"});
   if (!is_json_content_type(req.header("content-type"))) {
-    return error(Error{code::kUnsupportedMediaType, 415, "Content-Type: must be application/json", "Content-Type"});
+    return error(Error{code::kUnsupportedMediaType, "Content-Type: must be application/json", "Content-Type"});
   }
   auto body = JsonBody::parse(req.body);
   if (!body) return error(body.error());

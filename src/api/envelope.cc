@@ -1,5 +1,7 @@
 #include "api/envelope.h"
 
+#include "api/error_table.h"
+
 namespace cardcore::api {
 
 http::Response json_response(int status, const nlohmann::json& body) {
@@ -17,16 +19,19 @@ http::Response ok(const nlohmann::json& payload, Envelope e) {
 }
 
 http::Response error(const Error& err, Envelope e) {
-  int status = err.http_status >= 400 && err.http_status <= 599 ? err.http_status : 500;
+  const ErrorAnswer& a = answer_for(err.code);
   if (e == Envelope::kB) {
-    return json_response(status, {{"response_code", err.code}, {"response_message", err.message}, {"payload", nullptr}});
+    return json_response(a.http_status,
+                         {{"response_code", a.wire_code}, {"response_message", err.message}, {"payload", nullptr}});
   }
-  return json_response(status, {{"code", err.code}, {"message", err.message}, {"payload", nullptr}});
+  return json_response(a.http_status, {{"code", a.wire_code}, {"message", err.message}, {"payload", nullptr}});
 }
 
-http::Response oauth_error(int http_status, std::string_view error, std::string_view description) {
-  http::Response r = json_response(http_status, {{"error", error}, {"error_description", description}});
-  if (http_status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cardcore\"");
+http::Response oauth_error(const Error& err) {
+  const ErrorAnswer& a = answer_for(err.code);
+  const char* name = a.oauth_error ? a.oauth_error : a.http_status >= 500 ? "server_error" : "invalid_request";
+  http::Response r = json_response(a.http_status, {{"error", name}, {"error_description", err.message}});
+  if (a.http_status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cardcore\"");
   return r;
 }
 

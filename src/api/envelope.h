@@ -1,4 +1,4 @@
-// The one place where results become wire envelopes (CONTRACT.md §1):
+// The one place where results become wire envelopes (docs/api.md, "Envelopes"):
 //   A: {"code": 0, "message": "Success", "payload": ...}
 //   B: {"response_code": 0, "response_message": "Success", "payload": ...}  (cardAccount/get, search)
 //   OAuth: {"error": "...", "error_description": "..."} for /oauth/token and bearer failures.
@@ -14,8 +14,9 @@ namespace cardcore::api {
 enum class Envelope { kA, kB };
 
 http::Response ok(const nlohmann::json& payload, Envelope e = Envelope::kA);
+// Status and wire code come from the error table (api/error_table.h).
 http::Response error(const Error& err, Envelope e = Envelope::kA);
-http::Response oauth_error(int http_status, std::string_view error, std::string_view description);
+http::Response oauth_error(const Error& err);
 http::Response json_response(int status, const nlohmann::json& body);
 
 // Request-header helpers shared by the partner and admin adapters.

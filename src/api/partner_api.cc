@@ -376,7 +376,7 @@ std::optional<std::map<std::string, std::string>> parse_form(std::string_view bo
 }
 
 http::Response token_endpoint(const Context& ctx, const http::Request& req) {
-  if (req.method != "POST") return oauth_error(405, "invalid_request", "use POST");
+  if (req.method != "POST") return oauth_error(Error{code::kMethodNotAllowed, "method: use POST", "method"});
   std::string client_id, client_secret;
   std::string_view authz = req.header("authorization");
   if (authz.size() > 6 && (authz.substr(0, 6) == "Basic " || authz.substr(0, 6) == "basic ")) {
@@ -395,7 +395,7 @@ http::Response token_endpoint(const Context& ctx, const http::Request& req) {
                                : std::string_view(req.target).substr(req.target.find('?') + 1);
   auto form = parse_form(req.body);
   auto qform = parse_form(query);
-  if (!form || !qform) return oauth_error(400, "invalid_request", "body: malformed form encoding");
+  if (!form || !qform) return oauth_error(Error{code::kInvalidTokenRequest, "body: malformed form encoding", "body"});
   for (auto& [k, v] : *qform) form->emplace(k, v);
   auto field = [&](const char* k) { auto it = form->find(k); return it == form->end() ? std::string() : it->second; };
   std::string grant = field("grant_type");
@@ -405,11 +405,11 @@ http::Response token_endpoint(const Context& ctx, const http::Request& req) {
   } else if (grant == "refresh_token") {
     granted = auth::refresh_grant(ctx, client_id, client_secret, field("refresh_token"));
   } else if (grant.empty()) {
-    return oauth_error(400, "invalid_request", "grant_type: missing");
+    return oauth_error(Error{code::kInvalidTokenRequest, "grant_type: missing", "grant_type"});
   } else {
-    return oauth_error(400, "unsupported_grant_type", "grant_type: must be password or refresh_token");
+    return oauth_error(Error{code::kUnsupportedGrantType, "grant_type: must be password or refresh_token", "grant_type"});
   }
-  if (!granted) return oauth_error(granted.error().http_status, granted.error().field, granted.error().message);
+  if (!granted) return oauth_error(granted.error());
   http::Response r = json_response(200, {{"access_token", granted->access_token},
                                          {"token_type", "bearer"},
                                          {"refresh_token", granted->refresh_token},
@@ -436,7 +436,7 @@ Result<Decoded> decode_body(const Context& ctx, const PartnerRow& partner, const
   }
   CC_ASSIGN_OR_RETURN(std::string key, ctx.vault.open(partner.payload_key, partner.partner_id));
   auto plain = payload_crypto::decrypt_from_base64(key, probe["request"].get<std::string>());
-  if (!plain) return fail(code::kInvalidParameter, 422, "Invalid encrypted request", "request");
+  if (!plain) return fail(code::kInvalidParameter, "Invalid encrypted request", "request");
   return Decoded{*plain, key};
 }
 
@@ -456,7 +456,7 @@ http::Response run_idempotent(const Context& ctx, const std::string& partner_id,
                               const std::string& path, const std::string& body, Envelope envelope,
                               const std::function<http::Response()>& run) {
   if (key.size() > 255 || !validate::printable(key, 255)) {
-    return error(Error{code::kInvalidParameter, 422, "Idempotency-Key: must be 1..255 printable characters",
+    return error(Error{code::kInvalidParameter, "Idempotency-Key: must be 1..255 printable characters",
                        "Idempotency-Key"}, envelope);
   }
   std::string digest = crypto::to_hex(crypto::sha256(path + "\n" + body));
@@ -474,10 +474,10 @@ http::Response run_idempotent(const Context& ctx, const std::string& partner_id,
       return r;
     }
     case IdempotencyClaim::Kind::kMismatch:
-      return error(Error{code::kIdempotencyMismatch, 422,
+      return error(Error{code::kIdempotencyMismatch,
                          "Idempotency-Key: already used with a different request", "Idempotency-Key"}, envelope);
     case IdempotencyClaim::Kind::kRunning:
-      return error(Error{code::kIdempotencyInProgress, 409,
+      return error(Error{code::kIdempotencyInProgress,
                          "Idempotency-Key: a request with this key is still being processed", "Idempotency-Key"},
                    envelope);
     case IdempotencyClaim::Kind::kNew:
@@ -502,7 +502,7 @@ using Handler = std::function<Result<json>(const Principal&, const JsonBody&)>;
 // content type, optional payload decryption and Idempotency-Key; then the handler.
 http::Response dispatch(const Context& ctx, const http::Request& req, Envelope envelope, const Handler& handler) {
   if (req.method != "POST") {
-    http::Response r = error(Error{code::kMethodNotAllowed, 405, "method: use POST", "method"}, envelope);
+    http::Response r = error(Error{code::kMethodNotAllowed, "method: use POST", "method"}, envelope);
     r.headers.emplace_back("Allow", "POST");
     return r;
   }
@@ -512,20 +512,21 @@ http::Response dispatch(const Context& ctx, const http::Request& req, Envelope e
     token = trim(authz.substr(7));
   }
   auto principal = auth::authenticate(ctx, token);
-  if (!principal) return oauth_error(401, "invalid_token", principal.error().message);
+  if (!principal) return oauth_error(principal.error());
   std::string partner_header = trim(req.header("partnerid"));
   if (partner_header.empty()) {
-    return error(Error{code::kInvalidParameter, 422, "partnerId: header is required", "partnerId"}, envelope);
+    return error(Error{code::kInvalidParameter, "partnerId: header is required", "partnerId"}, envelope);
   }
   if (partner_header != principal->partner_id) {
-    return error(Error{code::kInvalidId, 404, "partnerId: no such id", "partnerId"}, envelope);
+    return error(Error{code::kInvalidId, "partnerId: no such id", "partnerId"}, envelope);
   }
   if (!is_json_content_type(req.header("content-type"))) {
-    return error(Error{code::kUnsupportedMediaType, 415, "Content-Type: must be application/json", "Content-Type"},
+    return error(Error{code::kUnsupportedMediaType, "Content-Type: must be application/json", "Content-Type"},
                  envelope);
   }
   auto partner = transact(ctx.store, [&](Tx& tx) { return tx.find_partner(principal->partner_id); });
-  if (!partner || !*partner) return error(Error{code::kFailure, 500, "partner not found", ""}, envelope);
+  if (!partner) return error(partner.error(), envelope);
+  if (!*partner) return error(Error{code::kFailure, "partner of a valid token not found", ""}, envelope);
   auto decoded = decode_body(ctx, **partner, req.body);
   if (!decoded) return error(decoded.error(), envelope);
   principal->idempotency_key = std::string(req.header("idempotency-key"));
@@ -603,7 +604,7 @@ Result<authorization::AuthRequest> read_card_request(const Context& ctx, const P
 std::optional<http::Response> handle_sandbox(const Context& ctx, const http::Request& req) {
   std::string_view rest = std::string_view(req.path).substr(kSandbox.size());
   if (!ctx.config.sandbox) {
-    return error(Error{code::kNotFoundPath, 404, "path: the sandbox simulation exists only in sandbox mode", "path"});
+    return error(Error{code::kNotFoundPath, "path: the sandbox simulation exists only in sandbox mode", "path"});
   }
   if (rest == "/authorizations") {
     return dispatch(ctx, req, Envelope::kA, [&](const Principal& p, const JsonBody& b) -> Result<json> {
@@ -652,7 +653,7 @@ std::optional<http::Response> handle_sandbox(const Context& ctx, const http::Req
       }
     }
   }
-  return error(Error{code::kNotFoundPath, 404, "path: no such endpoint " + req.path, "path"});
+  return error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
 }
 
 }  // namespace
@@ -669,7 +670,7 @@ std::optional<http::Response> handle_partner(const Context& ctx, const http::Req
   auto it = routes().find(rest);
   if (it == routes().end()) {
     if (!rest.empty() && rest[0] != '/') return std::nullopt;  // e.g. /enKashCardX is not ours
-    return error(Error{code::kNotFoundPath, 404, "path: no such endpoint " + req.path, "path"});
+    return error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
   }
   const Route& route = it->second;
   return dispatch(ctx, req, route.envelope, [&](const Principal& p, const JsonBody& b) { return route.fn(ctx, p, b); });

@@ -14,6 +14,7 @@
 
 #include "admin/admin_api.h"
 #include "api/envelope.h"
+#include "api/error_table.h"
 #include "api/partner_api.h"
 #include "http/log.h"
 #include "http/server.h"
@@ -325,11 +326,11 @@ int serve(ServeOptions o) {
         if (req.path == "/healthz") return api::json_response(200, {{"status", "ok"}});
         if (auto r = api::handle_admin(ctx, admin_key, req)) return *r;
         if (auto r = api::handle_partner(ctx, req)) return *r;
-        return api::error(Error{code::kNotFoundPath, 404, "path: no such endpoint " + req.path, "path"});
+        return api::error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
       },
       [](int status, std::string_view message) {
-        int c = status == 413 ? code::kPayloadTooLarge : code::kInvalidParameter;
-        return api::error(Error{c, status, std::string(message), status == 413 ? "body" : ""});
+        int c = api::code_for_transport_status(status);
+        return api::error(Error{c, std::string(message), c == code::kPayloadTooLarge ? "body" : ""});
       });
   uint16_t port = 0;
   try {
@@ -452,7 +453,17 @@ int main(int argc, char** argv) {
   std::string keys_dir = "./data";
   auto* keys_init = keys->add_subcommand("init", "Create vault.keys, hmac.key and zpk.key in the data directory (never overwrites)");
   keys_init->add_option("--data", keys_dir, "Data directory")->capture_default_str();
+  auto* error_codes = app.add_subcommand("error-codes", "Print the error code table (Markdown) that docs/api.md lists");
   CLI11_PARSE(app, argc, argv);
+  if (error_codes->parsed()) {
+    std::cout << "| code | HTTP | OAuth2 error | meaning |\n|---|---|---|---|\n";
+    for (const cardcore::api::ErrorAnswer& row : cardcore::api::error_table()) {
+      std::cout << "| " << row.wire_code << " | " << row.http_status << " | "
+                << (row.oauth_error ? std::string("`") + row.oauth_error + "`" : std::string()) << " | " << row.meaning
+                << " |\n";
+    }
+    return 0;
+  }
   if (verify->parsed()) return cardcore::ledger_verify(verify_dir, verify_pg);
   if (keys_init->parsed()) return cardcore::keys_init(keys_dir);
   if (serve->parsed()) {

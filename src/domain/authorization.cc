@@ -36,32 +36,32 @@ std::string_view channel_name(Channel c) {
 
 Decision decide(int64_t amount, Channel channel, bool international, const CardFacts& card, const Limits& l,
                 const Usage& u, int64_t available) {
-  if (amount <= 0 || amount > money::kMaxAbsPaise) return decline("13", "invalid amount");
-  if (card.expired || card.expiry_mismatch) return decline("54", "expired card or wrong expiry date");
+  if (amount <= 0 || amount > money::kMaxAbsPaise) return decline(rc::kInvalidAmount, "invalid amount");
+  if (card.expired || card.expiry_mismatch) return decline(rc::kExpiredCard, "expired card or wrong expiry date");
   switch (card.status) {
-    case CardStatus::kLocked: return decline("62", "card is locked");
-    case CardStatus::kBlocked: return decline("46", "card is blocked");
-    case CardStatus::kActivationInProgress: return decline("78", "card is not active yet");
+    case CardStatus::kLocked: return decline(rc::kRestrictedCard, "card is locked");
+    case CardStatus::kBlocked: return decline(rc::kClosedCard, "card is blocked");
+    case CardStatus::kActivationInProgress: return decline(rc::kCardNotActive, "card is not active yet");
     case CardStatus::kUnlocked: break;
   }
-  if (card.cvv_mismatch) return decline("05", "wrong CVV");
+  if (card.cvv_mismatch) return decline(rc::kDoNotHonour, "wrong CVV");
 
   bool channel_ok = (channel == Channel::kPos && l.pos_allowed) || (channel == Channel::kEcom && l.online_allowed) ||
                     (channel == Channel::kAtm && l.atm_allowed) ||
                     (channel == Channel::kContactless && l.contactless_allowed);
-  if (!channel_ok) return decline("57", std::string(channel_name(channel)) + " transactions are not allowed on this card");
-  if (international && !l.international_allowed) return decline("57", "international transactions are not allowed");
+  if (!channel_ok) return decline(rc::kNotPermitted, std::string(channel_name(channel)) + " transactions are not allowed on this card");
+  if (international && !l.international_allowed) return decline(rc::kNotPermitted, "international transactions are not allowed");
 
   bool pin_needed = channel == Channel::kAtm || card.pin_entered;
   if (pin_needed) {
-    if (card.pin_failures >= kMaxPinFailures) return decline("75", "PIN tries exceeded; set a new PIN");
-    if (!card.pin_entered || !card.pin_set || !card.pin_ok) return decline("55", "wrong or missing PIN", card.pin_entered);
+    if (card.pin_failures >= kMaxPinFailures) return decline(rc::kPinTriesExceeded, "PIN tries exceeded; set a new PIN");
+    if (!card.pin_entered || !card.pin_set || !card.pin_ok) return decline(rc::kWrongPin, "wrong or missing PIN", card.pin_entered);
   }
 
-  if (over(l.per_txn_paise, 0, amount)) return decline("61", "exceeds the per-transaction limit");
-  if (over(l.day_paise, u.day_paise, amount)) return decline("61", "exceeds the daily amount limit");
-  if (over(l.month_paise, u.month_paise, amount)) return decline("61", "exceeds the monthly amount limit");
-  if (over(l.year_paise, u.year_paise, amount)) return decline("61", "exceeds the yearly amount limit");
+  if (over(l.per_txn_paise, 0, amount)) return decline(rc::kAmountLimit, "exceeds the per-transaction limit");
+  if (over(l.day_paise, u.day_paise, amount)) return decline(rc::kAmountLimit, "exceeds the daily amount limit");
+  if (over(l.month_paise, u.month_paise, amount)) return decline(rc::kAmountLimit, "exceeds the monthly amount limit");
+  if (over(l.year_paise, u.year_paise, amount)) return decline(rc::kAmountLimit, "exceeds the yearly amount limit");
   const std::optional<int64_t>* channel_paise = nullptr;
   const std::optional<int64_t>* channel_count = nullptr;
   if (channel == Channel::kPos) { channel_paise = &l.pos_day_paise; channel_count = &l.pos_day_count; }
@@ -71,16 +71,16 @@ Decision decide(int64_t amount, Channel channel, bool international, const CardF
     channel_count = &l.contactless_day_count;
   }
   if (channel_paise && over(*channel_paise, u.channel_day_paise, amount)) {
-    return decline("61", "exceeds the daily " + std::string(channel_name(channel)) + " amount limit");
+    return decline(rc::kAmountLimit, "exceeds the daily " + std::string(channel_name(channel)) + " amount limit");
   }
-  if (over(l.day_count, u.day_count, 1)) return decline("65", "exceeds the daily count limit");
-  if (over(l.month_count, u.month_count, 1)) return decline("65", "exceeds the monthly count limit");
-  if (over(l.year_count, u.year_count, 1)) return decline("65", "exceeds the yearly count limit");
+  if (over(l.day_count, u.day_count, 1)) return decline(rc::kCountLimit, "exceeds the daily count limit");
+  if (over(l.month_count, u.month_count, 1)) return decline(rc::kCountLimit, "exceeds the monthly count limit");
+  if (over(l.year_count, u.year_count, 1)) return decline(rc::kCountLimit, "exceeds the yearly count limit");
   if (channel_count && over(*channel_count, u.channel_day_count, 1)) {
-    return decline("65", "exceeds the daily " + std::string(channel_name(channel)) + " count limit");
+    return decline(rc::kCountLimit, "exceeds the daily " + std::string(channel_name(channel)) + " count limit");
   }
-  if (available < amount) return decline("51", "insufficient funds");
-  return Decision{true, "00", "approved", false};
+  if (available < amount) return decline(rc::kInsufficientFunds, "insufficient funds");
+  return Decision{true, rc::kApproved, "approved", false};
 }
 
 }  // namespace cardcore::authz

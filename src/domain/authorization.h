@@ -25,6 +25,29 @@
 
 namespace cardcore::authz {
 
+// The decline reasons of the decision, in the card network's vocabulary (ISO 8583 field 39):
+// partners see them in the sandbox and in txnDetails.responseCode, the network in field 39.
+// Errors that are not card decisions get their ISO code at the ISO edge
+// (iso8583/response_codes.h), never here.
+namespace rc {
+inline constexpr const char* kApproved = "00";
+inline constexpr const char* kDoNotHonour = "05";
+inline constexpr const char* kInvalidAmount = "13";
+inline constexpr const char* kInvalidCard = "14";
+inline constexpr const char* kClosedCard = "46";
+inline constexpr const char* kInsufficientFunds = "51";
+inline constexpr const char* kExpiredCard = "54";
+inline constexpr const char* kWrongPin = "55";
+inline constexpr const char* kNotPermitted = "57";
+inline constexpr const char* kAmountLimit = "61";
+inline constexpr const char* kRestrictedCard = "62";
+inline constexpr const char* kCountLimit = "65";
+inline constexpr const char* kPinTriesExceeded = "75";
+inline constexpr const char* kCardNotActive = "78";
+inline constexpr const char* kDuplicate = "94";
+inline constexpr const char* kSystemError = "96";
+}  // namespace rc
+
 enum class Channel { kPos, kEcom, kAtm, kContactless };
 std::optional<Channel> parse_channel(std::string_view s);  // "POS" | "ECOM" | "ATM" | "CONTACTLESS"
 std::string_view channel_name(Channel c);
@@ -61,7 +84,7 @@ inline constexpr int kMaxPinFailures = 3;
 
 struct Decision {
   bool approved = false;
-  const char* response_code = "05";
+  const char* response_code = rc::kDoNotHonour;
   std::string reason;
   bool wrong_pin = false;  // the service counts it (and resets on a right PIN)
 };

@@ -1,4 +1,4 @@
-// The status machine of CONTRACT.md §5. A requested AP is a bad parameter whatever the card's
+// The card status machine (docs/api.md, "Block Card"). A requested AP is a bad parameter whatever the card's
 // state (it is never a partner's to ask for), so it is checked before the state-dependent rules.
 #include "domain/card_status.h"
 
@@ -51,18 +51,18 @@ std::optional<ChangeChannel> parse_change_channel(std::string_view code) {
 Result<bool> check_requested_move(CardStatus current, CardStatus requested) {
   using enum CardStatus;
   if (requested == kActivationInProgress) {
-    return fail(code::kStatusTransition, 422, "blockCode: AP cannot be requested", "blockCode");
+    return fail(code::kInvalidParameter, "blockCode: AP cannot be requested", "blockCode");
   }
   if (current == requested) return false;
   if (current == kBlocked) {
-    return fail(code::kCardBlocked, 409, "blockCode: card is permanently blocked", "blockCode");
+    return fail(code::kCardBlocked, "blockCode: card is permanently blocked", "blockCode");
   }
   const bool allowed = requested == kBlocked                                 // UL | L | AP -> BL
                        || (current == kActivationInProgress && requested == kUnlocked)
                        || (current == kUnlocked && requested == kLocked)
                        || (current == kLocked && requested == kUnlocked);
   if (!allowed) {
-    return fail(code::kStatusTransition, 409,
+    return fail(code::kStatusTransition,
                 "blockCode: cannot move card from " + std::string(status_code(current)) + " to " +
                     std::string(status_code(requested)),
                 "blockCode");

@@ -1,4 +1,4 @@
-// The card status machine (CONTRACT.md §5). Invariant: BL is terminal; AP is never requested by
+// The card status machine (docs/api.md, "Block Card"). Invariant: BL is terminal; AP is never requested by
 // a partner; every other move is listed in `check_requested_move`.
 //   new virtual card: UL      new physical card: AP
 //   AP -> UL (activation: PIN set or explicit unlock)   UL <-> L (temporary lock)
@@ -26,8 +26,9 @@ std::optional<ChangeChannel> parse_change_channel(std::string_view code);  // ex
 
 // Decides a partner's Block Card request to move a card from `current` to `requested`.
 // Returns true when the status changes, false when it already is `requested` (success, no change),
-// or an error: kCardBlocked when current is BL (and requested is not BL), kStatusTransition with
-// HTTP 422 and field "blockCode" when `requested` is AP, kStatusTransition (409) for any other move.
+// or an error: kCardBlocked when current is BL (and requested is not BL), kInvalidParameter with
+// field "blockCode" when `requested` is AP (never a valid request), kStatusTransition for any
+// other move.
 Result<bool> check_requested_move(CardStatus current, CardStatus requested);
 
 // Activation by setting a PIN: AP -> UL. Other states are unchanged (returns current).

@@ -20,12 +20,12 @@ Result<JsonBody> JsonBody::parse(std::string_view text) {
     j = nlohmann::json::parse(text.begin(), text.end(), guard, /*allow_exceptions=*/true);
   } catch (const std::exception& e) {
     if (too_deep) {
-      return fail(code::kInvalidParameter, 400,
+      return fail(code::kMalformedRequest,
                   "body: JSON nested deeper than " + std::to_string(kMaxDepth) + " levels", "body");
     }
-    return fail(code::kInvalidParameter, 400, "body: malformed JSON", "body");
+    return fail(code::kMalformedRequest, "body: malformed JSON", "body");
   }
-  if (!j.is_object()) return fail(code::kInvalidParameter, 400, "body: must be a JSON object", "body");
+  if (!j.is_object()) return fail(code::kMalformedRequest, "body: must be a JSON object", "body");
   return JsonBody(std::move(j));
 }
 

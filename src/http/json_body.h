@@ -17,7 +17,7 @@ class JsonBody {
  public:
   static constexpr int kMaxDepth = 16;
 
-  // Refuses malformed JSON, a non-object top level, and over-deep nesting (HTTP 400, code 422).
+  // Refuses malformed JSON, a non-object top level, and over-deep nesting (code::kMalformedRequest).
   static Result<JsonBody> parse(std::string_view text);
   explicit JsonBody(nlohmann::json j) : j_(std::move(j)) {}
 

@@ -46,7 +46,7 @@ constexpr std::array<const FieldSpec*, 129> make_index() {
 constexpr auto kIndex = make_index();
 
 std::unexpected<Error> format_error(std::string message) {
-  return fail(code::kInvalidParameter, 400, "iso8583: " + std::move(message));
+  return fail(code::kInvalidParameter, "iso8583: " + std::move(message));
 }
 
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }

@@ -11,7 +11,6 @@
 namespace cardcore::iso8583 {
 namespace {
 
-namespace arc = authorization::rc;
 constexpr const char* kSource = "ISO8583";
 constexpr const char* kInr = "356";
 // A follow-up that lost a race on the same authorization (error kStatusTransition) is retried.
@@ -69,20 +68,12 @@ bool is_alnum6(const std::string& s) {
   return true;
 }
 
-// Service errors are not card decisions: a refused parameter is the sender's format error, the
-// rest is ours.
-const char* code_for(const Error& e) {
-  if (e.code == code::kInvalidParameter) return rc::kFormatError;
-  if (e.code == code::kInvalidId) return arc::kInvalidCard;
-  return arc::kSystemError;
-}
-
 // The answer fields of an authorization engine result.
 Message with_result(Message a, const authorization::AuthResult& r) {
-  a.set(f::kResponseCode, r.response_code.size() == 2 ? r.response_code : arc::kSystemError);
+  a.set(f::kResponseCode, r.response_code.size() == 2 ? r.response_code : rc::kSystemError);
   if (r.approved && is_alnum6(r.auth_code)) a.set(f::kAuthCode, r.auth_code);
   const std::string& c = a.get(f::kResponseCode);
-  if (c != arc::kInvalidCard && c != arc::kSystemError) a.set(f::kAdditionalAmounts, available_balance_field(r.available_paise));
+  if (c != rc::kInvalidCard && c != rc::kSystemError) a.set(f::kAdditionalAmounts, available_balance_field(r.available_paise));
   return a;
 }
 
@@ -119,7 +110,7 @@ std::optional<Message> Processor::handle(const Message& req) const {
     }
     return std::nullopt;  // a response, a repeat indicator we do not speak, …: not ours to answer
   } catch (const std::exception&) {
-    return respond(answer_to(req), arc::kSystemError);
+    return respond(answer_to(req), rc::kSystemError);
   }
 }
 
@@ -132,7 +123,7 @@ Message Processor::authorization(const Message& req, bool financial) const {
   const std::string type = req.get(f::kProcessingCode).substr(0, 2);
   const bool refund = financial && type == "20";
   if (type != "00" && type != "01" && !refund) return respond(a, rc::kInvalidTransaction);
-  if (req.has(f::kCurrency) && req.get(f::kCurrency) != kInr) return respond(a, arc::kInvalidAmount);
+  if (req.has(f::kCurrency) && req.get(f::kCurrency) != kInr) return respond(a, rc::kInvalidAmount);
 
   authorization::AuthRequest r;
   r.pan = req.get(f::kPan);
@@ -151,7 +142,7 @@ Message Processor::authorization(const Message& req, bool financial) const {
   if (req.has(f::kPinData)) {
     auto pin = zpk_.decrypt_pin(req.get(f::kPinData), r.pan);
     // A block that does not open as format 0 under our key and this PAN is a wrong PIN.
-    if (!pin) return respond(a, arc::kWrongPin);
+    if (!pin) return respond(a, rc::kWrongPin);
     r.pin = *pin;
   }
   r.mcc = req.get(f::kMcc);
@@ -162,10 +153,10 @@ Message Processor::authorization(const Message& req, bool financial) const {
 
   if (refund) {
     auto res = authorization::refund(ctx_, r);
-    return res ? with_result(a, *res) : respond(a, code_for(res.error()));
+    return res ? with_result(a, *res) : respond(a, for_error(res.error()));
   }
   auto res = authorization::authorize(ctx_, r);
-  if (!res) return respond(a, code_for(res.error()));
+  if (!res) return respond(a, for_error(res.error()));
   if (!financial || !res->approved) return with_result(a, *res);
 
   // 0200: the authorization is also the clearing; capture all of it at once. A repeated 0200
@@ -190,7 +181,7 @@ Message Processor::authorization(const Message& req, bool financial) const {
   authorization::FollowUp rel = cap;
   rel.amount_paise.reset();
   (void)authorization::reverse(ctx_, rel);
-  return cleared ? with_result(a, *cleared) : respond(a, code_for(cleared.error()));
+  return cleared ? with_result(a, *cleared) : respond(a, for_error(cleared.error()));
 }
 
 // 0120: an authorization advice, i.e. a sale the acquirer completed without us (stand-in, floor
@@ -198,7 +189,7 @@ Message Processor::authorization(const Message& req, bool financial) const {
 Message Processor::advice(const Message& req) const {
   Message a = answer_to(req);
   if (missing_any(req, {f::kPan, f::kAmount, f::kStan, f::kTerminalId})) return respond(a, rc::kFormatError);
-  if (req.has(f::kCurrency) && req.get(f::kCurrency) != kInr) return respond(a, arc::kInvalidAmount);
+  if (req.has(f::kCurrency) && req.get(f::kCurrency) != kInr) return respond(a, rc::kInvalidAmount);
   authorization::AuthRequest r;
   r.pan = req.get(f::kPan);
   r.amount_paise = to_paise(req.get(f::kAmount));
@@ -210,7 +201,7 @@ Message Processor::advice(const Message& req) const {
   r.key = key_of(req);
   r.source = kSource;
   auto res = authorization::force_post(ctx_, r);
-  return res ? with_result(a, *res) : respond(a, code_for(res.error()));
+  return res ? with_result(a, *res) : respond(a, for_error(res.error()));
 }
 
 // 0400 reversal / 0420 reversal advice. The original is named by field 90 (original MTI, STAN,
@@ -224,11 +215,11 @@ Message Processor::reversal(const Message& req) const {
   if (req.has(f::kOriginalData)) original.stan = req.get(f::kOriginalData).substr(4, 6);
 
   auto found = authorization::find_authorization(ctx_, req.get(f::kPan), original);
-  if (!found) return respond(a, code_for(found.error()));
+  if (!found) return respond(a, for_error(found.error()));
   if (!*found) {
     // Nothing of ours to release (never approved, or unknown). An advice is acknowledged so that
     // the acquirer stops repeating it; a request is told that the original is unknown.
-    return respond(a, req.mti == "0420" ? arc::kApproved : rc::kOriginalNotFound);
+    return respond(a, req.mti == "0420" ? rc::kApproved : rc::kOriginalNotFound);
   }
   authorization::FollowUp rev;
   rev.authorization_id = **found;
@@ -241,7 +232,7 @@ Message Processor::reversal(const Message& req) const {
     }
     int64_t original_paise = to_paise(req.get(f::kAmount));
     int64_t actual_paise = to_paise(actual_text);
-    if (actual_paise >= original_paise) return respond(a, arc::kInvalidAmount);
+    if (actual_paise >= original_paise) return respond(a, rc::kInvalidAmount);
     if (actual_paise > 0) rev.amount_paise = original_paise - actual_paise;
   }
   Result<authorization::AuthResult> res = internal_error("not tried");
@@ -249,7 +240,7 @@ Message Processor::reversal(const Message& req) const {
     res = authorization::reverse(ctx_, rev);
     if (res || res.error().code != code::kStatusTransition) break;
   }
-  return res ? with_result(a, *res) : respond(a, code_for(res.error()));
+  return res ? with_result(a, *res) : respond(a, for_error(res.error()));
 }
 
 // 0800: sign-on (001), sign-off (002), echo test (301), key change notices: acknowledged.
@@ -258,7 +249,7 @@ Message Processor::network(const Message& req) const {
   for (int bit : {f::kTransmissionTime, f::kStan, f::kNetworkMgmtCode}) {
     if (req.has(bit)) a.set(bit, req.get(bit));
   }
-  return respond(a, arc::kApproved);
+  return respond(a, rc::kApproved);
 }
 
 }  // namespace cardcore::iso8583

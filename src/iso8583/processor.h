@@ -9,17 +9,12 @@
 #include <string_view>
 
 #include "iso8583/codec.h"
+#include "iso8583/response_codes.h"
 #include "security/pin_block.h"
 #include "service/context.h"
 
 namespace cardcore::iso8583 {
 
-// Response codes of the interface beyond the authorization engine's (authorization::rc).
-namespace rc {
-inline constexpr const char* kInvalidTransaction = "12";  // MTI or processing code not supported
-inline constexpr const char* kOriginalNotFound = "25";    // reversal: no such authorization
-inline constexpr const char* kFormatError = "30";         // missing/invalid field, undecodable message
-}  // namespace rc
 
 class Processor {
  public:

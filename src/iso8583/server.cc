@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "http/log.h"
+#include "iso8583/response_codes.h"
 #include "iso8583/processor.h"
 
 namespace cardcore::iso8583 {
@@ -40,7 +41,7 @@ struct Server::Impl {
       try {
         out = handler(*msg);
       } catch (const std::exception&) {
-        out = Message{response_mti(msg->mti), {{f::kResponseCode, "96"}}};
+        out = Message{response_mti(msg->mti), {{f::kResponseCode, rc::kSystemError}}};
       }
       if (!out) return {};
     }
@@ -49,8 +50,8 @@ struct Server::Impl {
     auto bytes = encode(*out);
     if (!bytes) {
       // Only a handler bug gets here; answer without the fields that failed.
-      bytes = encode(Message{out->mti, {{f::kResponseCode, "96"}}});
-      rc_out = "96";
+      bytes = encode(Message{out->mti, {{f::kResponseCode, rc::kSystemError}}});
+      rc_out = rc::kSystemError;
       if (!bytes) return {};
     }
     return frame(*bytes);

@@ -26,7 +26,7 @@ constexpr size_t kMaxResponseBodyBytes = 64 * 1024;  // the answer is only inspe
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 std::unexpected<Error> bad_url() {
-  return fail(code::kInvalidParameter, 422, "url: must be http(s)://host[:port][/path][?query]", "url");
+  return fail(code::kInvalidParameter, "url: must be http(s)://host[:port][/path][?query]", "url");
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -73,7 +73,7 @@ class Exchange {
   Exchange(const HttpTarget& to, int timeout_ms) : to_(to), timeout_ms_(timeout_ms) {}
 
   std::unexpected<Error> timed_out() const {
-    return fail(code::kFailure, 502, "timed out after " + std::to_string(timeout_ms_) + " ms");
+    return fail(code::kUpstreamFailure, "timed out after " + std::to_string(timeout_ms_) + " ms");
   }
 
   // Writes `req` and reads the answer's status; every stage ends by `deadline`.
@@ -96,7 +96,7 @@ class Exchange {
       beast::ssl_stream<beast::tcp_stream> stream(executor, client_tls());
       // SNI carries names only (RFC 6066); certificate checking covers names and IP addresses.
       if (!is_ip_literal(to_.host) && !SSL_set_tlsext_host_name(stream.native_handle(), to_.host.c_str()))
-        co_return fail(code::kFailure, 502, "TLS setup failed");
+        co_return fail(code::kUpstreamFailure, "TLS setup failed");
       stream.set_verify_callback(ssl::host_name_verification(to_.host));
       beast::get_lowest_layer(stream).expires_at(deadline);
       auto [connect_ec, endpoint] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, kNoThrow);
@@ -113,7 +113,7 @@ class Exchange {
  private:
   std::unexpected<Error> transport_failure(const char* stage, const beast::error_code& ec) const {
     if (ec == beast::error::timeout) return timed_out();
-    return fail(code::kFailure, 502, std::string(stage) + " failed: " + ec.message());
+    return fail(code::kUpstreamFailure, std::string(stage) + " failed: " + ec.message());
   }
 
   template <class Stream>
@@ -184,16 +184,16 @@ Result<HttpTarget> parse_http_url(std::string_view url) {
 Result<int> http_post(const HttpTarget& to, const HttpHeaders& headers, const std::string& body,
                       int timeout_ms) {
   if (timeout_ms < 1 || timeout_ms > kMaxHttpTimeoutMs)
-    return fail(code::kFailure, 500, "timeout must be 1.." + std::to_string(kMaxHttpTimeoutMs) + " ms");
+    return fail(code::kFailure, "timeout must be 1.." + std::to_string(kMaxHttpTimeoutMs) + " ms");
   if (headers.size() > kMaxHttpHeaders)
-    return fail(code::kFailure, 500, "more than " + std::to_string(kMaxHttpHeaders) + " headers");
+    return fail(code::kFailure, "more than " + std::to_string(kMaxHttpHeaders) + " headers");
 
   http::request<http::string_body> req{http::verb::post, to.target, 11};
   req.set(http::field::host, to.host_header);
   for (const auto& [name, value] : headers) {
     // The name is a token (checked), so it may be quoted; a value never is.
-    if (!is_token(name)) return fail(code::kFailure, 500, "invalid header name");
-    if (!is_field_value(value)) return fail(code::kFailure, 500, "invalid value for header " + name);
+    if (!is_token(name)) return fail(code::kFailure, "invalid header name");
+    if (!is_field_value(value)) return fail(code::kFailure, "invalid value for header " + name);
     req.set(name, value);
   }
   req.keep_alive(false);
@@ -205,7 +205,7 @@ Result<int> http_post(const HttpTarget& to, const HttpHeaders& headers, const st
   asio::io_context ioc;
   std::optional<Result<int>> result;
   asio::co_spawn(ioc, exchange.run(req, deadline), [&](std::exception_ptr e, Result<int> r) {
-    result = e ? Result<int>(fail(code::kFailure, 502, "client failed")) : std::move(r);
+    result = e ? Result<int>(fail(code::kUpstreamFailure, "client failed")) : std::move(r);
   });
   // The stream's own timer bounds connect, TLS and HTTP; this bounds name resolution as well.
   ioc.run_until(deadline + std::chrono::milliseconds(50));

@@ -40,7 +40,7 @@ inline constexpr size_t kMaxHttpHeaders = 32;
 // Content-Length and "Connection: close" are set here; every other header comes from `headers`
 // (names must be tokens, values free of control characters; at most kMaxHttpHeaders).
 // `timeout_ms` (1..kMaxHttpTimeoutMs) bounds the whole exchange. Transport failures are
-// code::kFailure with http_status 502 and messages such as "connect failed: Connection refused",
+// code::kUpstreamFailure and messages such as "connect failed: Connection refused",
 // "TLS handshake failed: ...", "timed out after 300 ms". Synchronous and thread-safe: each call
 // runs on its own io_context, so calls may run concurrently from several threads.
 Result<int> http_post(const HttpTarget& to, const HttpHeaders& headers, const std::string& body,

@@ -86,9 +86,9 @@ class GatewaySms final : public SmsChannel {
         dump_line(nlohmann::ordered_json{{"to", to}, {"text", text}, {"reference", reference}});
     const Result<int> status = http_post(url_, headers, body, timeout_ms_);
     // http_post never puts the body (the OTP) into its messages.
-    if (!status) return fail(code::kFailure, 502, "sms gateway " + status.error().message);
+    if (!status) return fail(code::kUpstreamFailure, "sms gateway " + status.error().message);
     if (*status < 200 || *status > 299)
-      return fail(code::kFailure, 502, "sms gateway answered " + std::to_string(*status));
+      return fail(code::kUpstreamFailure, "sms gateway answered " + std::to_string(*status));
     return {};
   }
 

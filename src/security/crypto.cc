@@ -51,7 +51,7 @@ bool is_base64_char(char c) {
 }
 
 std::unexpected<Error> bad_encoding(const char* what) {
-  return fail(code::kInvalidParameter, 422, std::string("invalid ") + what);
+  return fail(code::kInvalidParameter, std::string("invalid ") + what);
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ const unsigned char* bytes(std::string_view s) {
 }
 
 std::unexpected<Error> invalid_request() {
-  return fail(code::kInvalidParameter, 422, "Invalid encrypted request");
+  return fail(code::kInvalidParameter, "Invalid encrypted request");
 }
 
 }  // namespace

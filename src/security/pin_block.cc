@@ -18,7 +18,7 @@ bool all_digits(std::string_view s) {
 }
 
 std::unexpected<Error> pin_error(std::string message) {
-  return fail(code::kInvalidParameter, 400, "pin block: " + std::move(message), "pinBlock");
+  return fail(code::kInvalidParameter, "pin block: " + std::move(message), "pinBlock");
 }
 
 // 0000 + the 12 rightmost PAN digits excluding the check digit, as 8 bytes.
@@ -98,10 +98,10 @@ Result<ZonePinKey> ZonePinKey::from_hex(std::string_view hex) {
   while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.front()))) hex.remove_prefix(1);
   while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.remove_suffix(1);
   if (hex.size() != 32 && hex.size() != 48) {
-    return fail(code::kInvalidParameter, 400, "zone PIN key: must be 32 or 48 hex characters", "zpk");
+    return fail(code::kInvalidParameter, "zone PIN key: must be 32 or 48 hex characters", "zpk");
   }
   auto raw = crypto::from_hex(hex);
-  if (!raw) return fail(code::kInvalidParameter, 400, "zone PIN key: not hex", "zpk");
+  if (!raw) return fail(code::kInvalidParameter, "zone PIN key: not hex", "zpk");
   ZonePinKey k;
   k.key_ = std::move(*raw);
   return k;

@@ -122,7 +122,7 @@ std::string base32_encode(std::string_view raw) {
 }
 
 Result<std::string> base32_decode(std::string_view text) {
-  const auto bad = [] { return fail(code::kInvalidParameter, 422, "invalid Base32"); };
+  const auto bad = [] { return fail(code::kInvalidParameter, "invalid Base32"); };
   while (!text.empty() && text.back() == '=') text.remove_suffix(1);
   // A final quantum of 1, 3 or 6 characters cannot come from whole bytes.
   const size_t tail = text.size() % 8;

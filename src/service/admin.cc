@@ -62,7 +62,7 @@ Result<PartnerCredentials> create_partner(const Context& ctx, const NewPartner& 
   int64_t now = ctx.now();
   CC_RETURN_IF_ERROR(transact(ctx.store, [&](Tx& tx) -> Status {
     CC_ASSIGN_OR_RETURN(std::optional<LoginRow> existing, tx.find_login(out.username));
-    if (existing) return fail(code::kDuplicate, 409, "mobile: a partner login with this mobile already exists", "mobile");
+    if (existing) return fail(code::kDuplicate, "mobile: a partner login with this mobile already exists", "mobile");
     PartnerRow p{out.partner_id, r.name, out.username, r.webhook_url, encryption, out.client_id, secret_hash,
                  ctx.vault.seal(payload_crypto::derive_key(out.client_secret), out.partner_id), now,
                  ctx.vault.seal(out.webhook_secret, out.partner_id)};
@@ -157,7 +157,7 @@ Status unlock_login(const Context& ctx, const std::string& username) {
   int64_t now = ctx.now();
   return transact(ctx.store, [&](Tx& tx) -> Status {
     CC_ASSIGN_OR_RETURN(std::optional<LoginRow> login, tx.find_login(username));
-    if (!login) return fail(code::kInvalidId, 404, "username: no such login", "username");
+    if (!login) return fail(code::kInvalidId, "username: no such login", "username");
     CC_RETURN_IF_ERROR(tx.update_login(username, 0, false, now));
     return tx.insert_audit({0, now, login->partner_id, "admin", "login.unlock", username, "{}"});
   });
@@ -172,12 +172,12 @@ Result<PhysicalOrderRow> advance_order(const Context& ctx, const std::string& or
     CC_ASSIGN_OR_RETURN(std::optional<PhysicalOrderRow> o, tx.find_physical_order(order_id));
     if (!o) return invalid_id("orderId");
     if (!order_move_allowed(o->status, *to)) {
-      return fail(code::kOrderTransition, 409,
+      return fail(code::kOrderTransition,
                   "status: cannot move an order from " + std::string(order_status_code(o->status)) + " to " + to_code,
                   "status");
     }
     CC_ASSIGN_OR_RETURN(bool moved, tx.update_physical_order_status(order_id, o->status, *to, now));
-    if (!moved) return fail(code::kOrderTransition, 409, "status: order changed meanwhile; retry", "status");
+    if (!moved) return fail(code::kOrderTransition, "status: order changed meanwhile; retry", "status");
     CC_RETURN_IF_ERROR(tx.insert_audit({0, now, o->partner_id, "admin", "order." + to_code, order_id, "{}"}));
     o->status = *to;
     o->updated_at = now;

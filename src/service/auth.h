@@ -16,8 +16,8 @@ struct TokenGrant {
   int64_t expires_in_seconds = 0;
 };
 
-// Errors carry the OAuth2 error name in Error::field ("invalid_client", "invalid_grant",
-// "invalid_request", "unsupported_grant_type") and the HTTP status (400/401).
+// Refusals carry code::kInvalidClient, kInvalidGrant or kInvalidTokenRequest, one per OAuth2
+// error name; the token endpoint turns them into the OAuth2 answer.
 struct PasswordGrant {
   std::string basic_client_id, basic_client_secret;  // from Authorization: Basic
   std::string username, password, client_id;         // form fields (client_id = companyId)
@@ -27,7 +27,8 @@ Result<TokenGrant> refresh_grant(const Context& ctx, const std::string& basic_cl
                                  const std::string& basic_client_secret,
                                  const std::string& refresh_token);
 
-// Bearer check for the partner API: unknown/expired/refresh token -> 401 "invalid_token".
+// Bearer check for the partner API: a missing, unknown, expired or refresh token is
+// code::kUnauthenticated.
 Result<Principal> authenticate(const Context& ctx, const std::string& bearer_token);
 
 }  // namespace cardcore::auth

@@ -27,10 +27,12 @@ json to_json(const AuthResult& r) {
           {"amountPaise", r.amount_paise}, {"availablePaise", r.available_paise}};
 }
 
-AuthResult from_json(const std::string& text) {
+// A stored answer that does not parse is a storage fault, reported as one (never answered as a
+// made-up decline).
+Result<AuthResult> from_json(const std::string& text) {
   json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return internal_error("stored answer of an earlier message is not a JSON object");
   AuthResult r;
-  if (!j.is_object()) return r;
   r.approved = j.value("approved", false);
   r.response_code = j.value("responseCode", std::string(rc::kSystemError));
   r.reason = j.value("reason", "");
@@ -58,7 +60,8 @@ Result<std::optional<AuthResult>> earlier_answer(Tx& tx, const std::string& sour
                                                  const MessageKey& k) {
   CC_ASSIGN_OR_RETURN(std::optional<std::string> stored, tx.find_message(source, kind, k.stan, k.rrn, k.terminal_id));
   if (!stored) return std::optional<AuthResult>{};
-  return std::optional<AuthResult>{from_json(*stored)};
+  CC_ASSIGN_OR_RETURN(AuthResult earlier, from_json(*stored));
+  return std::optional<AuthResult>{std::move(earlier)};
 }
 
 Status remember_answer(Tx& tx, const std::string& source, const char* kind, const MessageKey& k, const AuthResult& r,
@@ -158,8 +161,9 @@ Result<int64_t> available(Tx& tx, const std::string& card_id) {
 Status record(Tx& tx, const CardRow& card, const AuthRequest& r, std::string_view channel, const MessageKey& k,
               const char* kind, std::string_view txn_type, const std::string& direction, int64_t entry_id,
               AuthResult& out, int64_t now) {
-  TransactionRow t = svc::new_transaction(tx, card, direction, std::max<int64_t>(out.amount_paise, 0), entry_id,
-                                          out.available_paise, k.rrn, std::string(txn_type), now);
+  CC_ASSIGN_OR_RETURN(TransactionRow t,
+                      svc::new_transaction(tx, card, direction, std::max<int64_t>(out.amount_paise, 0), entry_id,
+                                           out.available_paise, k.rrn, std::string(txn_type), now));
   t.status = out.approved ? "APPROVED" : "DECLINED";
   t.description = out.approved ? std::string(txn_type) : std::string(txn_type) + " declined: " + out.reason;
   t.details_json = details(r, channel, k, out, txn_type).dump();
@@ -228,7 +232,7 @@ Result<AuthResult> follow_up(const Context& ctx, const FollowUp& f, const char* 
 
 Status save_authorization(Tx& tx, const AuthorizationRow& updated, int64_t expected_held) {
   CC_ASSIGN_OR_RETURN(bool written, tx.update_authorization(updated, expected_held));
-  if (!written) return fail(code::kStatusTransition, 409, "authorizationId: changed meanwhile; retry", "authorizationId");
+  if (!written) return fail(code::kStatusTransition, "authorizationId: changed meanwhile; retry", "authorizationId");
   return {};
 }
 

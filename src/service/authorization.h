@@ -11,29 +11,13 @@
 #include <optional>
 #include <string>
 
+#include "domain/authorization.h"
 #include "service/context.h"
 
 namespace cardcore::authorization {
 
-// ISO 8583 response codes (CONTRACT.md §6).
-namespace rc {
-inline constexpr const char* kApproved = "00";
-inline constexpr const char* kDoNotHonour = "05";
-inline constexpr const char* kInvalidAmount = "13";
-inline constexpr const char* kInvalidCard = "14";
-inline constexpr const char* kClosedCard = "46";
-inline constexpr const char* kInsufficientFunds = "51";
-inline constexpr const char* kExpiredCard = "54";
-inline constexpr const char* kWrongPin = "55";
-inline constexpr const char* kNotPermitted = "57";
-inline constexpr const char* kAmountLimit = "61";
-inline constexpr const char* kRestrictedCard = "62";
-inline constexpr const char* kCountLimit = "65";
-inline constexpr const char* kPinTriesExceeded = "75";
-inline constexpr const char* kCardNotActive = "78";
-inline constexpr const char* kDuplicate = "94";
-inline constexpr const char* kSystemError = "96";
-}  // namespace rc
+// The response codes of card decisions (domain/authorization.h).
+namespace rc = authz::rc;
 
 // Where a message came from; the duplicate key is (source, stan, rrn, terminal_id).
 struct MessageKey {

@@ -14,16 +14,16 @@ constexpr size_t kMaxReferenceLen = 64;
 
 std::unexpected<Error> remap_posting_error(const Error& e, const std::string& reference_field, int64_t max_paise) {
   if (e.code == code::kDuplicate) {
-    return fail(code::kDuplicate, 409, reference_field + ": already used; nothing was posted", reference_field);
+    return fail(code::kDuplicate, reference_field + ": already used; nothing was posted", reference_field);
   }
   if (e.code == code::kMaxBalanceExceeded) {
-    return fail(code::kMaxBalanceExceeded, 422,
+    return fail(code::kMaxBalanceExceeded,
                 "amount: the card balance would exceed the plan's maximum of " + money::format_rupees(max_paise) +
                     " rupees",
                 "amount");
   }
   if (e.code == code::kInsufficientFunds) {
-    return fail(code::kInsufficientFunds, 422, "amount: the card account's funding pool has insufficient balance",
+    return fail(code::kInsufficientFunds, "amount: the card account's funding pool has insufficient balance",
                 "amount");
   }
   return std::unexpected(e);
@@ -62,7 +62,7 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const Pla
                                 card.partner_id, now);
   if (!entry_id) return remap_posting_error(entry_id.error(), "uniqueReferenceNumber", plan.max_balance_paise);
   CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.ledger_balance(ledger::wallet_account(card.card_id)));
-  TransactionRow t = svc::new_transaction(tx, card, "CR", amount, *entry_id, wallet.available_paise(), reference, type, now);
+  CC_ASSIGN_OR_RETURN(TransactionRow t, svc::new_transaction(tx, card, "CR", amount, *entry_id, wallet.available_paise(), reference, type, now));
   t.description = description;
   t.remarks = remarks;
   t.created_by = created_by;
@@ -79,9 +79,9 @@ Result<int64_t> move_card_balance_in_unit(Tx& tx, const CardRow& from, const Car
   CC_ASSIGN_OR_RETURN(int64_t entry_id,
                       tx.post_entry(ledger::move_between_cards(from.card_id, to.card_id, amount, reference),
                                     from.partner_id, now));
-  TransactionRow out = svc::new_transaction(tx, from, "DR", amount, entry_id, 0, reference, "CARD_REPLACEMENT", now);
+  CC_ASSIGN_OR_RETURN(TransactionRow out, svc::new_transaction(tx, from, "DR", amount, entry_id, 0, reference, "CARD_REPLACEMENT", now));
   out.description = "balance moved to replacement card " + to.card_id;
-  TransactionRow in = svc::new_transaction(tx, to, "CR", amount, entry_id, amount, reference, "CARD_REPLACEMENT", now);
+  CC_ASSIGN_OR_RETURN(TransactionRow in, svc::new_transaction(tx, to, "CR", amount, entry_id, amount, reference, "CARD_REPLACEMENT", now));
   in.description = "balance moved from replaced card " + from.card_id;
   CC_RETURN_IF_ERROR(svc::record_transaction(tx, out));
   CC_RETURN_IF_ERROR(svc::record_transaction(tx, in));
@@ -94,7 +94,7 @@ Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadReques
   if (*r.amount_paise < 1) return invalid_param("amount", "must be at least 0.01");
   if (r.transaction_type.empty()) return invalid_param("transactionType", "is required (CR)");
   if (r.transaction_type == "DR") {
-    return fail(code::kNotPermitted, 403, "transactionType: DR (debit) is not allowed on this card", "transactionType");
+    return fail(code::kNotPermitted, "transactionType: DR (debit) is not allowed on this card", "transactionType");
   }
   if (r.transaction_type != "CR") return invalid_param("transactionType", "must be CR");
   for (auto [value, field] : {std::pair{&r.type, "type"}, {&r.transaction_code, "transactionCode"},
@@ -116,9 +116,9 @@ Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadReques
                                                        : svc::make_id("CCLOAD", 12);
   return transact(ctx.store, [&](Tx& tx) -> Result<LoadResult> {
     CC_ASSIGN_OR_RETURN(CardRow card, svc::owned_card(tx, p, r.ref));
-    if (card.gift) return fail(code::kNotReloadable, 422, "enKashCardId: a gift card cannot be loaded", "enKashCardId");
+    if (card.gift) return fail(code::kNotReloadable, "enKashCardId: a gift card cannot be loaded", "enKashCardId");
     if (card.status == CardStatus::kBlocked) {
-      return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
+      return fail(code::kCardBlocked, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
     CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(card.card_account_id));
     if (!acc) return internal_error("card without account");
@@ -129,6 +129,7 @@ Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadReques
                                      r.type.empty() ? "LOAD_MONEY" : r.type, r.description, r.remarks,
                                      r.created_by.empty() ? p.username : r.created_by, now));
     CC_ASSIGN_OR_RETURN(std::optional<CardRow> after, tx.find_card(card.card_id));
+    if (!after) return internal_error("card " + card.card_id + " vanished inside its own load");
     return LoadResult{txn, *after};
   });
 }
@@ -150,7 +151,7 @@ Result<TransactionRow> get_transaction(const Context& ctx, const Principal& p, c
       CC_ASSIGN_OR_RETURN(found, tx.find_transaction_by_reference(p.partner_id, card.card_id, pg_reference));
     }
     if (!found || found->card_id != card.card_id) {
-      return fail(code::kInvalidId, 404,
+      return fail(code::kInvalidId,
                   txn_id.empty() ? "pgReferenceNumber: no such transaction" : "enKashTransactionId: no such transaction",
                   txn_id.empty() ? "pgReferenceNumber" : "enKashTransactionId");
     }

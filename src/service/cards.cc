@@ -81,15 +81,15 @@ Result<ProofTicket> check_proof(const Context& ctx, const Principal& p, const st
   }
   int64_t now = ctx.now();
   if (proof.otp_medium == "MFA") {
-    if (proof.mfa_code.empty()) return fail(code::kOtpInvalid, 403, "mfaCode: missing", "mfaCode");
+    if (proof.mfa_code.empty()) return fail(code::kOtpInvalid, "mfaCode: missing", "mfaCode");
     CC_ASSIGN_OR_RETURN(std::optional<CardRow> card,
                         transact(ctx.store, [&](Tx& tx) { return tx.find_card(card_id); }));
     if (!card || !card->mfa_secret) {
-      return fail(code::kMfaNotEnrolled, 409, "mfaCode: no authenticator is enrolled for this card holder",
+      return fail(code::kMfaNotEnrolled, "mfaCode: no authenticator is enrolled for this card holder",
                   "mfaCode");
     }
     if (card->mfa_failures >= kMaxMfaFailures) {
-      return fail(code::kOtpTriesExceeded, 403,
+      return fail(code::kOtpTriesExceeded,
                   "mfaCode: too many wrong authenticator codes; the holder's authenticator must be re-enrolled", "mfaCode");
     }
     CC_ASSIGN_OR_RETURN(std::string secret, ctx.vault.open(*card->mfa_secret, card_id));
@@ -102,25 +102,25 @@ Result<ProofTicket> check_proof(const Context& ctx, const Principal& p, const st
     // Guessing is bounded: wrong codes are counted in their own unit and lock MFA for the card.
     CC_ASSIGN_OR_RETURN(int failures, transact(ctx.store, [&](Tx& tx) { return tx.record_mfa_failure(card_id); }));
     if (failures >= kMaxMfaFailures) {
-      return fail(code::kOtpTriesExceeded, 403,
+      return fail(code::kOtpTriesExceeded,
                   "mfaCode: wrong authenticator code; too many wrong codes, re-enroll the authenticator", "mfaCode");
     }
-    return fail(code::kOtpInvalid, 403, "mfaCode: wrong authenticator code", "mfaCode");
+    return fail(code::kOtpInvalid, "mfaCode: wrong authenticator code", "mfaCode");
   }
   if (proof.otp_request_id.empty()) {
-    return fail(code::kOtpInvalid, 403, "otpRequestId: missing", "otpRequestId");
+    return fail(code::kOtpInvalid, "otpRequestId: missing", "otpRequestId");
   }
   auto verdict = transact(ctx.store, [&](Tx& tx) -> Result<std::optional<Error>> {
     CC_ASSIGN_OR_RETURN(std::optional<OtpRow> row, tx.find_otp(proof.otp_request_id));
     if (!row || row->partner_id != p.partner_id || row->card_id != card_id) {
-      return Error{code::kOtpInvalid, 403, "otpRequestId: unknown OTP request for this card", "otpRequestId"};
+      return Error{code::kOtpInvalid, "otpRequestId: unknown OTP request for this card", "otpRequestId"};
     }
     if (row->used) {
-      return Error{code::kOtpInvalid, 403, "otp: this OTP request is already used or cancelled", "otp"};
+      return Error{code::kOtpInvalid, "otp: this OTP request is already used or cancelled", "otp"};
     }
-    if (row->expires_at <= now) return Error{code::kOtpExpired, 403, "otp: expired", "otp"};
+    if (row->expires_at <= now) return Error{code::kOtpExpired, "otp: expired", "otp"};
     if (!action_accepts(row->action, action)) {
-      return Error{code::kOtpInvalid, 403,
+      return Error{code::kOtpInvalid,
                    "otpRequestId: issued for " + row->action + ", not " + std::string(action),
                    "otpRequestId"};
     }
@@ -128,10 +128,10 @@ Result<ProofTicket> check_proof(const Context& ctx, const Principal& p, const st
       bool kill = row->wrong_tries + 1 >= ctx.config.otp_max_wrong_tries;
       CC_RETURN_IF_ERROR(tx.record_otp_failure(row->otp_request_id, kill));
       if (kill) {
-        return Error{code::kOtpTriesExceeded, 403,
+        return Error{code::kOtpTriesExceeded,
                      "otp: wrong OTP; too many wrong tries, request a new OTP", "otp"};
       }
-      return Error{code::kOtpInvalid, 403, "otp: wrong OTP", "otp"};
+      return Error{code::kOtpInvalid, "otp: wrong OTP", "otp"};
     }
     return std::optional<Error>{};
   });
@@ -143,11 +143,11 @@ Result<ProofTicket> check_proof(const Context& ctx, const Principal& p, const st
 Status consume_proof(Tx& tx, const std::string& card_id, const ProofTicket& t) {
   if (!t.otp_request_id.empty()) {
     CC_ASSIGN_OR_RETURN(bool ok, tx.consume_otp(t.otp_request_id));
-    if (!ok) return fail(code::kOtpInvalid, 403, "otp: this OTP request is already used", "otp");
+    if (!ok) return fail(code::kOtpInvalid, "otp: this OTP request is already used", "otp");
   }
   if (t.mfa_step > 0) {
     CC_ASSIGN_OR_RETURN(bool ok, tx.use_mfa_step(card_id, t.mfa_step));
-    if (!ok) return fail(code::kOtpInvalid, 403, "mfaCode: this code was already used", "mfaCode");
+    if (!ok) return fail(code::kOtpInvalid, "mfaCode: this code was already used", "mfaCode");
   }
   return {};
 }
@@ -402,14 +402,14 @@ Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const
     CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, ref));
     CardStatus current = card.status;
     if (current == CardStatus::kBlocked) {
-      return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
+      return fail(code::kCardBlocked, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
     CC_RETURN_IF_ERROR(consume_proof(tx, card.card_id, ticket));
     CC_RETURN_IF_ERROR(tx.set_card_pin(card.card_id, pin_hash, now));
     CardStatus next = status_after_pin_set(current);
     if (next != current) {
       CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(card.card_id, card.status, next, now));
-      if (!moved) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
+      if (!moved) return fail(code::kStatusTransition, "enKashCardId: card status changed meanwhile; retry");
       CC_RETURN_IF_ERROR(svc::record_status_change(tx, card, card.status, next, "activated by PIN set",
                                                    ChangeChannel::kApi, p.partner_id, now));
     }
@@ -442,7 +442,7 @@ Status block(const Context& ctx, const Principal& p, const BlockRequest& r) {
     if (!changes) return {};
     CardStatus to = *requested;
     CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(c.card_id, c.status, to, now));
-    if (!moved) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
+    if (!moved) return fail(code::kStatusTransition, "enKashCardId: card status changed meanwhile; retry");
     CC_RETURN_IF_ERROR(svc::record_status_change(tx, c, c.status, to, r.reason, ChangeChannel::kApi,
                                                  r.created_by.empty() ? p.partner_id : r.created_by, now));
     return audit(tx, p, "card.block", c.card_id, {{"from", status_code(c.status)}, {"to", status_code(to)}, {"otpRequired", r.proof.otp_required}}, now);
@@ -466,11 +466,11 @@ Result<OtpIssued> generate_otp(const Context& ctx, const Principal& p, const std
     CC_ASSIGN_OR_RETURN(CardRow c, owned_card(tx, p, CardRef{"", card_account_id, card_id}));
     CC_ASSIGN_OR_RETURN(int64_t recent, tx.count_otps_since(c.card_id, now - 3600));
     if (recent >= ctx.config.otp_max_per_card_per_hour) {
-      return fail(code::kRateLimited, 429, "enKashCardId: too many OTP requests for this card; try later");
+      return fail(code::kRateLimited, "enKashCardId: too many OTP requests for this card; try later");
     }
     // A blocked card needs no OTP any more, except to be replaced (once).
     if (c.status == CardStatus::kBlocked && (action != "REPLACE_CARD" || !c.replaced_by.empty())) {
-      return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
+      return fail(code::kCardBlocked, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
     if (c.mobile.empty()) return invalid_param("enKashCardId", "the card holder has no mobile number");
     row.card_id = c.card_id;
@@ -505,7 +505,7 @@ Result<CardSecrets> view_card(const Context& ctx, const Principal& p, const Card
   CC_ASSIGN_OR_RETURN(CardRow card, transact(ctx.store, [&](Tx& tx) -> Result<CardRow> {
     CC_ASSIGN_OR_RETURN(CardRow c, owned_card(tx, p, ref));
     if (c.status == CardStatus::kBlocked) {
-      return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
+      return fail(code::kCardBlocked, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
     CC_RETURN_IF_ERROR(consume_proof(tx, c.card_id, ticket));
     CC_RETURN_IF_ERROR(audit(tx, p, "card.view", c.card_id, {{"otpMedium", proof.otp_medium}}, now));
@@ -529,9 +529,9 @@ Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpd
     CC_RETURN_IF_ERROR(owned_account(tx, p, r.company_id, r.card_account_id));
     for (const std::string& id : r.card_ids) {
       auto card = owned_card(tx, p, CardRef{r.company_id, r.card_account_id, id});
-      if (!card) return fail(code::kInvalidId, 404, "enKashCardIds: no such id " + id, "enKashCardIds");
+      if (!card) return fail(code::kInvalidId, "enKashCardIds: no such id " + id, "enKashCardIds");
       if (card->status == CardStatus::kBlocked) {
-        return fail(code::kCardBlocked, 409, "enKashCardIds: card " + id + " is permanently blocked", "enKashCardIds");
+        return fail(code::kCardBlocked, "enKashCardIds: card " + id + " is permanently blocked", "enKashCardIds");
       }
       CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> stored, tx.find_usage_controls(id));
       UsageControlsRow u = stored.value_or(UsageControlsRow{});
@@ -598,7 +598,7 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
   CardRef ref{"", r.card_account_id, r.card_id};
   CC_ASSIGN_OR_RETURN(CardRow old_card, transact(ctx.store, [&](Tx& tx) { return owned_card(tx, p, ref); }));
   if (!old_card.replaced_by.empty()) {
-    return fail(code::kCardBlocked, 409, "enKashCardId: card was already replaced by " + old_card.replaced_by,
+    return fail(code::kCardBlocked, "enKashCardId: card was already replaced by " + old_card.replaced_by,
                 "enKashCardId");
   }
   CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, r.card_id, "REPLACE_CARD", r.proof));
@@ -606,7 +606,7 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
   return transact(ctx.store, [&](Tx& tx) -> Result<CardRow> {
     CC_ASSIGN_OR_RETURN(CardRow old, owned_card(tx, p, ref));
     if (!old.replaced_by.empty()) {
-      return fail(code::kCardBlocked, 409, "enKashCardId: card was already replaced by " + old.replaced_by,
+      return fail(code::kCardBlocked, "enKashCardId: card was already replaced by " + old.replaced_by,
                   "enKashCardId");
     }
     CC_RETURN_IF_ERROR(consume_proof(tx, old.card_id, ticket));
@@ -641,7 +641,7 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
     }
     if (old.status != CardStatus::kBlocked) {
       CC_ASSIGN_OR_RETURN(bool blocked, tx.update_card_status(old.card_id, old.status, CardStatus::kBlocked, now));
-      if (!blocked) return fail(code::kStatusTransition, 409, "enKashCardId: card status changed meanwhile; retry");
+      if (!blocked) return fail(code::kStatusTransition, "enKashCardId: card status changed meanwhile; retry");
       CC_RETURN_IF_ERROR(svc::record_status_change(tx, old, old.status, CardStatus::kBlocked,
                                                    r.reason.empty() ? "replaced by " + fresh.card_id : r.reason,
                                                    ChangeChannel::kApi, p.partner_id, now));
@@ -663,11 +663,11 @@ Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, 
   return transact(ctx.store, [&](Tx& tx) -> Result<PhysicalOrderRow> {
     CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, r.ref));
     if (card.status == CardStatus::kBlocked) {
-      return fail(code::kCardBlocked, 409, "enKashCardId: card is permanently blocked", "enKashCardId");
+      return fail(code::kCardBlocked, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
     CC_ASSIGN_OR_RETURN(std::optional<PhysicalOrderRow> last, tx.find_physical_order_by_card(card.card_id));
     if (last && last->status != OrderStatus::kReturned) {
-      return fail(code::kOrderExists, 409,
+      return fail(code::kOrderExists,
                   "enKashCardId: a physical card is already ordered (" + last->order_id + ", " + std::string(order_status_code(last->status)) + ")",
                   "enKashCardId");
     }

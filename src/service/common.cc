@@ -77,11 +77,13 @@ Status record_transaction(Tx& tx, const TransactionRow& row) {
                             views::transaction_json(row), row.created_at);
 }
 
-TransactionRow new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount,
-                        int64_t entry_id, int64_t balance_after, const std::string& reference,
-                        const std::string& type, int64_t now) {
+Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount,
+                                       int64_t entry_id, int64_t balance_after, const std::string& reference,
+                                       const std::string& type, int64_t now) {
+  CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(card.card_account_id));
+  if (!acc) return internal_error("card " + card.card_id + " without its card account");
   TransactionRow t;
-  if (auto acc = tx.find_card_account(card.card_account_id); acc && *acc) t.company_name = (*acc)->company_name;
+  t.company_name = acc->company_name;
   t.user_id = card.user_id;
   t.card_last4 = card.pan_last4;
   t.holder_name = card.holder_name;

@@ -12,7 +12,7 @@ namespace cardcore::svc {
 
 std::string make_id(std::string_view prefix, size_t n);  // prefix + n of [A-Z0-9]
 
-// Company (when given) and account must both belong to the caller; else "no such id" (412),
+// Company (when given) and account must both belong to the caller; else "no such id" (kInvalidId),
 // the same answer as for an id that does not exist.
 Result<CardAccountRow> owned_account(Tx& tx, const Principal& p, const std::string& company_id,
                                      const std::string& account_id);
@@ -34,7 +34,8 @@ Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view typ
                      const nlohmann::json& object, int64_t now);
 
 // A card transaction row for `card` with the snapshot fields (holder, company, last 4) filled.
-TransactionRow new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount_paise,
+// A storage error while reading the snapshot is returned, never dropped.
+Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount_paise,
                                int64_t entry_id, int64_t balance_after_paise, const std::string& reference,
                                const std::string& type, int64_t now);
 // txnDetails with every field of the contract's transaction object (empty where not applicable).

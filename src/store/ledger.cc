@@ -16,7 +16,7 @@ Result<int64_t> LedgerOps::post_entry(const ledger::Entry& e, const std::string&
     auto id = scalar(ins.bind(1, e.kind).bind(2, scope).bind(3, e.reference).bind(4, now));
     if (!id) {
       if (id.error().code == code::kDuplicate) {
-        return fail(code::kDuplicate, 409, "reference '" + e.reference + "' was already used", "reference");
+        return fail(code::kDuplicate, "reference '" + e.reference + "' was already used", "reference");
       }
       return std::unexpected(id.error());
     }
@@ -45,10 +45,10 @@ Result<int64_t> LedgerOps::post_entry(const ledger::Entry& e, const std::string&
     if (!applied) {
       CC_ASSIGN_OR_RETURN(LedgerBalance b, ledger_balance(p.account_id));
       if (p.ceiling_paise && b.balance_paise + p.amount_paise > *p.ceiling_paise) {
-        return fail(code::kMaxBalanceExceeded, 422,
+        return fail(code::kMaxBalanceExceeded,
                     "amount: would take " + p.account_id + " above its maximum balance", "amount");
       }
-      return fail(code::kInsufficientFunds, 422, "amount: insufficient balance in " + p.account_id, "amount");
+      return fail(code::kInsufficientFunds, "amount: insufficient balance in " + p.account_id, "amount");
     }
     CC_SQL(post, "INSERT INTO postings (entry_id, account_id, amount_paise) VALUES (?1,?2,?3)");
     CC_RETURN_IF_ERROR(done(post.bind(1, entry_id).bind(2, p.account_id).bind(3, p.amount_paise)));

@@ -92,15 +92,20 @@ Result<std::optional<TransactionRow>> TransactionOps::find_transaction_by_refere
 Result<TransactionPage> TransactionOps::list_transactions(const TransactionFilter& f) {
   // Index choice (measured in bench/txn_page_bench.cc on SQLite; {+} keeps SQLite's planner off
   // an index and means nothing to PostgreSQL's): with reference or id lists the unique lookups
-  // beat walking the account; with a card, the card's index; otherwise the account's.
+  // beat walking the account; with a card, the card's index; otherwise the account's. The
+  // partner is checked once, on the account row, rather than on every transaction row: every
+  // row of an account is its partner's, and a per-row check would cost a table read per counted
+  // row (measured: a first page went from about 1 ms to about 200 ms at 300,000 rows).
   bool by_lists = !f.txn_ids.empty() || !f.pg_references.empty();
   Where w;
   if (by_lists) {
     w.add(" WHERE partner_id = ", f.partner_id);
     w.add(" AND {+}card_account_id = ", f.card_account_id);
   } else {
-    w.add(" WHERE {+}partner_id = ", f.partner_id);
-    w.add(f.card_id.empty() ? " AND card_account_id = " : " AND {+}card_account_id = ", f.card_account_id);
+    w.add(f.card_id.empty() ? " WHERE card_account_id = " : " WHERE {+}card_account_id = ", f.card_account_id);
+    w.add(" AND EXISTS (SELECT 1 FROM card_accounts a WHERE a.card_account_id = ", f.card_account_id);
+    w.add(" AND a.partner_id = ", f.partner_id);
+    w.sql += ")";
   }
   if (!f.card_id.empty()) w.add(" AND card_id = ", f.card_id);
   if (!f.status.empty()) w.add(" AND status = ", f.status);

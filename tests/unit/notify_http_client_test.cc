@@ -153,7 +153,7 @@ TEST(HttpClientPost, SilentServerTimesOutWithoutTheBodyInTheMessage) {
   Server server(0);
   const auto status = http_post(server.target("/"), {}, "secret-body-493817", 300);
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.error().http_status, 502);
+  EXPECT_EQ(status.error().code, code::kUpstreamFailure);
   EXPECT_EQ(status.error().message, "timed out after 300 ms");
 }
 
@@ -167,7 +167,7 @@ TEST(HttpClientPost, NothingListeningIsAConnectFailure) {
   const auto status = http_post(*parse_http_url("http://127.0.0.1:" + std::to_string(port) + "/"), {},
                                 "secret-body-493817", 2000);
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.error().code, code::kFailure);
+  EXPECT_EQ(status.error().code, code::kUpstreamFailure);
   EXPECT_TRUE(status.error().message.starts_with("connect failed")) << status.error().message;
   EXPECT_EQ(status.error().message.find("493817"), std::string::npos);
 }

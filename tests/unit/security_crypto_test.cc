@@ -20,7 +20,7 @@ TEST(CryptoHex, RefusesBadInput) {
   EXPECT_FALSE(from_hex("abc").has_value());   // odd length
   EXPECT_FALSE(from_hex("zz").has_value());    // not hex
   EXPECT_FALSE(from_hex("ab c").has_value());  // embedded space
-  EXPECT_EQ(from_hex("xy").error().http_status, 422);
+  EXPECT_EQ(from_hex("xy").error().code, code::kInvalidParameter);
 }
 
 TEST(CryptoBase64, Rfc4648Vectors) {

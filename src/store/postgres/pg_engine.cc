@@ -59,10 +59,10 @@ Error error_from(PGconn* conn, const PGresult* r) {
     const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
     std::string what = constraint ? constraint : "unique key";
     if (detail) what += ": " + std::string(detail);
-    return Error{code::kDuplicate, 409, "already exists (" + what + ")", ""};
+    return Error{code::kDuplicate, "already exists (" + what + ")", ""};
   }
-  if (sqlstate.starts_with("23")) return Error{code::kFailure, 500, "storage constraint failed: " + msg, ""};
-  return Error{code::kFailure, 500, "storage error: " + msg, ""};
+  if (sqlstate.starts_with("23")) return Error{code::kFailure, "storage constraint failed: " + msg, ""};
+  return Error{code::kFailure, "storage error: " + msg, ""};
 }
 
 class PgConnection;
@@ -148,7 +148,7 @@ class PgConnection final : public sql::Connection {
       std::string msg = c ? PQerrorMessage(c) : "out of memory";
       if (c) PQfinish(c);
       while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-      return fail(code::kFailure, 500, "postgres: cannot connect: " + msg);
+      return fail(code::kFailure, "postgres: cannot connect: " + msg);
     }
     std::unique_ptr<PgConnection> conn(new PgConnection(c));
     CC_RETURN_IF_ERROR(conn->exec(kSessionSettings));
@@ -293,7 +293,7 @@ class Pool {
   Result<Lease> take() {
     std::unique_lock lock(mu_);
     if (!cv_.wait_for(lock, kConnectionWait, [&] { return !idle_.empty(); })) {
-      return fail(code::kFailure, 503, "postgres: no database connection free");
+      return fail(code::kUnavailable, "postgres: no database connection free");
     }
     std::unique_ptr<PgConnection> c = std::move(idle_.back());
     idle_.pop_back();

@@ -15,7 +15,7 @@ Status run_unit(Connection& c, const std::function<Status(Tx&)>& unit, bool& ret
   Tx tx(c);
   Status st = unit(tx);
   if (st && c.failed()) {
-    st = fail(code::kFailure, 500, "storage error: a statement failed and the unit did not report it; rolled back");
+    st = fail(code::kFailure, "storage error: a statement failed and the unit did not report it; rolled back");
   }
   if (!st) {
     retry = c.failed() && c.failure_is_retryable();
@@ -43,7 +43,7 @@ std::vector<Status> run_batch(Connection& c, std::span<const std::function<Statu
     Status st = c.savepoint(kUnit);
     if (st) st = unit(tx);
     if (st && c.failed()) {
-      st = fail(code::kFailure, 500, "storage error: a statement failed and the unit did not report it; rolled back");
+      st = fail(code::kFailure, "storage error: a statement failed and the unit did not report it; rolled back");
     }
     // Undo this unit alone; its neighbours stay. Every unit reuses the one savepoint name.
     Status end = st ? c.release_savepoint(kUnit) : c.rollback_to_savepoint(kUnit);
@@ -81,7 +81,7 @@ Status migrate(Connection& c, std::string_view engine, const std::string& ddl) {
     }();
     if (!st) {
       (void)c.rollback();
-      return fail(code::kFailure, 500, "migration " + m.name + " failed: " + st.error().message);
+      return fail(code::kFailure, "migration " + m.name + " failed: " + st.error().message);
     }
   }
   return {};

@@ -28,10 +28,10 @@ Error error_from(sqlite3* db, int rc) {
   int ext = db ? sqlite3_extended_errcode(db) : rc;
   std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return Error{code::kDuplicate, 409, "already exists (" + msg + ")", ""};
+    return Error{code::kDuplicate, "already exists (" + msg + ")", ""};
   }
-  if ((rc & 0xff) == SQLITE_CONSTRAINT) return Error{code::kFailure, 500, "storage constraint failed: " + msg, ""};
-  return Error{code::kFailure, 500, "storage error: " + msg, ""};
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) return Error{code::kFailure, "storage constraint failed: " + msg, ""};
+  return Error{code::kFailure, "storage error: " + msg, ""};
 }
 
 class SqliteConnection;
@@ -123,7 +123,7 @@ class SqliteConnection final : public sql::Connection {
       std::string msg = err ? err : sqlite3_errstr(rc);
       sqlite3_free(err);
       failed_ = true;
-      return fail(code::kFailure, 500, "storage error: " + msg);
+      return fail(code::kFailure, "storage error: " + msg);
     }
     return {};
   }
