@@ -19,14 +19,18 @@ using nlohmann::json;
 
 constexpr size_t kMaxSearchCards = 10000;  // every card of an account, bounded
 
-// Each route: body in, payload JSON (or Error) out.
-using RouteFn = Result<json> (*)(const Context&, const Principal&, const JsonBody&);
+// Each route: body in, payload JSON (or Error) out. A route that changes something passes
+// `keyed` to its use case through answer_with(), so that a keyed answer is stored in the unit of
+// the change; read-only routes ignore it (their answer is stored after them).
+using idempotency::Keyed;
+using RouteFn = Result<json> (*)(const Context&, const Principal&, const JsonBody&, Keyed*);
 struct Route {
   RouteFn fn;
   Envelope envelope;
+  Storage storage = Storage::kStored;
 };
 
-Result<json> create_account(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> create_account(const Context& ctx, const Principal& p, const JsonBody& b, Keyed* keyed) {
   cards::CreateAccount r;
   TRY_FIELD(r.company_id, b.str("companyId", 32));
   TRY_FIELD(r.company_name, b.str("companyName", 128));
@@ -36,11 +40,11 @@ Result<json> create_account(const Context& ctx, const Principal& p, const JsonBo
   TRY_FIELD(r.mobile, b.str("mobile", 16, true));
   TRY_FIELD(r.account_title, b.str("accountTitle", 128));
   TRY_FIELD(r.account_type, b.str("accountType", 32));
-  TRY_FIELD(CardAccountRow acc, cards::create_account(ctx, p, r));
+  TRY_FIELD(CardAccountRow acc, cards::create_account(ctx, p, r, answer_with<CardAccountRow>(keyed, account_json)));
   return account_json(acc);
 }
 
-Result<json> get_account(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> get_account(const Context& ctx, const Principal& p, const JsonBody& b, Keyed*) {
   TRY_FIELD(std::string company_id, b.str("companyId", 32));
   TRY_FIELD(std::string account_id, b.str("cardAccountId", 32));
   TRY_FIELD(cards::AccountSummary s, cards::get_account(ctx, p, company_id, account_id));
@@ -54,7 +58,13 @@ Result<json> get_account(const Context& ctx, const Principal& p, const JsonBody&
   return out;
 }
 
-Result<json> create_card(const Context& ctx, const Principal& p, const JsonBody& b) {
+json issued_json(const cards::IssuedCard& issued) {
+  json out = card_json(issued.card);
+  if (issued.order) out["physicalOrder"] = order_json(*issued.order);
+  return out;
+}
+
+Result<json> create_card(const Context& ctx, const Principal& p, const JsonBody& b, Keyed* keyed) {
   cards::CreateCard r;
   TRY_FIELD(r.company_id, b.str("companyId", 32));
   TRY_FIELD(r.card_account_id, b.str("cardAccountId", 32));
@@ -94,42 +104,45 @@ Result<json> create_card(const Context& ctx, const Principal& p, const JsonBody&
     r.documents.push_back(doc);
   }
   TRY_FIELD(r.load_amount_paise, b.amount_paise("loadAmount"));
-  TRY_FIELD(cards::IssuedCard issued, cards::create_card(ctx, p, r));
-  json out = card_json(issued.card);
-  if (issued.order) out["physicalOrder"] = order_json(*issued.order);
-  return out;
+  TRY_FIELD(cards::IssuedCard issued, cards::create_card(ctx, p, r, answer_with<cards::IssuedCard>(keyed, issued_json)));
+  return issued_json(issued);
 }
 
-Result<json> set_pin(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> set_pin(const Context& ctx, const Principal& p, const JsonBody& b, Keyed* keyed) {
   TRY_FIELD(CardRef ref, read_ref(b));
   TRY_FIELD(std::string pin, b.str("pinBlock", 8, true));
   TRY_FIELD(cards::Proof proof, read_proof(b, true));
-  CC_RETURN_IF_ERROR(cards::set_pin(ctx, p, ref, pin, proof));
+  CC_RETURN_IF_ERROR(cards::set_pin(ctx, p, ref, pin, proof, answer_with(keyed, json("Success"))));
   return json("Success");
 }
 
-Result<json> block(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> block(const Context& ctx, const Principal& p, const JsonBody& b, Keyed* keyed) {
   cards::BlockRequest r;
   TRY_FIELD(r.ref, read_ref(b));
   TRY_FIELD(r.block_code, b.str("blockCode", 4));
   TRY_FIELD(r.reason, b.str("reason", 256));
   TRY_FIELD(r.created_by, b.str("createdBy", 64));
   TRY_FIELD(r.proof, read_proof(b, true));
-  CC_RETURN_IF_ERROR(cards::block(ctx, p, r));
+  CC_RETURN_IF_ERROR(cards::block(ctx, p, r, answer_with(keyed, json("Success"))));
   return json("Success");
 }
 
-Result<json> generate_otp(const Context& ctx, const Principal& p, const JsonBody& b) {
-  TRY_FIELD(std::string account_id, b.str("cardAccountId", 32));
-  TRY_FIELD(std::string card_id, b.str("enKashCardId", 32));
-  TRY_FIELD(std::string action, b.str("cardOtpAction", 32));
-  TRY_FIELD(cards::OtpIssued issued, cards::generate_otp(ctx, p, account_id, card_id, action));
+json otp_json(const cards::OtpIssued& issued) {
   return json{{"otpRequestId", issued.otp_request_id},
               {"expiresInSeconds", issued.expires_in_seconds},
               {"maskedMobile", issued.masked_mobile}};
 }
 
-Result<json> view_card(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> generate_otp(const Context& ctx, const Principal& p, const JsonBody& b, Keyed* keyed) {
+  TRY_FIELD(std::string account_id, b.str("cardAccountId", 32));
+  TRY_FIELD(std::string card_id, b.str("enKashCardId", 32));
+  TRY_FIELD(std::string action, b.str("cardOtpAction", 32));
+  TRY_FIELD(cards::OtpIssued issued,
+            cards::generate_otp(ctx, p, account_id, card_id, action, answer_with<cards::OtpIssued>(keyed, otp_json)));
+  return otp_json(issued);
+}
+
+Result<json> view_card(const Context& ctx, const Principal& p, const JsonBody& b, Keyed*) {
   TRY_FIELD(CardRef ref, read_ref(b));
   TRY_FIELD(cards::Proof proof, read_proof(b, false));
   TRY_FIELD(cards::CardSecrets s, cards::view_card(ctx, p, ref, proof));
@@ -139,7 +152,7 @@ Result<json> view_card(const Context& ctx, const Principal& p, const JsonBody& b
   return out;
 }
 
-Result<json> set_usage(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> set_usage(const Context& ctx, const Principal& p, const JsonBody& b, Keyed* keyed) {
   cards::UsageUpdate r;
   TRY_FIELD(r.company_id, b.str("companyId", 32));
   TRY_FIELD(r.card_account_id, b.str("cardAccountId", 32));
@@ -164,11 +177,11 @@ Result<json> set_usage(const Context& ctx, const Principal& p, const JsonBody& b
   TRY_FIELD(r.contactless_daily, b.amount_tri("contactLessDailyLimit"));
   TRY_FIELD(r.contactless_daily_count, b.count_tri("contactLessDailyLimitCount"));
   TRY_FIELD(r.created_by, b.str("createdBy", 64));
-  CC_RETURN_IF_ERROR(cards::set_usage_controls(ctx, p, r));
+  CC_RETURN_IF_ERROR(cards::set_usage_controls(ctx, p, r, answer_with(keyed, json("Success"))));
   return json("Success");
 }
 
-Result<json> get_usage(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> get_usage(const Context& ctx, const Principal& p, const JsonBody& b, Keyed*) {
   TRY_FIELD(CardRef ref, read_ref(b));
   TRY_FIELD(cards::UsageReport u, cards::get_usage_controls(ctx, p, ref));
   json out = usage_json(u.controls);
@@ -178,19 +191,22 @@ Result<json> get_usage(const Context& ctx, const Principal& p, const JsonBody& b
   return out;
 }
 
-Result<json> replace_card(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> replace_card(const Context& ctx, const Principal& p, const JsonBody& b, Keyed* keyed) {
   cards::ReplaceRequest r;
   TRY_FIELD(r.card_id, b.str("enKashCardId", 32));
   TRY_FIELD(r.card_account_id, b.str("cardAccountId", 32));
   TRY_FIELD(r.reason, b.str("reason", 256));
   TRY_FIELD(r.proof, read_proof(b, true));
-  TRY_FIELD(CardRow fresh, cards::replace_card(ctx, p, r));
-  json out = card_json(fresh);
-  out["replacedEnKashCardId"] = r.card_id;
-  return out;
+  auto payload = [old_id = r.card_id](const CardRow& fresh) {
+    json out = card_json(fresh);
+    out["replacedEnKashCardId"] = old_id;
+    return out;
+  };
+  TRY_FIELD(CardRow fresh, cards::replace_card(ctx, p, r, answer_with<CardRow>(keyed, payload)));
+  return payload(fresh);
 }
 
-Result<json> order_physical(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> order_physical(const Context& ctx, const Principal& p, const JsonBody& b, Keyed* keyed) {
   cards::OrderRequest r;
   TRY_FIELD(r.ref, read_ref(b));
   TRY_FIELD(r.address, b.str("deliveryAddress", 256));
@@ -199,11 +215,11 @@ Result<json> order_physical(const Context& ctx, const Principal& p, const JsonBo
   TRY_FIELD(r.state, b.str("deliveryState", 64));
   TRY_FIELD(r.country, b.str("deliveryCountry", 64));
   TRY_FIELD(r.pincode, b.str("deliveryPincode", 8, true));
-  TRY_FIELD(PhysicalOrderRow o, cards::order_physical(ctx, p, r));
+  TRY_FIELD(PhysicalOrderRow o, cards::order_physical(ctx, p, r, answer_with<PhysicalOrderRow>(keyed, order_json)));
   return order_json(o);
 }
 
-Result<json> search(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> search(const Context& ctx, const Principal& p, const JsonBody& b, Keyed*) {
   TRY_FIELD(CardRef ref, read_ref(b));
   TRY_FIELD(cards::SearchResult found, cards::search(ctx, p, ref.company_id, ref.card_account_id, ref.card_id,
                                                       kMaxSearchCards));
@@ -213,7 +229,16 @@ Result<json> search(const Context& ctx, const Principal& p, const JsonBody& b) {
   return json{{"cardAccountId", ref.card_account_id}, {"cards", list}, {"totalCards", found.total_cards}};
 }
 
-Result<json> load_balance(const Context& ctx, const Principal& p, const JsonBody& b) {
+json load_json(const balances::LoadResult& out) {
+  return json{{"enKashCardId", out.card.card_id},
+              {"enkashCardTxnId", out.txn.txn_id},
+              {"pgReferenceNumber", out.txn.pg_reference},
+              {"otbBalance", rupees_json(out.card.balance_paise - out.card.held_paise)},
+              {"maskedNumber", masked_number(out.card.pan_last4)},
+              {"transaction", transaction_json(out.txn)}};
+}
+
+Result<json> load_balance(const Context& ctx, const Principal& p, const JsonBody& b, Keyed* keyed) {
   balances::LoadRequest r;
   TRY_FIELD(r.ref, read_ref(b));
   TRY_FIELD(r.amount_paise, b.amount_paise("amount"));
@@ -224,13 +249,8 @@ Result<json> load_balance(const Context& ctx, const Principal& p, const JsonBody
   TRY_FIELD(r.reference, b.str("uniqueReferenceNumber", 64, true));
   TRY_FIELD(r.remarks, b.str("remarks", 256));
   TRY_FIELD(r.created_by, b.str("createdBy", 64));
-  TRY_FIELD(balances::LoadResult out, balances::load(ctx, p, r));
-  return json{{"enKashCardId", out.card.card_id},
-              {"enkashCardTxnId", out.txn.txn_id},
-              {"pgReferenceNumber", out.txn.pg_reference},
-              {"otbBalance", rupees_json(out.card.balance_paise - out.card.held_paise)},
-              {"maskedNumber", masked_number(out.card.pan_last4)},
-              {"transaction", transaction_json(out.txn)}};
+  TRY_FIELD(balances::LoadResult out, balances::load(ctx, p, r, answer_with<balances::LoadResult>(keyed, load_json)));
+  return load_json(out);
 }
 
 // Parses "2025-01-24T08:47:01.505Z", "2025-01-24T14:17:01+05:30", "2025-01-24" (IST midnight) or
@@ -243,7 +263,7 @@ Result<std::optional<int64_t>> read_time(const JsonBody& b, const char* field) {
   return *t;
 }
 
-Result<json> transactions(const Context& ctx, const Principal& p, const JsonBody& b) {
+Result<json> transactions(const Context& ctx, const Principal& p, const JsonBody& b, Keyed*) {
   TRY_FIELD(CardRef ref, read_ref(b));
   TRY_FIELD(std::string pg_reference, b.str("pgReferenceNumber", 64, true));
   TRY_FIELD(std::string txn_id, b.str("enKashTransactionId", 32));
@@ -288,7 +308,7 @@ const std::map<std::string, Route, std::less<>>& routes() {
       {"/setPin", {set_pin, Envelope::kA}},
       {"/block", {block, Envelope::kA}},
       {"/otp", {generate_otp, Envelope::kA}},
-      {"/viewCard", {view_card, Envelope::kA}},
+      {"/viewCard", {view_card, Envelope::kA, Storage::kNeverStored}},  // the answer holds PAN and CVV
       {"/velocity/rule", {set_usage, Envelope::kA}},
       {"/velocity/rule/get", {get_usage, Envelope::kA}},
       {"/replaceCard", {replace_card, Envelope::kA}},
@@ -312,7 +332,9 @@ std::optional<http::Response> handle_card_route(const Context& ctx, const http::
     return error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
   }
   const Route& route = it->second;
-  return dispatch(ctx, req, route.envelope, [&](const Principal& p, const JsonBody& b) { return route.fn(ctx, p, b); });
+  return dispatch(
+      ctx, req, route.envelope,
+      [&](const Principal& p, const JsonBody& b, Keyed* keyed) { return route.fn(ctx, p, b, keyed); }, route.storage);
 }
 
 }  // namespace cardcore::api

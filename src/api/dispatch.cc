@@ -1,12 +1,14 @@
 #include "api/dispatch.h"
 
-#include "api/idempotency.h"
 #include "api/payload_encryption.h"
 #include "service/auth.h"
 
 namespace cardcore::api {
 
-http::Response dispatch(const Context& ctx, const http::Request& req, Envelope envelope, const RouteHandler& handler) {
+idempotency::Answer answer_of(const http::Response& r) { return {r.status, r.body, r.status < 500}; }
+
+http::Response dispatch(const Context& ctx, const http::Request& req, Envelope envelope, const RouteHandler& handler,
+                        Storage storage) {
   if (req.method != "POST") {
     http::Response r = error(Error{code::kMethodNotAllowed, "method: use POST", "method"}, envelope);
     r.headers.emplace_back("Allow", "POST");
@@ -35,21 +37,27 @@ http::Response dispatch(const Context& ctx, const http::Request& req, Envelope e
   if (!*partner) return error(Error{code::kFailure, "partner of a valid token not found", ""}, envelope);
   auto decoded = decode_body(ctx, **partner, req.body);
   if (!decoded) return error(decoded.error(), envelope);
-  principal->idempotency_key = std::string(req.header("idempotency-key"));
-  auto run = [&]() -> http::Response {
-    auto body = http::JsonBody::parse(decoded->json_text);
-    if (!body) return error(body.error(), envelope);
-    auto payload = handler(*principal, *body);
-    return payload ? ok(*payload, envelope) : error(payload.error(), envelope);
-  };
-  http::Response out;
+
+  std::optional<idempotency::Request> keyed_request;
   std::string_view idem_key = req.header("idempotency-key");
-  if (idem_key.empty()) {
-    out = run();
-  } else {
-    out = run_idempotent(ctx, principal->partner_id, std::string(idem_key), req.path, decoded->json_text, envelope,
-                         run);
+  if (!idem_key.empty()) {
+    principal->idempotency_key = std::string(idem_key);
+    keyed_request = idempotency::Request{principal->partner_id, std::string(idem_key), req.path, decoded->json_text};
   }
+  auto handle = [&](idempotency::Keyed* keyed) -> idempotency::Answer {
+    auto body = http::JsonBody::parse(decoded->json_text);
+    if (!body) return answer_of(error(body.error(), envelope));
+    auto payload = handler(*principal, *body, keyed);
+    idempotency::Answer a = answer_of(payload ? ok(*payload, envelope) : error(payload.error(), envelope));
+    if (storage == Storage::kNeverStored) a.storable = false;
+    return a;
+  };
+  auto render_error = [&](const Error& e) { return answer_of(error(e, envelope)); };
+  idempotency::Outcome outcome = idempotency::run(ctx, keyed_request, handle, render_error);
+  http::Response out;
+  out.status = outcome.answer.status;
+  out.body = std::move(outcome.answer.body);
+  if (outcome.replayed) out.headers.emplace_back("Idempotent-Replayed", "true");
   if (decoded->response_key) return encrypt_response(std::move(out), *decoded->response_key);
   return out;
 }

@@ -3,9 +3,9 @@
 //   oauth.*               POST /oauth/token
 //   card_routes.*         POST /api/v0/partner/enKashCard[/...]: routes and request decoders
 //   sandbox_routes.*      /api/v0/sandbox/... (sandbox mode only)
-//   dispatch.*            the prelude every partner route shares (auth, headers, body)
+//   dispatch.*            the prelude every partner route shares (auth, headers, body, and the
+//                         Idempotency-Key protocol of service/idempotency.h)
 //   payload_encryption.*  EnKash AES payload wrapping
-//   idempotency.*         the Idempotency-Key header
 //   envelope.*, error_table.*  results and errors as wire envelopes and statuses
 // Holds no business rule of its own.
 #pragma once

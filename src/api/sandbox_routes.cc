@@ -61,6 +61,11 @@ Result<authorization::AuthRequest> read_card_request(const Context& ctx, const P
   return r;
 }
 
+// For a keyed request: the decision's envelope is the answer stored in the decision's unit.
+authorization::Finish keyed_answer(idempotency::Keyed* keyed) {
+  return answer_with<authorization::AuthResult>(keyed, decision_json);
+}
+
 }  // namespace
 
 http::Response handle_sandbox(const Context& ctx, const http::Request& req) {
@@ -68,20 +73,25 @@ http::Response handle_sandbox(const Context& ctx, const http::Request& req) {
   if (!ctx.config.sandbox) {
     return error(Error{code::kNotFoundPath, "path: the sandbox simulation exists only in sandbox mode", "path"});
   }
-  if (rest == "/authorizations") {
-    return dispatch(ctx, req, Envelope::kA, [&](const Principal& p, const JsonBody& b) -> Result<json> {
+  // Authorization (a hold) and purchase (single message: debited at once) take the same body.
+  for (auto [path, fn] : {std::pair{"/authorizations", &authorization::authorize},
+                          std::pair{"/purchases", &authorization::purchase}}) {
+    if (rest != path) continue;
+    return dispatch(ctx, req, Envelope::kA, [&, fn](const Principal& p, const JsonBody& b, idempotency::Keyed* keyed)
+                                                -> Result<json> {
       TRY_FIELD(authorization::AuthRequest r, read_card_request(ctx, p, b, true));
       if (r.channel.empty()) return invalid_param("channel", "is required (POS, ECOM, ATM or CONTACTLESS)");
-      TRY_FIELD(authorization::AuthResult out, authorization::authorize(ctx, r));
+      TRY_FIELD(authorization::AuthResult out, fn(ctx, r, keyed_answer(keyed)));
       return decision_json(out);
     });
   }
   for (auto [path, kind] : {std::pair{"/refunds", 0}, {"/clearings", 1}}) {
     if (rest != path) continue;
-    return dispatch(ctx, req, Envelope::kA, [&, kind](const Principal& p, const JsonBody& b) -> Result<json> {
+    return dispatch(ctx, req, Envelope::kA, [&, kind](const Principal& p, const JsonBody& b, idempotency::Keyed* keyed)
+                                                  -> Result<json> {
       TRY_FIELD(authorization::AuthRequest r, read_card_request(ctx, p, b, true));
-      TRY_FIELD(authorization::AuthResult out,
-                kind == 0 ? authorization::refund(ctx, r) : authorization::force_post(ctx, r));
+      TRY_FIELD(authorization::AuthResult out, kind == 0 ? authorization::refund(ctx, r, keyed_answer(keyed))
+                                                         : authorization::force_post(ctx, r, keyed_answer(keyed)));
       return decision_json(out);
     });
   }
@@ -93,14 +103,16 @@ http::Response handle_sandbox(const Context& ctx, const http::Request& req) {
     if (slash != std::string_view::npos && slash > 0 && slash <= 32) {
       std::string id(tail.substr(0, slash));
       std::string action(tail.substr(slash + 1));
-      using Fn = Result<authorization::AuthResult> (*)(const Context&, const authorization::FollowUp&);
+      using Fn = Result<authorization::AuthResult> (*)(const Context&, const authorization::FollowUp&,
+                                                       const authorization::Finish&);
       Fn fn = action == "increment" ? authorization::increment
               : action == "capture" ? authorization::capture
               : action == "reverse" ? authorization::reverse
               : action == "expire"  ? authorization::expire
                                     : nullptr;
       if (fn) {
-        return dispatch(ctx, req, Envelope::kA, [&, fn](const Principal& p, const JsonBody& b) -> Result<json> {
+        return dispatch(ctx, req, Envelope::kA, [&, fn](const Principal& p, const JsonBody& b,
+                                                        idempotency::Keyed* keyed) -> Result<json> {
           authorization::FollowUp f;
           f.partner_id = p.partner_id;
           f.authorization_id = id;
@@ -109,7 +121,7 @@ http::Response handle_sandbox(const Context& ctx, const http::Request& req) {
           f.final_capture = final_capture.value_or(true);
           TRY_FIELD(f.key, read_key(b));
           f.source = "SANDBOX";
-          TRY_FIELD(authorization::AuthResult out, fn(ctx, f));
+          TRY_FIELD(authorization::AuthResult out, fn(ctx, f, keyed_answer(keyed)));
           return decision_json(out);
         });
       }

@@ -1,5 +1,6 @@
 // The sandbox simulation under /api/v0/sandbox (sandbox mode only, partner-authenticated, the
-// same prelude as the card routes): authorizations and their follow-ups, clearings (force post)
+// same prelude as the card routes): authorizations and their follow-ups, purchases (single
+// message, debited at once: the 0200 of ISO 8583), clearings (force post)
 // and refunds. Each route decodes its body and calls the authorization service the ISO 8583
 // side calls too, so the two can never disagree.
 #pragma once
