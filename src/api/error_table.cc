@@ -26,7 +26,7 @@ constexpr ErrorAnswer kTable[] = {
     {code::kMfaNotEnrolled, 1004, 409, nullptr, "no authenticator enrolled for the card holder"},
     {code::kCardBlocked, 1010, 409, nullptr, "the card is permanently blocked (or already replaced)"},
     {code::kStatusTransition, 1011, 409, nullptr, "status move not allowed, or the object changed meanwhile; retry"},
-    {code::kCardNotActive, 1012, 409, nullptr, "the operation needs an active (UL) card"},
+    {code::kCardNotActive, 1012, 409, nullptr, "reserved, not produced (an authorization of an inactive card is declined 78)"},
     {code::kOrderExists, 1020, 409, nullptr, "a physical card is already ordered for the card"},
     {code::kOrderTransition, 1021, 409, nullptr, "shipping status move not allowed"},
     {code::kRateLimited, 1030, 429, nullptr, "too many OTP requests for the card; try later"},

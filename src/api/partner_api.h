@@ -1,6 +1,13 @@
-// The partner HTTP API (EnKash compatible, CONTRACT.md): /oauth/token and every
-// POST /api/v0/partner/enKashCard[/...] route. Turns HTTP + JSON into service calls and service
-// results into envelopes; holds no business rule of its own.
+// The partner HTTP API (EnKash compatible, docs/api.md): the one entry point cli/ wires. It only
+// routes by path; each job has its own file:
+//   oauth.*               POST /oauth/token
+//   card_routes.*         POST /api/v0/partner/enKashCard[/...]: routes and request decoders
+//   sandbox_routes.*      /api/v0/sandbox/... (sandbox mode only)
+//   dispatch.*            the prelude every partner route shares (auth, headers, body, and the
+//                         Idempotency-Key protocol of service/idempotency.h)
+//   payload_encryption.*  EnKash AES payload wrapping
+//   envelope.*, error_table.*  results and errors as wire envelopes and statuses
+// Holds no business rule of its own.
 #pragma once
 
 #include <optional>

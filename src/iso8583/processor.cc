@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* kSource = "ISO8583";
 constexpr const char* kInr = "356";
-// A follow-up that lost a race on the same authorization (error kStatusTransition) is retried.
+// A reversal that lost a race on the same authorization (error kStatusTransition) is retried.
 constexpr int kMaxFollowUpAttempts = 3;
 
 // Fields echoed from a request into its answer when present.
@@ -151,37 +151,11 @@ Message Processor::authorization(const Message& req, bool financial) const {
   r.key = key_of(req);
   r.source = kSource;
 
-  if (refund) {
-    auto res = authorization::refund(ctx_, r);
-    return res ? with_result(a, *res) : respond(a, for_error(res.error()));
-  }
-  auto res = authorization::authorize(ctx_, r);
-  if (!res) return respond(a, for_error(res.error()));
-  if (!financial || !res->approved) return with_result(a, *res);
-
-  // 0200: the authorization is also the clearing; capture all of it at once. A repeated 0200
-  // gets the stored answers of both steps.
-  authorization::FollowUp cap;
-  cap.authorization_id = res->authorization_id;
-  cap.amount_paise = res->amount_paise;
-  cap.final_capture = true;
-  cap.key = r.key;
-  cap.source = kSource;
-  Result<authorization::AuthResult> cleared = internal_error("not tried");
-  for (int i = 0; i < kMaxFollowUpAttempts; ++i) {
-    cleared = authorization::capture(ctx_, cap);
-    if (cleared || cleared.error().code != code::kStatusTransition) break;
-  }
-  if (cleared && cleared->approved) {
-    authorization::AuthResult out = *cleared;
-    if (!is_alnum6(out.auth_code)) out.auth_code = res->auth_code;
-    return with_result(a, out);
-  }
-  // Could not clear: release the hold rather than leave money reserved for a sale we declined.
-  authorization::FollowUp rel = cap;
-  rel.amount_paise.reset();
-  (void)authorization::reverse(ctx_, rel);
-  return cleared ? with_result(a, *cleared) : respond(a, for_error(cleared.error()));
+  // 0200 is a purchase that is its own clearing: one service call, one unit of work.
+  auto res = refund      ? authorization::refund(ctx_, r)
+             : financial ? authorization::purchase(ctx_, r)
+                         : authorization::authorize(ctx_, r);
+  return res ? with_result(a, *res) : respond(a, for_error(res.error()));
 }
 
 // 0120: an authorization advice, i.e. a sale the acquirer completed without us (stand-in, floor

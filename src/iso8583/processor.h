@@ -1,5 +1,5 @@
-// What an ISO 8583 request means: maps a decoded 0100/0200/0120/0400/0420/0800 onto the
-// authorization service (service/authorization.h) and builds the answer. No sockets here (see
+// What an ISO 8583 request means: maps a decoded 0100/0200/0120/0400/0420/0800 onto one call
+// of the authorization service (service/authorization.h) and builds the answer. No sockets here (see
 // server.h) and no business rules either: every decision is the service's, so the sandbox HTTP
 // simulation and the network side can never disagree. See src/iso8583/README.md for the field
 // usage, the channel mapping and the response codes.

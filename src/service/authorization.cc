@@ -217,12 +217,13 @@ Result<FollowUpFrame> load_frame(Tx& tx, const FollowUp& f) {
 }
 
 template <class Apply>
-Result<AuthResult> follow_up(const Context& ctx, const FollowUp& f, const char* kind, Apply apply) {
+Result<AuthResult> follow_up(const Context& ctx, const FollowUp& f, const Finish& finish, const char* kind,
+                             Apply apply) {
   if (f.authorization_id.empty()) return invalid_param("authorizationId", "is required");
   if (f.amount_paise && *f.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
   MessageKey k = effective_key(f.key);
   int64_t now = ctx.now();
-  return retry_on_duplicate([&] { return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
+  return retry_on_duplicate([&] { return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<AuthResult> {
     CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, message_scope(f.source, f.partner_id), kind, k));
     if (earlier) return *earlier;
     CC_ASSIGN_OR_RETURN(FollowUpFrame frame, load_frame(tx, f));
@@ -240,10 +241,11 @@ Status save_authorization(Tx& tx, const AuthorizationRow& updated, int64_t expec
 // A message about a card (authorization, force post, refund): answers a duplicate with the
 // stored answer, declines an unknown card with 14, else applies `apply` in the same unit.
 template <class Apply>
-Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const char* kind, Apply apply) {
+Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const Finish& finish, const char* kind,
+                                Apply apply) {
   MessageKey k = effective_key(r.key);
   int64_t now = ctx.now();
-  return retry_on_duplicate([&] { return transact(ctx.store, [&](Tx& tx) -> Result<AuthResult> {
+  return retry_on_duplicate([&] { return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<AuthResult> {
     CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, message_scope(r.source, r.partner_id), kind, k));
     if (earlier) return *earlier;
     CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(ctx, tx, r));
@@ -258,60 +260,122 @@ Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const 
 
 }  // namespace
 
-Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r) {
+namespace {
+
+// The decision on a message that spends (authorization, purchase), inside its unit: the card's
+// facts, its usage controls, what it used in the IST windows and its available balance. A wrong
+// PIN is counted, a right one resets the count. Approved means "may be held"; the caller then
+// takes the money with a conditional hold.
+Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& r, authz::Channel channel,
+                                const Secrets& secrets, int64_t now) {
+  CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(card.card_id));
+  CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card.card_id, svc::usage_windows(now, r.channel)));
+  CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card.card_id));
+  authz::CardFacts facts;
+  facts.status = card.status;
+  facts.expired = card_expired(card, now);
+  facts.expiry_mismatch = expiry_differs(card, r.expiry_yymm);
+  facts.cvv_mismatch = secrets.cvv_mismatch;
+  facts.pin_entered = r.pin.has_value();
+  facts.pin_set = !card.pin_hash.empty();
+  // A PIN changed between the check and this unit is treated as not verified.
+  facts.pin_ok = secrets.pin_ok && secrets.pin_hash_seen == card.pin_hash;
+  facts.pin_failures = card.pin_failures;
+  authz::Usage usage{used.day_paise,  used.month_paise, used.year_paise,         used.day_count,
+                     used.month_count, used.year_count, used.channel_day_paise, used.channel_day_count};
+  authz::Decision d = authz::decide(r.amount_paise, channel, r.international, facts, limits_of(controls), usage, avail);
+  if (d.wrong_pin) CC_RETURN_IF_ERROR(tx.record_pin_failure(card.card_id));
+  if (facts.pin_entered && facts.pin_ok && card.pin_failures > 0 && card.pin_failures < authz::kMaxPinFailures) {
+    CC_RETURN_IF_ERROR(tx.reset_pin_failures(card.card_id));
+  }
+  AuthResult out = declined(d.response_code, d.reason, r.amount_paise, avail);
+  if (d.approved) {
+    out.approved = true;
+    out.response_code = rc::kApproved;
+    out.reason = "approved";
+  }
+  return out;
+}
+
+// The authorization row of an approved spending message.
+AuthorizationRow new_authorization(const CardRow& card, const AuthRequest& r, authz::Channel channel,
+                                   const MessageKey& k, const AuthResult& out, int64_t held_paise,
+                                   int64_t captured_paise, const char* status, int64_t now) {
+  return AuthorizationRow{out.authorization_id, card.partner_id, card.card_id, std::string(authz::channel_name(channel)),
+                          r.international, r.mcc, r.merchant_name, r.merchant_id, r.source, k.stan, k.rrn,
+                          k.terminal_id, r.amount_paise, held_paise, captured_paise, status, out.auth_code, now, now};
+}
+
+// Checks shared by the spending messages, before any unit runs.
+Result<authz::Channel> spend_channel(const AuthRequest& r) {
   auto channel = authz::parse_channel(r.channel);
   if (!channel) return invalid_param("channel", "must be POS, ECOM, ATM or CONTACTLESS");
   if (r.card_id.empty() && r.pan.empty()) return invalid_param("enKashCardId", "is required");
+  return *channel;
+}
+
+}  // namespace
+
+Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Finish& finish) {
+  CC_ASSIGN_OR_RETURN(authz::Channel channel, spend_channel(r));
   CC_ASSIGN_OR_RETURN(Secrets secrets, check_secrets(ctx, r));
-  return card_message(ctx, r, "AUTH", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
-    const CardRow* card = &c;
-    CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(card->card_id));
-    CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card->card_id, svc::usage_windows(now, r.channel)));
-    CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card->card_id));
-    authz::CardFacts facts;
-    facts.status = card->status;
-    facts.expired = card_expired(*card, now);
-    facts.expiry_mismatch = expiry_differs(*card, r.expiry_yymm);
-    facts.cvv_mismatch = secrets.cvv_mismatch;
-    facts.pin_entered = r.pin.has_value();
-    facts.pin_set = !card->pin_hash.empty();
-    // A PIN changed between the check and this unit is treated as not verified.
-    facts.pin_ok = secrets.pin_ok && secrets.pin_hash_seen == card->pin_hash;
-    facts.pin_failures = card->pin_failures;
-    authz::Usage usage{used.day_paise,  used.month_paise, used.year_paise,         used.day_count,
-                       used.month_count, used.year_count, used.channel_day_paise, used.channel_day_count};
-    authz::Decision d = authz::decide(r.amount_paise, *channel, r.international, facts, limits_of(controls), usage, avail);
-    if (d.wrong_pin) CC_RETURN_IF_ERROR(tx.record_pin_failure(card->card_id));
-    if (facts.pin_entered && facts.pin_ok && card->pin_failures > 0 && card->pin_failures < authz::kMaxPinFailures) {
-      CC_RETURN_IF_ERROR(tx.reset_pin_failures(card->card_id));
-    }
-    AuthResult out = declined(d.response_code, d.reason, r.amount_paise, avail);
-    if (d.approved) {
+  return card_message(ctx, r, finish, "AUTH", [&](Tx& tx, const CardRow& card, const MessageKey& k,
+                                                  int64_t now) -> Result<AuthResult> {
+    CC_ASSIGN_OR_RETURN(AuthResult out, decide_spend(tx, card, r, channel, secrets, now));
+    if (out.approved) {
       // The hold is a conditional update: two racing authorizations cannot both take the money.
-      CC_ASSIGN_OR_RETURN(bool held, tx.place_hold(ledger::wallet_account(card->card_id), r.amount_paise));
+      CC_ASSIGN_OR_RETURN(bool held, tx.place_hold(ledger::wallet_account(card.card_id), r.amount_paise));
       if (!held) {
-        out = declined(rc::kInsufficientFunds, "insufficient funds", r.amount_paise, avail);
+        out = declined(rc::kInsufficientFunds, "insufficient funds", r.amount_paise, out.available_paise);
       } else {
-        out.approved = true;
-        out.response_code = rc::kApproved;
-        out.reason = "approved";
         out.authorization_id = svc::make_id("AUTH", 12);
         out.auth_code = crypto::random_digits(6);
-        out.available_paise = avail - r.amount_paise;
-        AuthorizationRow a{out.authorization_id, card->partner_id, card->card_id, std::string(authz::channel_name(*channel)),
-                           r.international, r.mcc, r.merchant_name, r.merchant_id, r.source, k.stan, k.rrn,
-                           k.terminal_id, r.amount_paise, r.amount_paise, 0, "OPEN", out.auth_code, now, now};
-        CC_RETURN_IF_ERROR(tx.insert_authorization(a));
+        out.available_paise -= r.amount_paise;
+        CC_RETURN_IF_ERROR(tx.insert_authorization(
+            new_authorization(card, r, channel, k, out, r.amount_paise, 0, "OPEN", now)));
       }
     }
-    CC_RETURN_IF_ERROR(record(tx, *card, r, authz::channel_name(*channel), k, "AUTH", "AUTHORIZATION", "DR", 0, out, now));
+    CC_RETURN_IF_ERROR(record(tx, card, r, authz::channel_name(channel), k, "AUTH", "AUTHORIZATION", "DR", 0, out, now));
     return out;
   });
 }
 
-Result<AuthResult> increment(const Context& ctx, const FollowUp& f) {
+Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Finish& finish) {
+  CC_ASSIGN_OR_RETURN(authz::Channel channel, spend_channel(r));
+  CC_ASSIGN_OR_RETURN(Secrets secrets, check_secrets(ctx, r));
+  return card_message(ctx, r, finish, "PURCHASE", [&](Tx& tx, const CardRow& card, const MessageKey& k,
+                                                      int64_t now) -> Result<AuthResult> {
+    CC_ASSIGN_OR_RETURN(AuthResult out, decide_spend(tx, card, r, channel, secrets, now));
+    int64_t entry_id = 0;
+    if (out.approved) {
+      // Taken like an authorization (the conditional hold keeps held money out of reach), then
+      // cleared in the same unit: released and posted, so no hold is ever visible.
+      const std::string wallet = ledger::wallet_account(card.card_id);
+      CC_ASSIGN_OR_RETURN(bool held, tx.place_hold(wallet, r.amount_paise));
+      if (!held) {
+        out = declined(rc::kInsufficientFunds, "insufficient funds", r.amount_paise, out.available_paise);
+      } else {
+        CC_RETURN_IF_ERROR(tx.release_hold(wallet, r.amount_paise));
+        std::string reference = "PUR-" + svc::make_id("", 12);
+        CC_ASSIGN_OR_RETURN(entry_id, tx.post_entry(ledger::clearing(card.card_id, r.amount_paise, 0, reference),
+                                                    card.partner_id, now));
+        out.authorization_id = svc::make_id("AUTH", 12);
+        out.auth_code = crypto::random_digits(6);
+        // Counts toward the limits like an authorization cleared at once.
+        CC_RETURN_IF_ERROR(tx.insert_authorization(
+            new_authorization(card, r, channel, k, out, 0, r.amount_paise, "CLOSED", now)));
+        CC_ASSIGN_OR_RETURN(out.available_paise, available(tx, card.card_id));
+      }
+    }
+    CC_RETURN_IF_ERROR(record(tx, card, r, authz::channel_name(channel), k, "PURCHASE", "PURCHASE", "DR", entry_id,
+                              out, now));
+    return out;
+  });
+}
+
+Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish& finish) {
   if (!f.amount_paise) return invalid_param("amount", "is required");
-  return follow_up(ctx, f, "INCR", [&](Tx& tx, FollowUpFrame& fr, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+  return follow_up(ctx, f, finish, "INCR", [&](Tx& tx, FollowUpFrame& fr, const MessageKey& k, int64_t now) -> Result<AuthResult> {
     int64_t amount = *f.amount_paise;
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, fr.card.card_id));
     AuthResult out = declined(rc::kDoNotHonour, "authorization is not open", amount, avail);
@@ -359,8 +423,8 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f) {
   });
 }
 
-Result<AuthResult> capture(const Context& ctx, const FollowUp& f) {
-  return follow_up(ctx, f, "CAPTURE", [&](Tx& tx, FollowUpFrame& fr, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& finish) {
+  return follow_up(ctx, f, finish, "CAPTURE", [&](Tx& tx, FollowUpFrame& fr, const MessageKey& k, int64_t now) -> Result<AuthResult> {
     const AuthorizationRow& a = fr.auth;
     int64_t amount = f.amount_paise.value_or(a.held_paise);
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, fr.card.card_id));
@@ -408,9 +472,9 @@ Result<AuthResult> capture(const Context& ctx, const FollowUp& f) {
 namespace {
 
 // Releases `amount` of an open hold; reversal and expiry differ only in the final status.
-Result<AuthResult> release(const Context& ctx, const FollowUp& f, const char* kind, const char* txn_type,
-                           const char* final_status) {
-  return follow_up(ctx, f, kind, [&](Tx& tx, FollowUpFrame& fr, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+Result<AuthResult> release(const Context& ctx, const FollowUp& f, const Finish& finish, const char* kind,
+                           const char* txn_type, const char* final_status) {
+  return follow_up(ctx, f, finish, kind, [&](Tx& tx, FollowUpFrame& fr, const MessageKey& k, int64_t now) -> Result<AuthResult> {
     const AuthorizationRow& a = fr.auth;
     int64_t amount = f.amount_paise.value_or(a.held_paise);
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, fr.card.card_id));
@@ -436,21 +500,21 @@ Result<AuthResult> release(const Context& ctx, const FollowUp& f, const char* ki
 
 }  // namespace
 
-Result<AuthResult> reverse(const Context& ctx, const FollowUp& f) {
-  return release(ctx, f, "REVERSE", "REVERSAL", "REVERSED");
+Result<AuthResult> reverse(const Context& ctx, const FollowUp& f, const Finish& finish) {
+  return release(ctx, f, finish, "REVERSE", "REVERSAL", "REVERSED");
 }
 
-Result<AuthResult> expire(const Context& ctx, const FollowUp& f) {
+Result<AuthResult> expire(const Context& ctx, const FollowUp& f, const Finish& finish) {
   FollowUp all = f;
   all.amount_paise.reset();  // expiry releases the whole open hold
-  return release(ctx, all, "EXPIRE", "HOLD_EXPIRY", "EXPIRED");
+  return release(ctx, all, finish, "EXPIRE", "HOLD_EXPIRY", "EXPIRED");
 }
 
-Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r) {
+Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r, const Finish& finish) {
   auto channel = authz::parse_channel(r.channel.empty() ? "POS" : r.channel);
   if (!channel) return invalid_param("channel", "must be POS, ECOM, ATM or CONTACTLESS");
   if (r.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
-  return card_message(ctx, r, "FORCE", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+  return card_message(ctx, r, finish, "FORCE", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
     const CardRow* card = &c;
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card->card_id));
     int64_t overdraft = std::max<int64_t>(0, r.amount_paise - std::max<int64_t>(avail, 0));
@@ -476,9 +540,9 @@ Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r) {
   });
 }
 
-Result<AuthResult> refund(const Context& ctx, const AuthRequest& r) {
+Result<AuthResult> refund(const Context& ctx, const AuthRequest& r, const Finish& finish) {
   if (r.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
-  return card_message(ctx, r, "REFUND", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+  return card_message(ctx, r, finish, "REFUND", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
     const CardRow* card = &c;
     std::string reference = "RF-" + svc::make_id("", 12);
     CC_ASSIGN_OR_RETURN(int64_t entry_id,

@@ -1,11 +1,14 @@
-// Card transaction use cases: authorization (with a ledger hold), incremental authorization,
-// clearing (capture: partial, several, over-capture within a tolerance; force post without an
-// authorization), reversal, refund and expiry of old holds. The ISO 8583 server and the sandbox
-// HTTP simulation both call exactly these functions; nothing is implemented twice.
+// Card transaction use cases: authorization (with a ledger hold), purchase (single message:
+// decided and cleared at once), incremental authorization, clearing (capture: partial, several,
+// over-capture within a tolerance; force post without an authorization), reversal, refund and
+// expiry of old holds. The ISO 8583 server and the sandbox HTTP simulation both call exactly
+// these functions; nothing is implemented twice.
 //
-// Every decision, approved or declined, is one card transaction row (visible in
-// /transaction/all and sent as a webhook). A message repeated with the same (stan, rrn,
-// terminal_id) gets the original answer and posts nothing.
+// Each call is ONE unit of work: the decision, the ledger postings, the authorization row, the
+// card transaction row (visible in /transaction/all and sent as a webhook) and the stored answer
+// for duplicates commit together or not at all. A message repeated with the same (stan, rrn,
+// terminal_id) gets the original answer and posts nothing. `finish` stores a keyed request's
+// answer in that same unit (service/idempotency.h).
 #pragma once
 
 #include <optional>
@@ -13,6 +16,7 @@
 
 #include "domain/authorization.h"
 #include "service/context.h"
+#include "service/idempotency.h"
 
 namespace cardcore::authorization {
 
@@ -54,8 +58,14 @@ struct AuthResult {
   bool duplicate = false;        // the answer is the stored one of an earlier identical message
 };
 
-// Authorization (0100/0200 first leg): decides, and on approval places a hold.
-Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r);
+using Finish = idempotency::Finish<AuthResult>;
+
+// Authorization (0100): decides, and on approval places a hold.
+Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Finish& finish = {});
+
+// Purchase (0200, a sale that is its own clearing): decides like an authorization and, on
+// approval, debits the card at once; no hold stays open. Transaction type PURCHASE.
+Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Finish& finish = {});
 
 // Follow-ups on an authorization. `partner_id` scopes the sandbox (empty on the network side).
 struct FollowUp {
@@ -66,14 +76,14 @@ struct FollowUp {
   MessageKey key;
   std::string source;
 };
-Result<AuthResult> increment(const Context& ctx, const FollowUp& f);  // amount required
-Result<AuthResult> capture(const Context& ctx, const FollowUp& f);
-Result<AuthResult> reverse(const Context& ctx, const FollowUp& f);
-Result<AuthResult> expire(const Context& ctx, const FollowUp& f);     // release now (sandbox)
+Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish& finish = {});  // amount required
+Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& finish = {});
+Result<AuthResult> reverse(const Context& ctx, const FollowUp& f, const Finish& finish = {});
+Result<AuthResult> expire(const Context& ctx, const FollowUp& f, const Finish& finish = {});  // release now (sandbox)
 
 // Clearing without an authorization (force post) and refunds (credits) for a card.
-Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r);
-Result<AuthResult> refund(const Context& ctx, const AuthRequest& r);
+Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r, const Finish& finish = {});
+Result<AuthResult> refund(const Context& ctx, const AuthRequest& r, const Finish& finish = {});
 
 // Background job: releases open holds older than config.hold_expiry_days. Returns how many.
 Result<int> expire_old_holds(const Context& ctx);

@@ -88,7 +88,8 @@ Result<int64_t> move_card_balance_in_unit(Tx& tx, const CardRow& from, const Car
   return amount;
 }
 
-Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadRequest& r) {
+Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadRequest& r,
+                        const idempotency::Finish<LoadResult>& finish) {
   if (r.ref.card_id.empty()) return invalid_param("enKashCardId", "is required");
   if (!r.amount_paise) return invalid_param("amount", "is required");
   if (*r.amount_paise < 1) return invalid_param("amount", "must be at least 0.01");
@@ -114,7 +115,7 @@ Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadReques
   std::string reference = !r.reference.empty()           ? r.reference
                           : !p.idempotency_key.empty() ? "IDEM-" + crypto::to_hex(crypto::sha256(p.idempotency_key)).substr(0, 24)
                                                        : svc::make_id("CCLOAD", 12);
-  return transact(ctx.store, [&](Tx& tx) -> Result<LoadResult> {
+  return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<LoadResult> {
     CC_ASSIGN_OR_RETURN(CardRow card, svc::owned_card(tx, p, r.ref));
     if (card.gift) return fail(code::kNotReloadable, "enKashCardId: a gift card cannot be loaded", "enKashCardId");
     if (card.status == CardStatus::kBlocked) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "service/context.h"
+#include "service/idempotency.h"
 
 namespace cardcore::balances {
 
@@ -28,7 +29,9 @@ struct LoadResult {
   TransactionRow txn;
   CardRow card;  // after the load
 };
-Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadRequest& r);
+// `finish` stores a keyed request's answer in the unit of the load (service/idempotency.h).
+Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadRequest& r,
+                        const idempotency::Finish<LoadResult>& finish = {});
 
 // Posts a pool -> wallet load of `card` inside the caller's unit (Create Card with loadAmount,
 // Create Gift Card). Returns the transaction row it wrote.

@@ -282,7 +282,8 @@ void apply_limit(const UsageUpdate::Limit& in, std::optional<int64_t>& out) {
 
 // ---------------------------------------------------------------------------------------------
 
-Result<CardAccountRow> create_account(const Context& ctx, const Principal& p, const CreateAccount& r) {
+Result<CardAccountRow> create_account(const Context& ctx, const Principal& p, const CreateAccount& r,
+                                      const idempotency::Finish<CardAccountRow>& finish) {
   CC_RETURN_IF_ERROR(require(r.company_id, "companyId"));
   CC_RETURN_IF_ERROR(required_text(r.company_name, "companyName", 128));
   CC_RETURN_IF_ERROR(require(r.plan_master_id, "planMasterId"));
@@ -297,7 +298,7 @@ Result<CardAccountRow> create_account(const Context& ctx, const Principal& p, co
   }
   CC_RETURN_IF_ERROR(optional_text(r.user_id, "userId", 32));
   int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Result<CardAccountRow> {
+  return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<CardAccountRow> {
     CC_ASSIGN_OR_RETURN(std::optional<CompanyRow> company, tx.find_company(r.company_id));
     if (!company || company->partner_id != p.partner_id) return invalid_id("companyId");
     CC_ASSIGN_OR_RETURN(std::optional<PlanRow> plan, tx.find_plan(r.plan_master_id));
@@ -336,10 +337,11 @@ Result<AccountSummary> get_account(const Context& ctx, const Principal& p, const
   });
 }
 
-Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const CreateCard& r) {
+Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const CreateCard& r,
+                               const idempotency::Finish<IssuedCard>& finish) {
   CC_RETURN_IF_ERROR(validate_create_card(r));
   int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Result<IssuedCard> {
+  return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<IssuedCard> {
     CC_ASSIGN_OR_RETURN(CardAccountRow acc, owned_account(tx, p, r.company_id, r.card_account_id));
     CC_ASSIGN_OR_RETURN(std::optional<PlanRow> plan, tx.find_plan(acc.plan_master_id));
     if (!plan) return internal_error("card account without plan");
@@ -387,7 +389,7 @@ Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const Cre
 }
 
 Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const std::string& pin,
-               const Proof& proof) {
+               const Proof& proof, const idempotency::Finish<void>& finish) {
   CC_RETURN_IF_ERROR(require(ref.company_id, "companyId"));
   CC_RETURN_IF_ERROR(require(ref.card_account_id, "cardAccountId"));
   CC_RETURN_IF_ERROR(require(ref.card_id, "enKashCardId"));
@@ -398,7 +400,7 @@ Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const
   CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, ref.card_id, "SET_PIN", proof));
   std::string pin_hash = secret_hash::hash(pin);
   int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Status {
+  return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Status {
     CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, ref));
     CardStatus current = card.status;
     if (current == CardStatus::kBlocked) {
@@ -417,7 +419,7 @@ Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const
   });
 }
 
-Status block(const Context& ctx, const Principal& p, const BlockRequest& r) {
+Status block(const Context& ctx, const Principal& p, const BlockRequest& r, const idempotency::Finish<void>& finish) {
   CC_RETURN_IF_ERROR(require(r.ref.company_id, "companyId"));
   CC_RETURN_IF_ERROR(require(r.ref.card_account_id, "cardAccountId"));
   CC_RETURN_IF_ERROR(require(r.ref.card_id, "enKashCardId"));
@@ -435,7 +437,7 @@ Status block(const Context& ctx, const Principal& p, const BlockRequest& r) {
   CC_RETURN_IF_ERROR(check_requested_move(card.status, *requested));
   CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, r.ref.card_id, "BLOCK_CARD", r.proof));
   int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Status {
+  return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Status {
     CC_ASSIGN_OR_RETURN(CardRow c, owned_card(tx, p, r.ref));
     CC_ASSIGN_OR_RETURN(bool changes, check_requested_move(c.status, *requested));
     CC_RETURN_IF_ERROR(consume_proof(tx, c.card_id, ticket));
@@ -450,7 +452,8 @@ Status block(const Context& ctx, const Principal& p, const BlockRequest& r) {
 }
 
 Result<OtpIssued> generate_otp(const Context& ctx, const Principal& p, const std::string& card_account_id,
-                               const std::string& card_id, const std::string& action) {
+                               const std::string& card_id, const std::string& action,
+                               const idempotency::Finish<OtpIssued>& finish) {
   CC_RETURN_IF_ERROR(require(card_account_id, "cardAccountId"));
   CC_RETURN_IF_ERROR(require(card_id, "enKashCardId"));
   CC_RETURN_IF_ERROR(require(action, "cardOtpAction"));
@@ -462,7 +465,8 @@ Result<OtpIssued> generate_otp(const Context& ctx, const Principal& p, const std
   OtpRow row;
   row.otp_request_id = make_id("OTP", 10);
   row.code_hash = otp_digest(ctx, row.otp_request_id, code);
-  CC_ASSIGN_OR_RETURN(CardRow card, transact(ctx.store, [&](Tx& tx) -> Result<CardRow> {
+  CardRow card;
+  CC_ASSIGN_OR_RETURN(OtpIssued issued, idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<OtpIssued> {
     CC_ASSIGN_OR_RETURN(CardRow c, owned_card(tx, p, CardRef{"", card_account_id, card_id}));
     CC_ASSIGN_OR_RETURN(int64_t recent, tx.count_otps_since(c.card_id, now - 3600));
     if (recent >= ctx.config.otp_max_per_card_per_hour) {
@@ -479,7 +483,8 @@ Result<OtpIssued> generate_otp(const Context& ctx, const Principal& p, const std
     row.expires_at = now + ctx.config.otp_ttl_seconds;
     row.created_at = now;
     CC_RETURN_IF_ERROR(tx.insert_otp(row));
-    return c;
+    card = c;
+    return OtpIssued{row.otp_request_id, ctx.config.otp_ttl_seconds, mask_mobile(c.mobile)};
   }));
   // Sent after commit: an SMS never carries a code the store does not know.
   int64_t ttl = ctx.config.otp_ttl_seconds;
@@ -488,7 +493,7 @@ Result<OtpIssued> generate_otp(const Context& ctx, const Principal& p, const std
   std::string text = code + " is your OTP for card XX" + card.pan_last4 + " (" + action +
                      "). Valid for " + validity + ". Do not share it with anyone.";
   CC_RETURN_IF_ERROR(ctx.sms.send(card.mobile, text, row.otp_request_id));
-  return OtpIssued{row.otp_request_id, ctx.config.otp_ttl_seconds, mask_mobile(card.mobile)};
+  return issued;
 }
 
 Result<CardSecrets> view_card(const Context& ctx, const Principal& p, const CardRef& ref, const Proof& proof_in) {
@@ -518,14 +523,15 @@ Result<CardSecrets> view_card(const Context& ctx, const Principal& p, const Card
   return out;
 }
 
-Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpdate& r) {
+Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpdate& r,
+                          const idempotency::Finish<void>& finish) {
   CC_RETURN_IF_ERROR(require(r.company_id, "companyId"));
   CC_RETURN_IF_ERROR(require(r.card_account_id, "cardAccountId"));
   if (r.card_ids.empty()) return invalid_param("enKashCardIds", "at least one card id is required");
   if (r.card_ids.size() > kMaxCardsPerUsageUpdate) return invalid_param("enKashCardIds", "at most 100 card ids");
   CC_RETURN_IF_ERROR(optional_text(r.created_by, "createdBy", kMaxNameLen));
   int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Status {
+  return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Status {
     CC_RETURN_IF_ERROR(owned_account(tx, p, r.company_id, r.card_account_id));
     for (const std::string& id : r.card_ids) {
       auto card = owned_card(tx, p, CardRef{r.company_id, r.card_account_id, id});
@@ -589,7 +595,8 @@ Result<UsageReport> get_usage_controls(const Context& ctx, const Principal& p, c
   });
 }
 
-Result<CardRow> replace_card(const Context& ctx, const Principal& p, const ReplaceRequest& r) {
+Result<CardRow> replace_card(const Context& ctx, const Principal& p, const ReplaceRequest& r,
+                             const idempotency::Finish<CardRow>& finish) {
   CC_RETURN_IF_ERROR(require(r.card_id, "enKashCardId"));
   CC_RETURN_IF_ERROR(require(r.proof.otp_medium, "otpMedium"));
   if (r.proof.otp_medium != "MOBILE" && r.proof.otp_medium != "MFA") {
@@ -603,7 +610,7 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
   }
   CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, r.card_id, "REPLACE_CARD", r.proof));
   int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Result<CardRow> {
+  return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<CardRow> {
     CC_ASSIGN_OR_RETURN(CardRow old, owned_card(tx, p, ref));
     if (!old.replaced_by.empty()) {
       return fail(code::kCardBlocked, "enKashCardId: card was already replaced by " + old.replaced_by,
@@ -654,13 +661,14 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
   });
 }
 
-Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, const OrderRequest& r) {
+Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, const OrderRequest& r,
+                                        const idempotency::Finish<PhysicalOrderRow>& finish) {
   CC_RETURN_IF_ERROR(require(r.ref.company_id, "companyId"));
   CC_RETURN_IF_ERROR(require(r.ref.card_account_id, "cardAccountId"));
   CC_RETURN_IF_ERROR(require(r.ref.card_id, "enKashCardId"));
   CC_RETURN_IF_ERROR(validate_order_address(r));
   int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Result<PhysicalOrderRow> {
+  return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<PhysicalOrderRow> {
     CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, r.ref));
     if (card.status == CardStatus::kBlocked) {
       return fail(code::kCardBlocked, "enKashCardId: card is permanently blocked", "enKashCardId");

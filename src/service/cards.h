@@ -1,5 +1,7 @@
-// The card lifecycle use cases of the partner API (CONTRACT.md §3–§5). Each function validates,
-// runs one unit of work, and returns rows for the adapter to shape. Ownership rule: every id in a
+// The card lifecycle use cases of the partner API (docs/api.md). Each function validates, runs
+// one unit of work, and returns rows for the adapter to shape. A use case that changes anything
+// takes `finish`: for a request with an Idempotency-Key, its answer is stored in that same unit
+// (service/idempotency.h). Ownership rule: every id in a
 // request must belong to the calling partner, else the answer is the same as for an unknown id.
 #pragma once
 
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "service/context.h"
+#include "service/idempotency.h"
 
 namespace cardcore::cards {
 
@@ -16,7 +19,8 @@ struct CreateAccount {
   std::string company_id, company_name, user_id, plan_master_id, email, mobile, account_title,
       account_type;
 };
-Result<CardAccountRow> create_account(const Context& ctx, const Principal& p, const CreateAccount& r);
+Result<CardAccountRow> create_account(const Context& ctx, const Principal& p, const CreateAccount& r,
+                                      const idempotency::Finish<CardAccountRow>& finish = {});
 
 struct AccountSummary {
   CardAccountRow account;
@@ -44,9 +48,10 @@ struct IssuedCard {
   CardRow card;
   std::optional<PhysicalOrderRow> order;
 };
-Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const CreateCard& r);
+Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const CreateCard& r,
+                               const idempotency::Finish<IssuedCard>& finish = {});
 
-// OTP / MFA proof carried by sensitive operations (CONTRACT.md §4).
+// OTP / MFA proof carried by sensitive operations (docs/api.md, "OTP and MFA").
 struct Proof {
   bool otp_required = false;
   std::string otp_medium;  // "MOBILE" | "MFA" (required when otp_required)
@@ -55,18 +60,22 @@ struct Proof {
 
 
 Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const std::string& pin,
-               const Proof& proof);
+               const Proof& proof, const idempotency::Finish<void>& finish = {});
 
 struct BlockRequest {
   CardRef ref;
   std::string block_code, reason, created_by;
   Proof proof;
 };
-Status block(const Context& ctx, const Principal& p, const BlockRequest& r);
+Status block(const Context& ctx, const Principal& p, const BlockRequest& r,
+             const idempotency::Finish<void>& finish = {});
 
 struct OtpIssued { std::string otp_request_id; int64_t expires_in_seconds; std::string masked_mobile; };
+// The SMS goes out after the unit commits; when it fails, the error is the answer (and a keyed
+// request's stored answer is dropped again, so a retry issues a new OTP).
 Result<OtpIssued> generate_otp(const Context& ctx, const Principal& p, const std::string& card_account_id,
-                               const std::string& card_id, const std::string& action);
+                               const std::string& card_id, const std::string& action,
+                               const idempotency::Finish<OtpIssued>& finish = {});
 
 struct CardSecrets { CardRow card; std::string pan, cvv; };
 Result<CardSecrets> view_card(const Context& ctx, const Principal& p, const CardRef& ref,
@@ -84,7 +93,8 @@ struct UsageUpdate {
       ecom_daily, ecom_daily_count, contactless_daily, contactless_daily_count;
   std::string created_by;
 };
-Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpdate& r);
+Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpdate& r,
+                          const idempotency::Finish<void>& finish = {});
 // The card's controls (defaults when never set) and what it has used so far in the IST windows.
 struct UsageReport {
   UsageControlsRow controls;
@@ -96,13 +106,15 @@ struct ReplaceRequest {
   std::string card_account_id, card_id, reason;
   Proof proof;
 };
-Result<CardRow> replace_card(const Context& ctx, const Principal& p, const ReplaceRequest& r);
+Result<CardRow> replace_card(const Context& ctx, const Principal& p, const ReplaceRequest& r,
+                             const idempotency::Finish<CardRow>& finish = {});
 
 struct OrderRequest {
   CardRef ref;
   std::string address, address2, city, state, country, pincode;
 };
-Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, const OrderRequest& r);
+Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, const OrderRequest& r,
+                                        const idempotency::Finish<PhysicalOrderRow>& finish = {});
 
 // One card when card_id is set, else the account's cards (at most `limit`) and their total count.
 struct SearchResult {

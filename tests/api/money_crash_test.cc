@@ -171,5 +171,75 @@ TEST_F(ApiCrash, AcknowledgedLoadsSurviveSigkill) {
   // `first` (declared first, destroyed last) owns the directory and removes it.
 }
 
+// An Idempotency-Key's answer is stored in the unit of the change it answers: killed right after
+// a keyed load and a keyed sandbox purchase were answered, the restarted server replays both
+// answers byte for byte and has posted each exactly once. The purchase carries no message key
+// (stan/rrn), so only the Idempotency-Key can recognise its retry.
+TEST_F(ApiCrash, KeyedAnswersSurviveSigkillAndReplayOnce) {
+  std::unique_ptr<Server> first = Server::start();
+  ASSERT_TRUE(first && first->running());
+  const std::string dir = first->dir();
+  PartnerCreds p = first->admin_create_partner("Keyed Crash Co");
+  std::string account = first->create_account(p);
+  std::string card = first->create_card(p, account).value("enKashCardId", "");
+  ASSERT_FALSE(card.empty());
+  ASSERT_TRUE(IsOkA(first->admin_post("/admin/v1/cardAccounts/fund", {{"companyId", p.company_id}, {"cardAccountId", account},
+                                                                     {"amount", 1000}, {"reference", "KEYED-POOL"}})));
+  const json load = {{"companyId", p.company_id}, {"cardAccountId", account}, {"enKashCardId", card},
+                     {"amount", "250.00"},        {"transactionType", "CR"},  {"uniqueReferenceNumber", "KEYED-LOAD-1"}};
+  const json buy = {{"companyId", p.company_id}, {"cardAccountId", account}, {"enKashCardId", card},
+                    {"amount", "40.00"},         {"channel", "POS"},          {"merchantName", "Crash Cafe"}};
+  auto keyed_load = [&](const Server& s) {
+    return s.partner_post_raw(p, "/balance", load.dump(), {{"Idempotency-Key", "crash-load-key"}});
+  };
+  auto keyed_buy = [&](const Server& s) {
+    return s.post_json("/api/v0/sandbox/purchases", buy,
+                       {{"authorization", "Bearer " + p.access_token}, {"partnerId", p.partner_id},
+                        {"Idempotency-Key", "crash-purchase-key"}});
+  };
+  HttpResponse loaded = keyed_load(*first);
+  ASSERT_TRUE(IsOkA(loaded)) << loaded.describe();
+  HttpResponse bought = keyed_buy(*first);
+  ASSERT_TRUE(IsOkA(bought)) << bought.describe();
+  ASSERT_EQ(bought.j["payload"].value("responseCode", ""), "00") << bought.describe();
+  int status = first->kill_hard();
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "waitpid status " << status;
+
+  ServerOptions again;
+  again.data_dir = dir;
+  std::unique_ptr<Server> second = Server::start(again);
+  ASSERT_TRUE(second && second->running());
+  const Server& s2 = *second;
+  if (s2.partner_post(p, "/cardAccount/get", {{"companyId", p.company_id}, {"cardAccountId", account}}).status == 401) {
+    ASSERT_EQ(s2.token(p).status, 200);
+  }
+  HttpResponse load_again = keyed_load(s2);
+  EXPECT_EQ(load_again.status, loaded.status);
+  EXPECT_EQ(load_again.body, loaded.body);
+  EXPECT_EQ(load_again.header("idempotent-replayed"), "true") << load_again.describe();
+  HttpResponse buy_again = keyed_buy(s2);
+  EXPECT_EQ(buy_again.status, bought.status);
+  EXPECT_EQ(buy_again.body, bought.body);
+  EXPECT_EQ(buy_again.header("idempotent-replayed"), "true") << buy_again.describe();
+
+  // Exactly one load and one purchase were posted.
+  HttpResponse rows = s2.partner_post(p, "/transaction/all", {{"companyId", p.company_id}, {"cardAccountId", account},
+                                                              {"enKashCardId", card}, {"pageSize", 500}});
+  ASSERT_TRUE(IsOkA(rows)) << rows.describe();
+  int loads = 0, purchases = 0;
+  for (const json& t : rows.j["payload"]["transactions"]) {
+    if (t.value("pgReferenceNumber", "") == "KEYED-LOAD-1") ++loads;
+    if (t.value("type", "") == "PURCHASE") ++purchases;
+  }
+  EXPECT_EQ(loads, 1) << rows.describe();
+  EXPECT_EQ(purchases, 1) << rows.describe();
+  json c = s2.search_card(p, account, card);
+  ASSERT_TRUE(c.is_object());
+  EXPECT_EQ(paise(c["otbBalance"]), 21000);
+  second->stop();
+  std::string verify_out;
+  EXPECT_EQ(ledger_verify(dir, &verify_out), 0) << verify_out;
+}
+
 }  // namespace
 }  // namespace apitest

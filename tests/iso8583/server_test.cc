@@ -255,5 +255,54 @@ TEST_F(IsoServer, FiftyParallelAuthorizationsOfTenRupeesOnOneHundredApproveExact
   EXPECT_EQ(rc, 0) << srv().read_file("verify.out");
 }
 
+// 0200 is one purchase, decided and cleared in one unit: approved, the card is debited and no
+// hold stays (the rest of the balance can still be authorized in full); a repeat gets the first
+// answer and posts nothing; a purchase beyond the balance is 51 and takes nothing; one PURCHASE
+// row per decision, and the ledger checks out.
+TEST_F(IsoServer, FinancialRequestIsOnePurchase) {
+  Card c = funded_card(100);
+  Message buy = auth("0200", c, 4000, 201);
+  Message a = exchange(buy);
+  EXPECT_EQ(a.mti, "0210");
+  ASSERT_EQ(a.get(39), "00");
+  EXPECT_EQ(a.get(38).size(), 6u);
+  EXPECT_EQ(balance_of(a), 6000);
+
+  Message dup = exchange(buy);
+  EXPECT_EQ(dup.get(39), "00");
+  EXPECT_EQ(dup.get(38), a.get(38));
+  EXPECT_EQ(balance_of(dup), 6000);
+
+  Message too_much = exchange(auth("0200", c, 6001, 202));
+  EXPECT_EQ(too_much.get(39), "51");
+  EXPECT_EQ(balance_of(too_much), 6000);
+
+  // Nothing is held for the purchase: all of the rest authorizes.
+  Message rest = exchange(auth("0100", c, 6000, 203));
+  EXPECT_EQ(rest.get(39), "00");
+  EXPECT_EQ(balance_of(rest), 0);
+
+  HttpResponse rows = srv().partner_post(c.p, "/transaction/all", {{"companyId", c.p.company_id},
+                                                                  {"cardAccountId", c.account},
+                                                                  {"enKashCardId", c.card_id}, {"pageSize", 500}});
+  ASSERT_TRUE(IsOkA(rows)) << rows.describe();
+  int approved = 0, declined = 0;
+  for (const json& t : rows.j["payload"]["transactions"]) {
+    if (t.value("type", "") != "PURCHASE") continue;
+    if (t.value("status", "") == "APPROVED") {
+      ++approved;
+      EXPECT_EQ(apitest::paise(t["principalAmount"]), 4000);
+      EXPECT_EQ(t.value("cardTransactionType", ""), "DR");
+    } else {
+      ++declined;
+      EXPECT_EQ(t["txnDetails"].value("responseCode", ""), "51");
+    }
+  }
+  EXPECT_EQ(approved, 1);
+  EXPECT_EQ(declined, 1);
+  std::string out;
+  EXPECT_EQ(apitest::ledger_verify(srv().dir(), &out), 0) << out;
+}
+
 }  // namespace
 }  // namespace isotest

@@ -1,0 +1,133 @@
+#include "api/sandbox_routes.h"
+
+#include "api/decoders.h"
+#include "api/dispatch.h"
+#include "service/authorization.h"
+#include "service/common.h"
+#include "service/views.h"
+
+namespace cardcore::api {
+namespace {
+
+using http::JsonBody;
+using nlohmann::json;
+
+json decision_json(const authorization::AuthResult& r) {
+  return json{{"approved", r.approved},
+              {"responseCode", r.response_code},
+              {"reason", r.reason},
+              {"authorizationId", r.authorization_id.empty() ? json(nullptr) : json(r.authorization_id)},
+              {"enKashCardTransactionId", r.txn_id.empty() ? json(nullptr) : json(r.txn_id)},
+              {"authCode", r.auth_code.empty() ? json(nullptr) : json(r.auth_code)},
+              {"amount", views::rupees_json(r.amount_paise)},
+              {"otbBalance", views::rupees_json(r.available_paise)},
+              {"duplicate", r.duplicate}};
+}
+
+Result<authorization::MessageKey> read_key(const JsonBody& b) {
+  authorization::MessageKey k;
+  TRY_FIELD(k.stan, b.str("stan", 6, true));
+  TRY_FIELD(k.rrn, b.str("rrn", 12, true));
+  TRY_FIELD(k.terminal_id, b.str("terminalId", 8));
+  return k;
+}
+
+// A card request of the sandbox: the card must be the caller's (same answer as unknown ids).
+Result<authorization::AuthRequest> read_card_request(const Context& ctx, const Principal& p, const JsonBody& b,
+                                                     bool amount_required) {
+  authorization::AuthRequest r;
+  TRY_FIELD(CardRef ref, read_ref(b));
+  if (ref.card_id.empty()) return invalid_param("enKashCardId", "is required");
+  CC_RETURN_IF_ERROR(transact(ctx.store, [&](Tx& tx) { return svc::owned_card(tx, p, ref); }));
+  r.partner_id = p.partner_id;
+  r.card_id = ref.card_id;
+  TRY_FIELD(std::optional<int64_t> amount, b.amount_paise("amount"));
+  if (!amount && amount_required) return invalid_param("amount", "is required");
+  r.amount_paise = amount.value_or(0);
+  TRY_FIELD(r.channel, b.str("channel", 16));
+  TRY_FIELD(std::optional<bool> intl, b.boolean("international"));
+  r.international = intl.value_or(false);
+  TRY_FIELD(r.mcc, b.str("mcc", 4, true));
+  TRY_FIELD(r.merchant_name, b.str("merchantName", 40));
+  TRY_FIELD(r.merchant_id, b.str("merchantId", 15));
+  TRY_FIELD(std::string pin, b.str("pin", 12, true));
+  if (!pin.empty()) r.pin = pin;
+  TRY_FIELD(std::string cvv, b.str("cvv", 4, true));
+  if (!cvv.empty()) r.cvv = cvv;
+  TRY_FIELD(std::string expiry, b.str("expiryYYMM", 4, true));
+  if (!expiry.empty()) r.expiry_yymm = expiry;
+  TRY_FIELD(r.key, read_key(b));
+  r.source = "SANDBOX";
+  return r;
+}
+
+// For a keyed request: the decision's envelope is the answer stored in the decision's unit.
+authorization::Finish keyed_answer(idempotency::Keyed* keyed) {
+  return answer_with<authorization::AuthResult>(keyed, decision_json);
+}
+
+}  // namespace
+
+http::Response handle_sandbox(const Context& ctx, const http::Request& req) {
+  std::string_view rest = std::string_view(req.path).substr(kSandboxPrefix.size());
+  if (!ctx.config.sandbox) {
+    return error(Error{code::kNotFoundPath, "path: the sandbox simulation exists only in sandbox mode", "path"});
+  }
+  // Authorization (a hold) and purchase (single message: debited at once) take the same body.
+  for (auto [path, fn] : {std::pair{"/authorizations", &authorization::authorize},
+                          std::pair{"/purchases", &authorization::purchase}}) {
+    if (rest != path) continue;
+    return dispatch(ctx, req, Envelope::kA, [&, fn](const Principal& p, const JsonBody& b, idempotency::Keyed* keyed)
+                                                -> Result<json> {
+      TRY_FIELD(authorization::AuthRequest r, read_card_request(ctx, p, b, true));
+      if (r.channel.empty()) return invalid_param("channel", "is required (POS, ECOM, ATM or CONTACTLESS)");
+      TRY_FIELD(authorization::AuthResult out, fn(ctx, r, keyed_answer(keyed)));
+      return decision_json(out);
+    });
+  }
+  for (auto [path, kind] : {std::pair{"/refunds", 0}, {"/clearings", 1}}) {
+    if (rest != path) continue;
+    return dispatch(ctx, req, Envelope::kA, [&, kind](const Principal& p, const JsonBody& b, idempotency::Keyed* keyed)
+                                                  -> Result<json> {
+      TRY_FIELD(authorization::AuthRequest r, read_card_request(ctx, p, b, true));
+      TRY_FIELD(authorization::AuthResult out, kind == 0 ? authorization::refund(ctx, r, keyed_answer(keyed))
+                                                         : authorization::force_post(ctx, r, keyed_answer(keyed)));
+      return decision_json(out);
+    });
+  }
+  // /authorizations/{id}/{increment|capture|reverse|expire}
+  constexpr std::string_view kAuth = "/authorizations/";
+  if (rest.substr(0, kAuth.size()) == kAuth) {
+    std::string_view tail = rest.substr(kAuth.size());
+    size_t slash = tail.find('/');
+    if (slash != std::string_view::npos && slash > 0 && slash <= 32) {
+      std::string id(tail.substr(0, slash));
+      std::string action(tail.substr(slash + 1));
+      using Fn = Result<authorization::AuthResult> (*)(const Context&, const authorization::FollowUp&,
+                                                       const authorization::Finish&);
+      Fn fn = action == "increment" ? authorization::increment
+              : action == "capture" ? authorization::capture
+              : action == "reverse" ? authorization::reverse
+              : action == "expire"  ? authorization::expire
+                                    : nullptr;
+      if (fn) {
+        return dispatch(ctx, req, Envelope::kA, [&, fn](const Principal& p, const JsonBody& b,
+                                                        idempotency::Keyed* keyed) -> Result<json> {
+          authorization::FollowUp f;
+          f.partner_id = p.partner_id;
+          f.authorization_id = id;
+          TRY_FIELD(f.amount_paise, b.amount_paise("amount"));
+          TRY_FIELD(std::optional<bool> final_capture, b.boolean("final"));
+          f.final_capture = final_capture.value_or(true);
+          TRY_FIELD(f.key, read_key(b));
+          f.source = "SANDBOX";
+          TRY_FIELD(authorization::AuthResult out, fn(ctx, f, keyed_answer(keyed)));
+          return decision_json(out);
+        });
+      }
+    }
+  }
+  return error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
+}
+
+}  // namespace cardcore::api
