@@ -26,6 +26,8 @@ class Tx {
   virtual Status insert_partner(const PartnerRow& r) = 0;
   virtual Result<std::optional<PartnerRow>> find_partner(const std::string& partner_id) = 0;
   virtual Result<std::optional<PartnerRow>> find_partner_by_client_id(const std::string& client_id) = 0;
+  // How many partners exist; 0 in a brand-new store (serve decides "fresh" from it).
+  virtual Result<int64_t> count_partners() = 0;
 
   virtual Status insert_company(const CompanyRow& r) = 0;
   virtual Result<std::optional<CompanyRow>> find_company(const std::string& company_id) = 0;

@@ -85,6 +85,10 @@ class PostgresTx final : public Tx {
     EXEC(s, PARTNER_SELECT("WHERE client_id = $1"), id);
     return one(s, read_partner);
   }
+  Result<int64_t> count_partners() override {
+    EXEC(s, "SELECT COUNT(*) FROM partners");
+    return s.empty() ? 0 : s[0].i64(0);
+  }
 
   Status insert_company(const CompanyRow& r) override {
     EXEC(s, "INSERT INTO companies (company_id, partner_id, name, created_at) VALUES ($1,$2,$3,$4)",

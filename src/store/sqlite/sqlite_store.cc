@@ -64,6 +64,11 @@ class SqliteTx final : public Tx {
     PREP(s, PARTNER_SELECT("WHERE client_id = ?1"));
     return one(s.bind(1, id), read_partner);
   }
+  Result<int64_t> count_partners() override {
+    PREP(s, "SELECT COUNT(*) FROM partners");
+    CC_ASSIGN_OR_RETURN(bool row, s.step());
+    return row ? s.i64(0) : 0;
+  }
 
   Status insert_company(const CompanyRow& r) override {
     PREP(s, "INSERT INTO companies VALUES (?1,?2,?3,?4)");
