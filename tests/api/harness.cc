@@ -170,6 +170,12 @@ int run_cardcore(const std::vector<std::string>& args, const std::string& log_pa
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer reports (the sanitizer build).
+bool has_sanitizer_report(const std::string& log) {
+  return log.find("ERROR: AddressSanitizer") != std::string::npos ||
+         log.find("ERROR: LeakSanitizer") != std::string::npos || log.find(": runtime error: ") != std::string::npos;
+}
+
 // ---- PostgreSQL: one schema per server on the server named by CARDCORE_TEST_PG_DSN ----
 // A schema, selected through the connection's search_path, isolates a server as well as a
 // database would (the store names no schema and keys its migration lock by current_schema()),
@@ -371,6 +377,7 @@ int Server::stop() {
     std::this_thread::sleep_for(10ms);
   }
   pid_ = -1;
+  expect_no_sanitizer_report();
   return status;
 }
 
@@ -380,7 +387,13 @@ int Server::kill_hard() {
   int status = -1;
   if (::waitpid(pid_, &status, 0) != pid_) status = -1;
   pid_ = -1;
+  expect_no_sanitizer_report();
   return status;
+}
+
+void Server::expect_no_sanitizer_report() const {
+  std::string err = read_file("stderr.log");
+  if (has_sanitizer_report(err)) ADD_FAILURE() << "sanitizer report from cardcore serve:\n" << err;
 }
 
 Server::~Server() {

@@ -140,6 +140,8 @@ class Server {
   Server() = default;
   // The data directory (and schema), config file and `serve` arguments, not yet started.
   static std::unique_ptr<Server> prepare(const ServerOptions& opt);
+  // ADD_FAILURE when the stopped server's stderr holds a sanitizer report.
+  void expect_no_sanitizer_report() const;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   std::string dir_;
