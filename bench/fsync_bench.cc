@@ -1,8 +1,8 @@
 // Baseline: how many durable syncs per second does this disk give one thread?
 //
 // SQLite runs with synchronous=FULL in WAL mode, so every COMMIT that wrote something ends with a
-// sync of the WAL file; single-unit write throughput can never exceed this number (DESIGN.md:
-// several units per sync is the only way past it). Three patterns, each bounded by a time budget
+// sync of the WAL file; single-unit write throughput can never exceed this number (docs/decisions.md,
+// Durability: several units per sync is the only way past it). Three patterns, each bounded by a time budget
 // and an iteration cap:
 //   overwrite+fdatasync  rewrite the same 4 KiB block, fdatasync (no metadata change)
 //   overwrite+fsync      same, fsync

@@ -253,11 +253,17 @@ int serve(ServeOptions o) {
   validate_options(o);
   secret_hash::set_cost({2, static_cast<size_t>(o.argon2_mem_kib) * 1024});
 
-  // Keys are created only for a brand-new sandbox. Anywhere else a missing key means data that
-  // could no longer be read (card numbers) or checked (PAN uniqueness): refuse to start.
   if (const char* v = std::getenv("CARDCORE_POSTGRES_DSN"); v && *v) o.postgres_dsn = v;
-  // With PostgreSQL several nodes share the data, so keys are never made up by one of them.
-  bool fresh_store = o.postgres_dsn.empty() && !fs::exists(o.data_dir + "/cardcore.db");
+  auto store = open_store(o.data_dir, o.postgres_dsn);
+  if (!store) die("store: " + store.error().message);
+
+  // Keys are created only for a brand-new sandbox. Anywhere else a missing key means data that
+  // could no longer be read (card numbers) or checked (PAN uniqueness): refuse to start. "Fresh"
+  // is read from the database, not the data dir: a PostgreSQL database lives elsewhere and may
+  // already hold the data of other nodes, whose keys this node must be given, never make up.
+  auto partners = transact(**store, [](Tx& tx) { return tx.count_partners(); });
+  if (!partners) die("store: " + partners.error().message);
+  bool fresh_store = *partners == 0;
   bool may_create_keys = o.service.sandbox && fresh_store;
   auto require_key = [&](const char* env, const std::string& file) {
     if (const char* v = std::getenv(env); v && *v) return;
@@ -286,9 +292,6 @@ int serve(ServeOptions o) {
     }
   }
   if (admin_key.size() < 16) die("the admin key must be at least 16 characters");
-
-  auto store = open_store(o.data_dir, o.postgres_dsn);
-  if (!store) die("store: " + store.error().message);
 
   std::unique_ptr<SmsChannel> sms;
 
@@ -357,9 +360,11 @@ int serve(ServeOptions o) {
   }
   iso_server.start();
 
-  // The demo partner of a sandbox, created once.
+  // The demo partner of a sandbox, created with a fresh store (a credentials file left in the data
+  // dir by an earlier database is replaced), or again when its file is gone.
   std::string creds_path = o.data_dir + "/sandbox-credentials.json";
-  if (o.service.sandbox && !fs::exists(creds_path)) {
+  if (o.service.sandbox && (fresh_store || !fs::exists(creds_path))) {
+    fs::remove(creds_path, ec);
     auto c = admin::create_partner(ctx, {"Sandbox Demo Partner", "", "", "none"});
     if (!c) die("sandbox partner: " + c.error().message);
     json j{{"partnerId", c->partner_id}, {"companyId", c->company_id}, {"companyName", c->company_name},

@@ -1,4 +1,4 @@
-// ISO 8583 (1987) codec for the card network interface (CONTRACT.md §6): the subset of data
+// ISO 8583 (1987) codec for the card network interface (docs/api.md, ISO 8583 interface): the subset of data
 // elements cardcore uses, encoded as the contract fixes it — ASCII MTI, binary primary bitmap,
 // binary secondary bitmap when bit 1 is set, numeric/alphanumeric fields in ASCII, LLVAR/LLLVAR
 // with ASCII decimal length prefixes, field 52 as 8 raw bytes — and the 2-byte big-endian length

@@ -444,7 +444,15 @@ Status block(const Context& ctx, const Principal& p, const BlockRequest& r, cons
     if (!changes) return {};
     CardStatus to = *requested;
     CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(c.card_id, c.status, to, now));
-    if (!moved) return fail(code::kStatusTransition, "enKashCardId: card status changed meanwhile; retry");
+    if (!moved) {
+      // A racing request moved the card first (PostgreSQL's READ COMMITTED lets this unit read
+      // the old status, then wait on the row). Read it again: if it already is what was asked,
+      // this request succeeds without a second change, as it would have one moment later.
+      CC_ASSIGN_OR_RETURN(CardRow latest, owned_card(tx, p, r.ref));
+      CC_ASSIGN_OR_RETURN(bool still_changes, check_requested_move(latest.status, *requested));
+      if (!still_changes) return {};
+      return fail(code::kStatusTransition, "enKashCardId: card status changed meanwhile; retry");
+    }
     CC_RETURN_IF_ERROR(svc::record_status_change(tx, c, c.status, to, r.reason, ChangeChannel::kApi,
                                                  r.created_by.empty() ? p.partner_id : r.created_by, now));
     return audit(tx, p, "card.block", c.card_id, {{"from", status_code(c.status)}, {"to", status_code(to)}, {"otpRequired", r.proof.otp_required}}, now);

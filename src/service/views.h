@@ -1,4 +1,4 @@
-// JSON shapes of the objects the partner API and webhooks carry (CONTRACT.md §3): card, card account,
+// JSON shapes of the objects the partner API and webhooks carry (docs/api.md, the card and transaction objects): card, card account,
 // usage controls, physical order. Only masked card numbers appear here.
 #pragma once
 

@@ -177,7 +177,7 @@ struct LedgerBalance {
   int64_t available_paise() const { return balance_paise - held_paise; }
 };
 
-// A card transaction as partners see it (CONTRACT.md §3 transaction object).
+// A card transaction as partners see it (the transaction object of docs/api.md).
 struct TransactionRow {
   std::string txn_id;  // ECTR + 9
   std::string partner_id, company_id, card_account_id, card_id;

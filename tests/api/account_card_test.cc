@@ -246,7 +246,7 @@ TEST_F(ApiCard, InvalidHolderFieldsAre422NamingTheField) {
   EXPECT_EQ(total_cards(srv(), p, acc), 0);
 }
 
-// "without it: every card of the account" (CONTRACT.md §3 #14).
+// "without it: every card of the account" (docs/api.md, POST /search).
 TEST_F(ApiCard, SearchListsEveryCardOfALargeAccount) {
   PartnerCreds p = srv().admin_create_partner("Big Co");
   std::string acc = srv().create_account(p);

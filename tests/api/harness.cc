@@ -19,6 +19,8 @@
 #include <sstream>
 #include <thread>
 
+#include <libpq-fe.h>
+
 #include "security/crypto.h"
 
 #ifndef CARDCORE_BINARY
@@ -107,40 +109,19 @@ HttpResponse do_request(uint16_t port, const std::string& method, const std::str
   return out;
 }
 
-}  // namespace
+// DIR/test-postgres.dsn: the DSN (and so the schema) of the servers started on DIR (PostgreSQL only).
+constexpr const char* kPostgresDsnFile = "test-postgres.dsn";
 
-std::string HttpResponse::describe() const {
-  std::string s = "HTTP " + std::to_string(status) + " " + body.substr(0, 600);
-  if (!transport_error.empty()) s += " [transport: " + transport_error + "]";
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
 }
 
-// ---------------------------------------------------------------------------------------------
-
-std::unique_ptr<Server> Server::start(const ServerOptions& opt) {
-  std::unique_ptr<Server> s(new Server());
-  if (!opt.data_dir.empty()) {
-    s->dir_ = opt.data_dir;
-    s->owns_dir_ = false;
-    std::error_code ec;
-    fs::remove(s->dir_ + "/server.json", ec);  // the previous run's port; wait for the new one
-  } else {
-    std::string tmpl = (fs::temp_directory_path() / "cardcore-api-XXXXXX").string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (!::mkdtemp(buf.data())) {
-      ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-      return nullptr;
-    }
-    s->dir_ = buf.data();
-  }
-  json cfg = {{"argon2MemKib", 64}};
-  for (auto it = opt.extra_config.begin(); it != opt.extra_config.end(); ++it) cfg[it.key()] = it.value();
-  const std::string cfg_path = s->dir_ + "/test-config.json";
-  std::ofstream(cfg_path) << cfg.dump() << "\n";
-
+// Spawns CARDCORE_BINARY with `args` and an environment without the developer's CARDCORE_*
+// variables; stdout and stderr go to the files named. Returns the pid, or -1 (ADD_FAILURE).
+pid_t spawn_cardcore(std::vector<std::string> args, const std::string& out_path, const std::string& err_path) {
   std::string bin = CARDCORE_BINARY;
-  std::vector<std::string> args = {bin, "serve", "--data", s->dir_, "--http-port", "0", "--config", cfg_path};
+  args.insert(args.begin(), bin);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -158,15 +139,190 @@ std::unique_ptr<Server> Server::start(const ServerOptions& opt) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, (s->dir_ + "/stdout.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, (s->dir_ + "/stderr.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   pid_t pid = -1;
   int rc = ::posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
     ADD_FAILURE() << "posix_spawn " << bin << ": " << std::strerror(rc);
-    return nullptr;
+    return -1;
   }
+  return pid;
+}
+
+// Runs CARDCORE_BINARY with `args` to its end, stdout and stderr both into `log_path`; SIGKILL
+// after `limit`. Returns the exit code, or -1 when it could not run or did not exit by itself.
+int run_cardcore(const std::vector<std::string>& args, const std::string& log_path, std::chrono::seconds limit) {
+  pid_t pid = spawn_cardcore(args, log_path, log_path);
+  if (pid < 0) return -1;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ADD_FAILURE() << "cardcore did not exit within " << limit.count() << " s";
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer reports (the sanitizer build).
+bool has_sanitizer_report(const std::string& log) {
+  return log.find("ERROR: AddressSanitizer") != std::string::npos ||
+         log.find("ERROR: LeakSanitizer") != std::string::npos || log.find(": runtime error: ") != std::string::npos;
+}
+
+// ---- PostgreSQL: one schema per server on the server named by CARDCORE_TEST_PG_DSN ----
+// A schema, selected through the connection's search_path, isolates a server as well as a
+// database would (the store names no schema and keys its migration lock by current_schema()),
+// and is created in milliseconds where CREATE DATABASE takes most of a second.
+
+std::string admin_dsn() {
+  const char* v = std::getenv("CARDCORE_TEST_PG_DSN");
+  return v ? v : "";
+}
+
+// Runs one statement on its own connection; "" on success, else the error message.
+std::string pg_exec(const std::string& dsn, const std::string& sql) {
+  PGconn* c = PQconnectdb(dsn.c_str());
+  std::string error;
+  if (PQstatus(c) != CONNECTION_OK) {
+    error = PQerrorMessage(c);
+  } else {
+    PGresult* r = PQexec(c, ("SET client_min_messages = warning; " + sql).c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+      error = PQresultErrorMessage(r);
+    }
+    PQclear(r);
+  }
+  PQfinish(c);
+  return error;
+}
+
+// `dsn` (key=value or URI) as a key=value string whose connections use `schema` only.
+std::string with_schema(const std::string& dsn, const std::string& schema) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &err);
+  if (!options) {
+    ADD_FAILURE() << "CARDCORE_TEST_PG_DSN: " << (err ? err : "cannot parse");
+    PQfreemem(err);
+    return {};
+  }
+  auto quoted = [](const std::string& v) {
+    std::string q = "'";
+    for (char ch : v) {
+      if (ch == '\'' || ch == '\\') q += '\\';
+      q += ch;
+    }
+    return q + "'";
+  };
+  std::string out, server_options;
+  for (PQconninfoOption* o = options; o->keyword; ++o) {
+    if (!o->val || !*o->val) continue;
+    if (std::strcmp(o->keyword, "options") == 0) server_options = std::string(o->val) + " ";
+    else out += std::string(o->keyword) + "=" + quoted(o->val) + " ";
+  }
+  PQconninfoFree(options);
+  return out + "options=" + quoted(server_options + "-c search_path=" + schema);
+}
+
+// The schema a DSN made by with_schema() uses ("" for any other).
+std::string schema_of(const std::string& dsn) {
+  const std::string marker = "-c search_path=";
+  size_t at = dsn.rfind(marker);
+  if (at == std::string::npos) return {};
+  std::string name = dsn.substr(at + marker.size());
+  return name.substr(0, name.find_first_of("' "));
+}
+
+// CREATE SCHEMA cc_test_<pid>_<n>_<random>; returns the DSN that uses it, or "" (ADD_FAILURE).
+std::string create_test_schema() {
+  const std::string admin = admin_dsn();
+  if (admin.empty()) {
+    ADD_FAILURE() << "CARDCORE_TEST_ENGINE=postgres needs CARDCORE_TEST_PG_DSN (scripts/test starts a server)";
+    return {};
+  }
+  static std::atomic<int> counter{0};
+  const std::string name = "cc_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+                           cardcore::crypto::random_hex(4);
+  if (std::string e = pg_exec(admin, "CREATE SCHEMA " + name); !e.empty()) {
+    ADD_FAILURE() << "CREATE SCHEMA " << name << ": " << e;
+    return {};
+  }
+  return with_schema(admin, name);
+}
+
+void drop_test_schema(const std::string& dsn) {
+  const std::string name = schema_of(dsn);
+  if (name.rfind("cc_test_", 0) != 0) return;  // only what create_test_schema made
+  if (std::string e = pg_exec(admin_dsn(), "DROP SCHEMA IF EXISTS " + name + " CASCADE"); !e.empty()) {
+    ADD_FAILURE() << "DROP SCHEMA " << name << ": " << e;
+  }
+}
+
+}  // namespace
+
+std::string test_engine() {
+  const char* v = std::getenv("CARDCORE_TEST_ENGINE");
+  return v && std::strcmp(v, "postgres") == 0 ? "postgres" : "sqlite";
+}
+
+std::string HttpResponse::describe() const {
+  std::string s = "HTTP " + std::to_string(status) + " " + body.substr(0, 600);
+  if (!transport_error.empty()) s += " [transport: " + transport_error + "]";
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::unique_ptr<Server> Server::prepare(const ServerOptions& opt) {
+  std::unique_ptr<Server> s(new Server());
+  if (!opt.data_dir.empty()) {
+    s->dir_ = opt.data_dir;
+    s->owns_dir_ = false;
+    std::error_code ec;
+    fs::remove(s->dir_ + "/server.json", ec);  // the previous run's port; wait for the new one
+  } else {
+    std::string tmpl = (fs::temp_directory_path() / "cardcore-api-XXXXXX").string();
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (!::mkdtemp(buf.data())) {
+      ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
+      return nullptr;
+    }
+    s->dir_ = buf.data();
+  }
+  if (test_engine() == "postgres") {
+    // The data dir names its schema, so a restart on the same dir finds the same data.
+    s->postgres_dsn_ = trim(slurp(s->dir_ + "/" + kPostgresDsnFile));
+    if (s->postgres_dsn_.empty()) {
+      s->postgres_dsn_ = create_test_schema();
+      if (s->postgres_dsn_.empty()) return nullptr;
+      s->owns_schema_ = true;
+      std::ofstream(s->dir_ + "/" + kPostgresDsnFile) << s->postgres_dsn_ << "\n";
+    }
+  }
+  json cfg = {{"argon2MemKib", 64}};
+  for (auto it = opt.extra_config.begin(); it != opt.extra_config.end(); ++it) cfg[it.key()] = it.value();
+  const std::string cfg_path = s->dir_ + "/test-config.json";
+  std::ofstream(cfg_path) << cfg.dump() << "\n";
+  s->serve_args_ = {"serve", "--data", s->dir_, "--http-port", "0", "--config", cfg_path};
+  if (!s->postgres_dsn_.empty()) {
+    s->serve_args_.push_back("--postgres");
+    s->serve_args_.push_back(s->postgres_dsn_);
+  }
+  return s;
+}
+
+std::unique_ptr<Server> Server::start(const ServerOptions& opt) {
+  std::unique_ptr<Server> s = prepare(opt);
+  if (!s) return nullptr;
+  pid_t pid = spawn_cardcore(s->serve_args_, s->dir_ + "/stdout.log", s->dir_ + "/stderr.log");
+  if (pid < 0) return nullptr;
   s->pid_ = pid;
 
   // Bounded wait for server.json, then for /healthz.
@@ -192,6 +348,15 @@ std::unique_ptr<Server> Server::start(const ServerOptions& opt) {
   return nullptr;
 }
 
+int Server::run_until_exit(const ServerOptions& opt, std::string* output) {
+  std::unique_ptr<Server> s = prepare(opt);
+  if (!s) return -1;
+  const std::string log = s->dir_ + "/run-until-exit.log";
+  int rc = run_cardcore(s->serve_args_, log, 30s);
+  if (output) *output = slurp(log);
+  return rc;
+}
+
 int Server::stop() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
@@ -212,6 +377,7 @@ int Server::stop() {
     std::this_thread::sleep_for(10ms);
   }
   pid_ = -1;
+  expect_no_sanitizer_report();
   return status;
 }
 
@@ -221,18 +387,49 @@ int Server::kill_hard() {
   int status = -1;
   if (::waitpid(pid_, &status, 0) != pid_) status = -1;
   pid_ = -1;
+  expect_no_sanitizer_report();
   return status;
+}
+
+void Server::expect_no_sanitizer_report() const {
+  std::string err = read_file("stderr.log");
+  if (has_sanitizer_report(err)) ADD_FAILURE() << "sanitizer report from cardcore serve:\n" << err;
 }
 
 Server::~Server() {
   stop();
-  if (owns_dir_ && !dir_.empty() && !std::getenv("API_TEST_KEEP_DIR")) {
+  if (std::getenv("API_TEST_KEEP_DIR")) return;
+  if (owns_schema_) drop_test_schema(postgres_dsn_);
+  if (owns_dir_ && !dir_.empty()) {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
 }
 
 std::string Server::read_file(const std::string& name) const { return slurp(dir_ + "/" + name); }
+
+std::string Server::stored_bytes() const {
+  if (postgres_dsn_.empty()) return read_file("cardcore.db") + read_file("cardcore.db-wal");
+  std::string out;
+  PGconn* c = PQconnectdb(postgres_dsn_.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    ADD_FAILURE() << "postgres: " << PQerrorMessage(c);
+    PQfinish(c);
+    return out;
+  }
+  PGresult* tables = PQexec(c, "SELECT quote_ident(table_name) FROM information_schema.tables "
+                               "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'");
+  for (int t = 0; t < PQntuples(tables); ++t) {
+    const std::string name = PQgetvalue(tables, t, 0);
+    PGresult* rows = PQexec(c, ("SELECT t::text FROM " + name + " t").c_str());
+    if (PQresultStatus(rows) != PGRES_TUPLES_OK) ADD_FAILURE() << name << ": " << PQresultErrorMessage(rows);
+    for (int r = 0; r < PQntuples(rows); ++r) out.append(PQgetvalue(rows, r, 0)).append("\n");
+    PQclear(rows);
+  }
+  PQclear(tables);
+  PQfinish(c);
+  return out;
+}
 
 HttpResponse Server::request(const std::string& method, const std::string& target, const std::string& body,
                              const Headers& headers) const {
@@ -488,16 +685,14 @@ ApiTest::Fixture ApiTest::fresh(const json& card_extra) {
 }
 
 int ledger_verify(const std::string& data_dir, std::string* output) {
-  std::string cmd = std::string("'") + CARDCORE_BINARY + "' ledger verify --data '" + data_dir + "' 2>&1";
-  FILE* f = ::popen(cmd.c_str(), "r");
-  if (!f) return -1;
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
-  int status = ::pclose(f);
-  if (output) *output = out;
-  if (status == -1 || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
+  const std::string dsn = trim(slurp(data_dir + "/" + kPostgresDsnFile));
+  std::vector<std::string> args = {"ledger", "verify"};
+  if (dsn.empty()) args.insert(args.end(), {"--data", data_dir});
+  else args.insert(args.end(), {"--postgres", dsn});
+  const std::string log = data_dir + "/ledger-verify.log";
+  int rc = run_cardcore(args, log, 120s);
+  if (output) *output = slurp(log);
+  return rc;
 }
 
 bool all_digits(const std::string& s, size_t n) {

@@ -2,6 +2,12 @@
 // port with a fresh data directory, and talks HTTP/1.1 to it through a tiny synchronous
 // Boost.Beast client. Helpers cover the admin API, OAuth tokens, partner calls, accounts, cards
 // and the sandbox SMS outbox (where OTPs land).
+//
+// The engine comes from CARDCORE_TEST_ENGINE (tests/CMakeLists.txt registers every server test
+// once per engine): "sqlite" (the default) keeps the database in the data directory; "postgres"
+// gives every fresh data directory a brand-new, empty schema of its own on the server named by
+// CARDCORE_TEST_PG_DSN (the server's DSN, which selects it, in DIR/test-postgres.dsn, so a restart
+// on the directory finds the same data), dropped with the Server that created it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -48,10 +54,14 @@ struct PartnerCreds {
   std::string access_token, refresh_token;
 };
 
+// "sqlite" or "postgres": the engine the servers of this test process run on.
+std::string test_engine();
+
 struct ServerOptions {
   json extra_config = json::object();  // merged into the config file
   // Start on this existing data directory instead of a fresh one (e.g. to restart a stopped
-  // server on its data); the Server then leaves the directory in place when destroyed.
+  // server on its data, and on PostgreSQL its schema); the Server then leaves both in place
+  // when destroyed.
   std::string data_dir;
 };
 
@@ -60,6 +70,10 @@ class Server {
   // Starts the binary and waits (bounded) until DIR/server.json exists and /healthz answers.
   // Fails the current test (ADD_FAILURE) and returns nullptr when it does not come up.
   static std::unique_ptr<Server> start(const ServerOptions& opt = {});
+  // Runs `cardcore serve` as start() would, for a server that must refuse to start: waits
+  // (bounded, 30 s) for it to exit and returns its exit code (-1 when it did not exit by itself),
+  // its stdout and stderr into *output.
+  static int run_until_exit(const ServerOptions& opt, std::string* output);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -73,6 +87,11 @@ class Server {
   uint16_t port() const { return port_; }
   const std::string& dir() const { return dir_; }
   std::string read_file(const std::string& name) const;  // a file of the data dir ("" if none)
+  // The DSN of the server's own schema on PostgreSQL; "" on SQLite.
+  const std::string& postgres_dsn() const { return postgres_dsn_; }
+  // Everything the store holds, as bytes to search: the SQLite database and WAL files, or every
+  // row of every table of the PostgreSQL schema as text.
+  std::string stored_bytes() const;
 
   // ---- raw HTTP ----
   HttpResponse request(const std::string& method, const std::string& target, const std::string& body,
@@ -119,10 +138,17 @@ class Server {
 
  private:
   Server() = default;
+  // The data directory (and schema), config file and `serve` arguments, not yet started.
+  static std::unique_ptr<Server> prepare(const ServerOptions& opt);
+  // ADD_FAILURE when the stopped server's stderr holds a sanitizer report.
+  void expect_no_sanitizer_report() const;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   std::string dir_;
   bool owns_dir_ = true;  // false when started on ServerOptions::data_dir
+  std::string postgres_dsn_;
+  bool owns_schema_ = false;  // true when this Server created the schema
+  std::vector<std::string> serve_args_;
 };
 
 // Fixture with one server per test suite. Derive a suite: `class ApiBlock : public ApiTest {};`.
@@ -156,8 +182,9 @@ class ApiTest : public ::testing::Test {
 ::testing::AssertionResult IsErr(const HttpResponse& r, int http_status, int code, const std::string& msg_part = "",
                                  bool b = false);
 
-// Runs `cardcore ledger verify --data DIR` (the CARDCORE_BINARY); returns its exit code (-1 when
-// it could not run or was killed) and stores its stdout+stderr into *output when given.
+// Runs `cardcore ledger verify` (the CARDCORE_BINARY) on the store of the servers started on
+// DIR (--data DIR, or --postgres with their schema); returns its exit code (-1 when it could
+// not run or was killed) and stores its stdout+stderr into *output when given.
 int ledger_verify(const std::string& data_dir, std::string* output = nullptr);
 
 // A rupee amount of an answer (number or numeric string) in paise; -1 when it is neither.

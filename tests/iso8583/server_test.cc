@@ -249,10 +249,8 @@ TEST_F(IsoServer, FiftyParallelAuthorizationsOfTenRupeesOnOneHundredApproveExact
   EXPECT_EQ(codes["51"], 40);
   EXPECT_EQ(codes.size(), 2u);
 
-  std::string cmd = std::string(CARDCORE_BINARY) + " ledger verify --data " + srv().dir() + " > " + srv().dir() +
-                    "/verify.out 2>&1";
-  int rc = std::system(cmd.c_str());
-  EXPECT_EQ(rc, 0) << srv().read_file("verify.out");
+  std::string verify_out;
+  EXPECT_EQ(apitest::ledger_verify(srv().dir(), &verify_out), 0) << verify_out;
 }
 
 // 0200 is one purchase, decided and cleared in one unit: approved, the card is debited and no

@@ -168,6 +168,29 @@ TEST_P(StoreConformance, RoundTripsRows) {
   EXPECT_EQ(cards->size(), 2u);
 }
 
+TEST_P(StoreConformance, CountsPartnersFromZeroInANewStore) {
+  char tmpl[] = "/tmp/cardcore-store-XXXXXX";
+  const std::string empty_dir = mkdtemp(tmpl);
+  std::unique_ptr<Store> empty = GetParam().open(empty_dir);
+  Result<int64_t> none = empty ? transact(*empty, [](Tx& tx) { return tx.count_partners(); })
+                               : Result<int64_t>(0);
+  empty.reset();
+  GetParam().drop(empty_dir);
+  std::filesystem::remove_all(empty_dir);
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(*none, 0);
+
+  auto seeded = transact(*store_, [](Tx& tx) { return tx.count_partners(); });
+  ASSERT_TRUE(seeded);
+  EXPECT_EQ(*seeded, 1);
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) {
+    return tx.insert_partner({"CRBBBBBBB", "Q", "9000000002", "", "none", "CEKBBBBBBB", "h", Sealed{"k1", "b"}, 2});
+  }));
+  auto two = transact(*store_, [](Tx& tx) { return tx.count_partners(); });
+  ASSERT_TRUE(two);
+  EXPECT_EQ(*two, 2);
+}
+
 TEST_P(StoreConformance, DuplicateKeyIsCode409AndRollsBackTheUnit) {
   auto st = transact(*store_, [](Tx& tx) -> Status {
     CC_RETURN_IF_ERROR(tx.insert_company({"CEKBBBBBBB", "CRAAAAAAA", "Second", 2}));
