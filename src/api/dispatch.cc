@@ -32,7 +32,7 @@ http::Response dispatch(const Context& ctx, const http::Request& req, Envelope e
     return error(Error{code::kUnsupportedMediaType, "Content-Type: must be application/json", "Content-Type"},
                  envelope);
   }
-  auto partner = transact(ctx.store, [&](Tx& tx) { return tx.find_partner(principal->partner_id); });
+  auto partner = transact_read(ctx.store, [&](Tx& tx) { return tx.find_partner(principal->partner_id); });
   if (!partner) return error(partner.error(), envelope);
   if (!*partner) return error(Error{code::kFailure, "partner of a valid token not found", ""}, envelope);
   auto decoded = decode_body(ctx, **partner, req.body);

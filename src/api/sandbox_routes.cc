@@ -38,7 +38,7 @@ Result<authorization::AuthRequest> read_card_request(const Context& ctx, const P
   authorization::AuthRequest r;
   TRY_FIELD(CardRef ref, read_ref(b));
   if (ref.card_id.empty()) return invalid_param("enKashCardId", "is required");
-  CC_RETURN_IF_ERROR(transact(ctx.store, [&](Tx& tx) { return svc::owned_card(tx, p, ref); }));
+  CC_RETURN_IF_ERROR(transact_read(ctx.store, [&](Tx& tx) { return svc::owned_card(tx, p, ref); }));
   r.partner_id = p.partner_id;
   r.card_id = ref.card_id;
   TRY_FIELD(std::optional<int64_t> amount, b.amount_paise("amount"));

@@ -34,6 +34,24 @@ std::string_view channel_name(Channel c) {
   return "POS";
 }
 
+std::optional<AuthStatus> parse_auth_status(std::string_view s) {
+  if (s == "OPEN") return AuthStatus::kOpen;
+  if (s == "CLOSED") return AuthStatus::kClosed;
+  if (s == "REVERSED") return AuthStatus::kReversed;
+  if (s == "EXPIRED") return AuthStatus::kExpired;
+  return std::nullopt;
+}
+
+std::string_view auth_status_code(AuthStatus s) {
+  switch (s) {
+    case AuthStatus::kOpen: return "OPEN";
+    case AuthStatus::kClosed: return "CLOSED";
+    case AuthStatus::kReversed: return "REVERSED";
+    case AuthStatus::kExpired: return "EXPIRED";
+  }
+  return "OPEN";
+}
+
 Decision decide(int64_t amount, Channel channel, bool international, const CardFacts& card, const Limits& l,
                 const Usage& u, int64_t available) {
   if (amount <= 0 || amount > money::kMaxAbsPaise) return decline(rc::kInvalidAmount, "invalid amount");

@@ -52,6 +52,13 @@ enum class Channel { kPos, kEcom, kAtm, kContactless };
 std::optional<Channel> parse_channel(std::string_view s);  // "POS" | "ECOM" | "ATM" | "CONTACTLESS"
 std::string_view channel_name(Channel c);
 
+// The life of an authorization: OPEN while money is held; CLOSED once cleared (captured, or a
+// purchase/force post cleared at once); REVERSED or EXPIRED when the hold was released with
+// nothing cleared.
+enum class AuthStatus { kOpen, kClosed, kReversed, kExpired };
+std::optional<AuthStatus> parse_auth_status(std::string_view s);  // "OPEN" | "CLOSED" | "REVERSED" | "EXPIRED"
+std::string_view auth_status_code(AuthStatus s);
+
 // Card Usage Controls as the decision needs them (limits in paise; nullopt = no limit).
 struct Limits {
   bool pos_allowed = true, online_allowed = true, atm_allowed = false, international_allowed = false,

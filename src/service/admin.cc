@@ -186,7 +186,7 @@ Result<PhysicalOrderRow> advance_order(const Context& ctx, const std::string& or
 }
 
 Result<CardHistory> card_history(const Context& ctx, const std::string& card_id) {
-  return transact(ctx.store, [&](Tx& tx) -> Result<CardHistory> {
+  return transact_read(ctx.store, [&](Tx& tx) -> Result<CardHistory> {
     CC_ASSIGN_OR_RETURN(std::optional<CardRow> c, tx.find_card(card_id));
     if (!c) return invalid_id("enKashCardId");
     CC_ASSIGN_OR_RETURN(std::vector<StatusChangeRow> changes, tx.list_status_changes(card_id));
@@ -196,7 +196,7 @@ Result<CardHistory> card_history(const Context& ctx, const std::string& card_id)
 
 Result<std::vector<AuditRow>> audit_trail(const Context& ctx, const std::string& partner_id,
                                           const std::string& object_id, int64_t before_id, size_t limit) {
-  return transact(ctx.store, [&](Tx& tx) { return tx.list_audit(partner_id, object_id, before_id, limit); });
+  return transact_read(ctx.store, [&](Tx& tx) { return tx.list_audit(partner_id, object_id, before_id, limit); });
 }
 
 }  // namespace cardcore::admin

@@ -22,7 +22,7 @@ Result<PartnerRow> check_client(const Context& ctx, const std::string& client_id
                                 const std::string& client_secret) {
   if (client_id.empty()) return invalid_client("Full authentication is required");
   CC_ASSIGN_OR_RETURN(std::optional<PartnerRow> partner,
-                      transact(ctx.store, [&](Tx& tx) { return tx.find_partner_by_client_id(client_id); }));
+                      transact_read(ctx.store, [&](Tx& tx) { return tx.find_partner_by_client_id(client_id); }));
   // Verify a hash even for unknown clients, so timing does not reveal which client ids exist.
   static const std::string kDummy = secret_hash::hash("dummy-secret-for-timing");
   bool ok = secret_hash::verify(partner ? partner->client_secret_hash : kDummy, client_secret);
@@ -55,7 +55,7 @@ Result<TokenGrant> password_grant(const Context& ctx, const PasswordGrant& g) {
     return invalid_grant("clientId: does not match the client credentials");
   }
   CC_ASSIGN_OR_RETURN(std::optional<LoginRow> login,
-                      transact(ctx.store, [&](Tx& tx) { return tx.find_login(g.username); }));
+                      transact_read(ctx.store, [&](Tx& tx) { return tx.find_login(g.username); }));
   if (!login || login->partner_id != partner.partner_id) {
     return invalid_grant("Bad credentials");
   }
@@ -112,7 +112,7 @@ Result<Principal> authenticate(const Context& ctx, const std::string& bearer_tok
   }
   std::string digest = crypto::token_digest(bearer_token);
   CC_ASSIGN_OR_RETURN(std::optional<TokenRow> row,
-                      transact(ctx.store, [&](Tx& tx) { return tx.find_token(digest); }));
+                      transact_read(ctx.store, [&](Tx& tx) { return tx.find_token(digest); }));
   if (!row || row->kind != "access") {
     return fail(code::kUnauthenticated, "Invalid access token");
   }

@@ -129,7 +129,7 @@ struct Secrets {
 Result<Secrets> check_secrets(const Context& ctx, const AuthRequest& r) {
   Secrets s;
   if (!r.pin && !r.cvv) return s;
-  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, transact(ctx.store, [&](Tx& tx) { return locate_card(ctx, tx, r); }));
+  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, transact_read(ctx.store, [&](Tx& tx) { return locate_card(ctx, tx, r); }));
   if (!card) return s;
   if (r.pin && !card->pin_hash.empty()) {
     s.pin_hash_seen = card->pin_hash;
@@ -207,7 +207,7 @@ Result<FollowUpFrame> load_frame(Tx& tx, const FollowUp& f) {
   AuthRequest r;
   r.partner_id = f.partner_id;
   r.card_id = card->card_id;
-  r.channel = auth->channel;
+  r.channel = std::string(authz::channel_name(auth->channel));
   r.international = auth->international;
   r.mcc = auth->mcc;
   r.merchant_name = auth->merchant_name;
@@ -269,7 +269,7 @@ namespace {
 Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& r, authz::Channel channel,
                                 const Secrets& secrets, int64_t now) {
   CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(card.card_id));
-  CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card.card_id, svc::usage_windows(now, r.channel)));
+  CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card.card_id, svc::usage_windows(now, channel)));
   CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card.card_id));
   authz::CardFacts facts;
   facts.status = card.status;
@@ -300,8 +300,8 @@ Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& 
 // The authorization row of an approved spending message.
 AuthorizationRow new_authorization(const CardRow& card, const AuthRequest& r, authz::Channel channel,
                                    const MessageKey& k, const AuthResult& out, int64_t held_paise,
-                                   int64_t captured_paise, const char* status, int64_t now) {
-  return AuthorizationRow{out.authorization_id, card.partner_id, card.card_id, std::string(authz::channel_name(channel)),
+                                   int64_t captured_paise, authz::AuthStatus status, int64_t now) {
+  return AuthorizationRow{out.authorization_id, card.partner_id, card.card_id, channel,
                           r.international, r.mcc, r.merchant_name, r.merchant_id, r.source, k.stan, k.rrn,
                           k.terminal_id, r.amount_paise, held_paise, captured_paise, status, out.auth_code, now, now};
 }
@@ -332,7 +332,7 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Fin
         out.auth_code = crypto::random_digits(6);
         out.available_paise -= r.amount_paise;
         CC_RETURN_IF_ERROR(tx.insert_authorization(
-            new_authorization(card, r, channel, k, out, r.amount_paise, 0, "OPEN", now)));
+            new_authorization(card, r, channel, k, out, r.amount_paise, 0, authz::AuthStatus::kOpen, now)));
       }
     }
     CC_RETURN_IF_ERROR(record(tx, card, r, authz::channel_name(channel), k, "AUTH", "AUTHORIZATION", "DR", 0, out, now));
@@ -363,7 +363,7 @@ Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Fini
         out.auth_code = crypto::random_digits(6);
         // Counts toward the limits like an authorization cleared at once.
         CC_RETURN_IF_ERROR(tx.insert_authorization(
-            new_authorization(card, r, channel, k, out, 0, r.amount_paise, "CLOSED", now)));
+            new_authorization(card, r, channel, k, out, 0, r.amount_paise, authz::AuthStatus::kClosed, now)));
         CC_ASSIGN_OR_RETURN(out.available_paise, available(tx, card.card_id));
       }
     }
@@ -380,21 +380,21 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, fr.card.card_id));
     AuthResult out = declined(rc::kDoNotHonour, "authorization is not open", amount, avail);
     out.authorization_id = fr.auth.authorization_id;
-    if (fr.auth.status == "OPEN") {
+    if (fr.auth.status == authz::AuthStatus::kOpen) {
       CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(fr.card.card_id));
       CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(fr.card.card_id, svc::usage_windows(now, fr.auth.channel)));
       authz::CardFacts facts;
       facts.status = fr.card.status;
       facts.expired = card_expired(fr.card, now);
       // The cardholder's PIN (if any) was verified by the authorization being incremented.
-      facts.pin_entered = facts.pin_set = facts.pin_ok = fr.auth.channel == "ATM";
+      facts.pin_entered = facts.pin_set = facts.pin_ok = fr.auth.channel == authz::Channel::kAtm;
       authz::Limits limits = limits_of(controls);
       // Count limits apply to authorizations, not to increments of one.
       limits.day_count = limits.month_count = limits.year_count = std::nullopt;
       limits.pos_day_count = limits.ecom_day_count = limits.contactless_day_count = std::nullopt;
-      if (fr.auth.channel == "ATM") limits.atm_allowed = true;  // allowed when it was authorized
+      if (fr.auth.channel == authz::Channel::kAtm) limits.atm_allowed = true;  // allowed when it was authorized
       authz::Usage usage{used.day_paise, used.month_paise, used.year_paise, 0, 0, 0, used.channel_day_paise, 0};
-      authz::Decision d = authz::decide(amount, *authz::parse_channel(fr.auth.channel), fr.auth.international, facts,
+      authz::Decision d = authz::decide(amount, fr.auth.channel, fr.auth.international, facts,
                                         limits, usage, avail);
       out = declined(d.response_code, d.reason, amount, avail);
       out.authorization_id = fr.auth.authorization_id;
@@ -417,7 +417,7 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish
         }
       }
     }
-    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, fr.auth.channel, k, "INCR", "INCREMENTAL_AUTHORIZATION", "DR",
+    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, authz::channel_name(fr.auth.channel), k, "INCR", "INCREMENTAL_AUTHORIZATION", "DR",
                               0, out, now));
     return out;
   });
@@ -433,7 +433,7 @@ Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& 
     int64_t tolerance = a.authorized_paise * ctx.config.over_capture_tolerance_percent / 100;
     int64_t release = std::min(amount, a.held_paise);
     int64_t extra = amount - release;  // beyond what is held: must be free balance
-    if (a.status != "OPEN") {
+    if (a.status != authz::AuthStatus::kOpen) {
       // keep the decline above
     } else if (amount <= 0) {
       out = declined(rc::kInvalidAmount, "nothing to capture", amount, avail);
@@ -456,15 +456,15 @@ Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& 
         updated.authorized_paise -= updated.held_paise;  // what was never cleared stops counting
         updated.held_paise = 0;
       }
-      if (updated.held_paise == 0) updated.status = "CLOSED";
+      if (updated.held_paise == 0) updated.status = authz::AuthStatus::kClosed;
       updated.updated_at = now;
       CC_RETURN_IF_ERROR(save_authorization(tx, updated, a.held_paise));
       CC_ASSIGN_OR_RETURN(int64_t after, available(tx, fr.card.card_id));
       out = AuthResult{true, rc::kApproved, "cleared", a.authorization_id, "", a.auth_code, amount, after, false};
-      CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, a.channel, k, "CAPTURE", "CLEARING", "DR", entry_id, out, now));
+      CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, authz::channel_name(a.channel), k, "CAPTURE", "CLEARING", "DR", entry_id, out, now));
       return out;
     }
-    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, a.channel, k, "CAPTURE", "CLEARING", "DR", 0, out, now));
+    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, authz::channel_name(a.channel), k, "CAPTURE", "CLEARING", "DR", 0, out, now));
     return out;
   });
 }
@@ -473,27 +473,27 @@ namespace {
 
 // Releases `amount` of an open hold; reversal and expiry differ only in the final status.
 Result<AuthResult> release(const Context& ctx, const FollowUp& f, const Finish& finish, const char* kind,
-                           const char* txn_type, const char* final_status) {
+                           const char* txn_type, authz::AuthStatus final_status) {
   return follow_up(ctx, f, finish, kind, [&](Tx& tx, FollowUpFrame& fr, const MessageKey& k, int64_t now) -> Result<AuthResult> {
     const AuthorizationRow& a = fr.auth;
     int64_t amount = f.amount_paise.value_or(a.held_paise);
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, fr.card.card_id));
     AuthResult out = declined(rc::kDoNotHonour, "authorization is not open", amount, avail);
     out.authorization_id = a.authorization_id;
-    if (a.status == "OPEN" && (amount <= 0 || amount > a.held_paise)) {
+    if (a.status == authz::AuthStatus::kOpen && (amount <= 0 || amount > a.held_paise)) {
       out = declined(rc::kInvalidAmount, "amount exceeds what is held", amount, avail);
       out.authorization_id = a.authorization_id;
-    } else if (a.status == "OPEN") {
+    } else if (a.status == authz::AuthStatus::kOpen) {
       CC_RETURN_IF_ERROR(tx.release_hold(ledger::wallet_account(fr.card.card_id), amount));
       AuthorizationRow updated = a;
       updated.held_paise -= amount;
       updated.authorized_paise -= amount;  // released money does not count toward limits
-      if (updated.held_paise == 0) updated.status = updated.captured_paise > 0 ? "CLOSED" : final_status;
+      if (updated.held_paise == 0) updated.status = updated.captured_paise > 0 ? authz::AuthStatus::kClosed : final_status;
       updated.updated_at = now;
       CC_RETURN_IF_ERROR(save_authorization(tx, updated, a.held_paise));
       out = AuthResult{true, rc::kApproved, "released", a.authorization_id, "", a.auth_code, amount, avail + amount, false};
     }
-    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, a.channel, k, kind, txn_type, "CR", 0, out, now));
+    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, authz::channel_name(a.channel), k, kind, txn_type, "CR", 0, out, now));
     return out;
   });
 }
@@ -501,13 +501,13 @@ Result<AuthResult> release(const Context& ctx, const FollowUp& f, const Finish& 
 }  // namespace
 
 Result<AuthResult> reverse(const Context& ctx, const FollowUp& f, const Finish& finish) {
-  return release(ctx, f, finish, "REVERSE", "REVERSAL", "REVERSED");
+  return release(ctx, f, finish, "REVERSE", "REVERSAL", authz::AuthStatus::kReversed);
 }
 
 Result<AuthResult> expire(const Context& ctx, const FollowUp& f, const Finish& finish) {
   FollowUp all = f;
   all.amount_paise.reset();  // expiry releases the whole open hold
-  return release(ctx, all, finish, "EXPIRE", "HOLD_EXPIRY", "EXPIRED");
+  return release(ctx, all, finish, "EXPIRE", "HOLD_EXPIRY", authz::AuthStatus::kExpired);
 }
 
 Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r, const Finish& finish) {
@@ -526,9 +526,9 @@ Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r, const Fi
                                                   card->partner_id, now));
       // A force post counts toward the limits like an authorization that was cleared at once.
       AuthorizationRow a{svc::make_id("AUTH", 12), card->partner_id, card->card_id,
-                         std::string(authz::channel_name(*channel)), r.international, r.mcc, r.merchant_name,
+                         *channel, r.international, r.mcc, r.merchant_name,
                          r.merchant_id, r.source, k.stan, k.rrn, k.terminal_id, r.amount_paise, 0, r.amount_paise,
-                         "CLOSED", "", now, now};
+                         authz::AuthStatus::kClosed, "", now, now};
       CC_RETURN_IF_ERROR(tx.insert_authorization(a));
       CC_ASSIGN_OR_RETURN(int64_t after, available(tx, card->card_id));
       out = AuthResult{true, rc::kApproved, overdraft > 0 ? "posted; balance overdrawn" : "posted", a.authorization_id,
@@ -578,7 +578,7 @@ Result<int> expire_old_holds(const Context& ctx) {
 
 Result<std::optional<std::string>> find_authorization(const Context& ctx, const std::string& pan,
                                                       const MessageKey& original) {
-  return transact(ctx.store, [&](Tx& tx) -> Result<std::optional<std::string>> {
+  return transact_read(ctx.store, [&](Tx& tx) -> Result<std::optional<std::string>> {
     CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, tx.find_card_by_fingerprint(pan_fingerprint(ctx, pan)));
     if (!card) return std::optional<std::string>{};
     CC_ASSIGN_OR_RETURN(std::optional<AuthorizationRow> a,

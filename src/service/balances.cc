@@ -171,7 +171,7 @@ Result<TransactionPage> list_transactions(const Context& ctx, const Principal& p
     return invalid_param("amountFrom", "must not be greater than amountTo");
   }
   f.partner_id = p.partner_id;
-  return transact(ctx.store, [&](Tx& tx) -> Result<TransactionPage> {
+  return transact_read(ctx.store, [&](Tx& tx) -> Result<TransactionPage> {
     CC_RETURN_IF_ERROR(svc::owned_account(tx, p, company_id, f.card_account_id));
     if (!f.card_id.empty()) {
       CC_RETURN_IF_ERROR(svc::owned_card(tx, p, CardRef{company_id, f.card_account_id, f.card_id}));

@@ -83,7 +83,7 @@ Result<ProofTicket> check_proof(const Context& ctx, const Principal& p, const st
   if (proof.otp_medium == "MFA") {
     if (proof.mfa_code.empty()) return fail(code::kOtpInvalid, "mfaCode: missing", "mfaCode");
     CC_ASSIGN_OR_RETURN(std::optional<CardRow> card,
-                        transact(ctx.store, [&](Tx& tx) { return tx.find_card(card_id); }));
+                        transact_read(ctx.store, [&](Tx& tx) { return tx.find_card(card_id); }));
     if (!card || !card->mfa_secret) {
       return fail(code::kMfaNotEnrolled, "mfaCode: no authenticator is enrolled for this card holder",
                   "mfaCode");
@@ -321,7 +321,7 @@ Result<AccountSummary> get_account(const Context& ctx, const Principal& p, const
                                    const std::string& card_account_id) {
   CC_RETURN_IF_ERROR(require(company_id, "companyId"));
   CC_RETURN_IF_ERROR(require(card_account_id, "cardAccountId"));
-  return transact(ctx.store, [&](Tx& tx) -> Result<AccountSummary> {
+  return transact_read(ctx.store, [&](Tx& tx) -> Result<AccountSummary> {
     AccountSummary s;
     CC_ASSIGN_OR_RETURN(s.account, owned_account(tx, p, company_id, card_account_id));
     CC_ASSIGN_OR_RETURN(LedgerBalance pool, tx.ledger_balance(ledger::pool_account(card_account_id)));
@@ -396,7 +396,7 @@ Status set_pin(const Context& ctx, const Principal& p, const CardRef& ref, const
   CC_RETURN_IF_ERROR(require(pin, "pinBlock"));
   if (!validate::pin4(pin)) return invalid_param("pinBlock", "must be exactly 4 digits");
   // Ownership before the OTP check, so another partner's card id answers "no such id".
-  CC_RETURN_IF_ERROR(transact(ctx.store, [&](Tx& tx) { return owned_card(tx, p, ref); }));
+  CC_RETURN_IF_ERROR(transact_read(ctx.store, [&](Tx& tx) { return owned_card(tx, p, ref); }));
   CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, ref.card_id, "SET_PIN", proof));
   std::string pin_hash = secret_hash::hash(pin);
   int64_t now = ctx.now();
@@ -432,7 +432,7 @@ Status block(const Context& ctx, const Principal& p, const BlockRequest& r, cons
   }
   CC_RETURN_IF_ERROR(optional_text(r.reason, "reason", kMaxTextLen));
   CC_RETURN_IF_ERROR(optional_text(r.created_by, "createdBy", kMaxNameLen));
-  CC_ASSIGN_OR_RETURN(CardRow card, transact(ctx.store, [&](Tx& tx) { return owned_card(tx, p, r.ref); }));
+  CC_ASSIGN_OR_RETURN(CardRow card, transact_read(ctx.store, [&](Tx& tx) { return owned_card(tx, p, r.ref); }));
   // Refuse impossible moves before spending the holder's OTP.
   CC_RETURN_IF_ERROR(check_requested_move(card.status, *requested));
   CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, r.ref.card_id, "BLOCK_CARD", r.proof));
@@ -512,7 +512,7 @@ Result<CardSecrets> view_card(const Context& ctx, const Principal& p, const Card
   // Viewing the full card number always needs a proof (ours): otpRequired cannot switch it off.
   Proof proof = proof_in;
   proof.otp_required = true;
-  CC_RETURN_IF_ERROR(transact(ctx.store, [&](Tx& tx) { return owned_card(tx, p, ref); }));
+  CC_RETURN_IF_ERROR(transact_read(ctx.store, [&](Tx& tx) { return owned_card(tx, p, ref); }));
   CC_ASSIGN_OR_RETURN(ProofTicket ticket, check_proof(ctx, p, ref.card_id, "VIEW_CARD", proof));
   int64_t now = ctx.now();
   CC_ASSIGN_OR_RETURN(CardRow card, transact(ctx.store, [&](Tx& tx) -> Result<CardRow> {
@@ -586,10 +586,10 @@ Result<UsageReport> get_usage_controls(const Context& ctx, const Principal& p, c
   CC_RETURN_IF_ERROR(require(ref.card_account_id, "cardAccountId"));
   CC_RETURN_IF_ERROR(require(ref.card_id, "enKashCardId"));
   int64_t now = ctx.now();
-  return transact(ctx.store, [&](Tx& tx) -> Result<UsageReport> {
+  return transact_read(ctx.store, [&](Tx& tx) -> Result<UsageReport> {
     CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, ref));
     UsageReport out;
-    CC_ASSIGN_OR_RETURN(out.used, tx.card_usage(card.card_id, svc::usage_windows(now, "")));
+    CC_ASSIGN_OR_RETURN(out.used, tx.card_usage(card.card_id, svc::usage_windows(now, std::nullopt)));
     CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> u, tx.find_usage_controls(card.card_id));
     if (u) {
       out.controls = *u;
@@ -611,7 +611,7 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
     return invalid_param("otpMedium", "must be MOBILE or MFA");
   }
   CardRef ref{"", r.card_account_id, r.card_id};
-  CC_ASSIGN_OR_RETURN(CardRow old_card, transact(ctx.store, [&](Tx& tx) { return owned_card(tx, p, ref); }));
+  CC_ASSIGN_OR_RETURN(CardRow old_card, transact_read(ctx.store, [&](Tx& tx) { return owned_card(tx, p, ref); }));
   if (!old_card.replaced_by.empty()) {
     return fail(code::kCardBlocked, "enKashCardId: card was already replaced by " + old_card.replaced_by,
                 "enKashCardId");
@@ -699,7 +699,7 @@ Result<SearchResult> search(const Context& ctx, const Principal& p, const std::s
                             const std::string& card_account_id, const std::string& card_id, size_t limit) {
   CC_RETURN_IF_ERROR(require(company_id, "companyId"));
   CC_RETURN_IF_ERROR(require(card_account_id, "cardAccountId"));
-  return transact(ctx.store, [&](Tx& tx) -> Result<SearchResult> {
+  return transact_read(ctx.store, [&](Tx& tx) -> Result<SearchResult> {
     CC_RETURN_IF_ERROR(owned_account(tx, p, company_id, card_account_id));
     SearchResult out;
     if (!card_id.empty()) {

@@ -111,10 +111,10 @@ nlohmann::json transaction_details(const std::string& reference, std::string_vie
           {"network", "API"}, {"authCode", ""}, {"responseCode", "00"}};
 }
 
-UsageWindows usage_windows(int64_t now, std::string_view channel) {
+UsageWindows usage_windows(int64_t now, std::optional<authz::Channel> channel) {
   clock::Date d = clock::ist_date(now);
   return UsageWindows{clock::ist_midnight(d), clock::ist_midnight({d.year, d.month, 1}),
-                      clock::ist_midnight({d.year, 1, 1}), std::string(channel)};
+                      clock::ist_midnight({d.year, 1, 1}), channel};
 }
 
 }  // namespace cardcore::svc

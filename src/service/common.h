@@ -45,6 +45,6 @@ nlohmann::json transaction_details(const std::string& reference, std::string_vie
 Status record_transaction(Tx& tx, const TransactionRow& row);
 
 // The Asia/Kolkata calendar day, month and year that contain `now` (limits reset at midnight IST).
-UsageWindows usage_windows(int64_t now, std::string_view channel);
+UsageWindows usage_windows(int64_t now, std::optional<authz::Channel> channel);
 
 }  // namespace cardcore::svc

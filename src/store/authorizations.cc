@@ -12,13 +12,16 @@ namespace {
   "merchant_id, source, stan, rrn, terminal_id, authorized_paise, held_paise, captured_paise, "  \
   "status, auth_code, created_at, updated_at FROM authorizations " where
 
-AuthorizationRow read_auth(const Query& s) {
+Result<AuthorizationRow> read_auth(const Query& s) {
   AuthorizationRow a;
-  a.authorization_id = s.text(0); a.partner_id = s.text(1); a.card_id = s.text(2); a.channel = s.text(3);
+  a.authorization_id = s.text(0); a.partner_id = s.text(1); a.card_id = s.text(2);
+  CC_ASSIGN_OR_RETURN(a.channel, parse_column(authz::parse_channel, s.text(3), "authorizations", a.authorization_id, "channel"));
   a.international = s.boolean(4); a.mcc = s.text(5); a.merchant_name = s.text(6); a.merchant_id = s.text(7);
   a.source = s.text(8); a.stan = s.text(9); a.rrn = s.text(10); a.terminal_id = s.text(11);
   a.authorized_paise = s.i64(12); a.held_paise = s.i64(13); a.captured_paise = s.i64(14);
-  a.status = s.text(15); a.auth_code = s.text(16); a.created_at = s.i64(17); a.updated_at = s.i64(18);
+  CC_ASSIGN_OR_RETURN(a.status, parse_column(authz::parse_auth_status, s.text(15), "authorizations",
+                                              a.authorization_id, "status"));
+  a.auth_code = s.text(16); a.created_at = s.i64(17); a.updated_at = s.i64(18);
   return a;
 }
 
@@ -29,10 +32,10 @@ Status AuthorizationOps::insert_authorization(const AuthorizationRow& r) {
             "merchant_name, merchant_id, source, stan, rrn, terminal_id, authorized_paise, held_paise, "
             "captured_paise, status, auth_code, created_at, updated_at) "
             "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)");
-  q.bind(1, r.authorization_id).bind(2, r.partner_id).bind(3, r.card_id).bind(4, r.channel)
+  q.bind(1, r.authorization_id).bind(2, r.partner_id).bind(3, r.card_id).bind(4, authz::channel_name(r.channel))
       .bind(5, r.international).bind(6, r.mcc).bind(7, r.merchant_name).bind(8, r.merchant_id)
       .bind(9, r.source).bind(10, r.stan).bind(11, r.rrn).bind(12, r.terminal_id)
-      .bind(13, r.authorized_paise).bind(14, r.held_paise).bind(15, r.captured_paise).bind(16, r.status)
+      .bind(13, r.authorized_paise).bind(14, r.held_paise).bind(15, r.captured_paise).bind(16, authz::auth_status_code(r.status))
       .bind(17, r.auth_code).bind(18, r.created_at).bind(19, r.updated_at);
   return done(q);
 }
@@ -54,7 +57,7 @@ Result<bool> AuthorizationOps::update_authorization(const AuthorizationRow& r, i
   CC_SQL(q, "UPDATE authorizations SET authorized_paise = ?2, held_paise = ?3, captured_paise = ?4, status = ?5, "
             "updated_at = ?6 WHERE authorization_id = ?1 AND held_paise = ?7");
   return changed(q.bind(1, r.authorization_id).bind(2, r.authorized_paise).bind(3, r.held_paise)
-                     .bind(4, r.captured_paise).bind(5, r.status).bind(6, r.updated_at).bind(7, expected_held));
+                     .bind(4, r.captured_paise).bind(5, authz::auth_status_code(r.status)).bind(6, r.updated_at).bind(7, expected_held));
 }
 
 Result<UsageTotals> AuthorizationOps::card_usage(const std::string& card_id, const UsageWindows& w) {
@@ -66,7 +69,8 @@ Result<UsageTotals> AuthorizationOps::card_usage(const std::string& card_id, con
             "COALESCE(SUM(CASE WHEN created_at >= ?2 AND channel = ?5 THEN authorized_paise END), 0), "
             "COUNT(CASE WHEN created_at >= ?2 AND channel = ?5 THEN 1 END) "
             "FROM authorizations WHERE card_id = ?1 AND created_at >= ?4 AND authorized_paise > 0");
-  q.bind(1, card_id).bind(2, w.day_start).bind(3, w.month_start).bind(4, w.year_start).bind(5, w.channel);
+  q.bind(1, card_id).bind(2, w.day_start).bind(3, w.month_start).bind(4, w.year_start)
+      .bind(5, w.channel ? authz::channel_name(*w.channel) : std::string_view{});
   CC_ASSIGN_OR_RETURN(std::optional<UsageTotals> t, one(q, [](const Query& s) {
                         return UsageTotals{s.i64(0), s.i64(1), s.i64(2), s.i64(3),
                                            s.i64(4), s.i64(5), s.i64(6), s.i64(7)};

@@ -114,4 +114,12 @@ Result<std::vector<WebhookEventRow>> OutboxOps::list_webhook_events(const std::s
   return many(q.bind(1, partner_id).bind(2, limit), read_webhook);
 }
 
+Result<std::vector<WebhookAttemptRow>> OutboxOps::list_webhook_attempts(const std::string& event_id) {
+  CC_SQL(q, "SELECT event_id, attempt, at, http_status, error FROM webhook_attempts WHERE event_id = ?1 "
+            "ORDER BY attempt");
+  return many(q.bind(1, event_id), [](const Query& s) {
+    return WebhookAttemptRow{s.text(0), static_cast<int>(s.i64(1)), s.i64(2), static_cast<int>(s.i64(3)), s.text(4)};
+  });
+}
+
 }  // namespace cardcore

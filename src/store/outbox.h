@@ -35,6 +35,8 @@ class OutboxOps : protected StoreOps {
                                 const std::string& error, const std::string& new_state, int64_t next_attempt_at);
   // The partner's events, newest first.
   Result<std::vector<WebhookEventRow>> list_webhook_events(const std::string& partner_id, size_t limit);
+  // The delivery attempts of one event, first first.
+  Result<std::vector<WebhookAttemptRow>> list_webhook_attempts(const std::string& event_id);
 
  protected:
   using StoreOps::StoreOps;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/authorization.h"
 #include "domain/card_status.h"
 #include "domain/physical_order.h"
 #include "security/vault.h"
@@ -230,18 +231,27 @@ struct WebhookEventRow {
   std::string last_error;
 };
 
+// One delivery attempt of a webhook event: what the receiver answered (0 when none) or why not.
+struct WebhookAttemptRow {
+  std::string event_id;
+  int attempt = 0;
+  int64_t at = 0;
+  int http_status = 0;
+  std::string error;
+};
+
 // An authorization and its hold on the card's wallet.
 struct AuthorizationRow {
   std::string authorization_id;  // AUTH + 12
   std::string partner_id, card_id;
-  std::string channel;
+  authz::Channel channel = authz::Channel::kPos;
   bool international = false;
   std::string mcc, merchant_name, merchant_id;
   std::string source, stan, rrn, terminal_id;
   int64_t authorized_paise = 0;  // approved so far (initial + increments - reversals)
   int64_t held_paise = 0;        // still reserved on the wallet
   int64_t captured_paise = 0;    // cleared so far
-  std::string status;            // OPEN | CLOSED | REVERSED | EXPIRED
+  authz::AuthStatus status = authz::AuthStatus::kOpen;
   std::string auth_code;
   int64_t created_at = 0;
   int64_t updated_at = 0;
@@ -250,7 +260,7 @@ struct AuthorizationRow {
 // Approved use of a card in the calendar windows (Asia/Kolkata) that limits apply to.
 struct UsageWindows {
   int64_t day_start = 0, month_start = 0, year_start = 0;  // unix seconds
-  std::string channel;
+  std::optional<authz::Channel> channel;  // the channel whose daily use is summed; none: no channel
 };
 struct UsageTotals {
   int64_t day_paise = 0, month_paise = 0, year_paise = 0;

@@ -59,6 +59,11 @@ class Store {
   // its neighbours commit. One Status per unit, in order; when the commit itself fails, every
   // unit that had succeeded gets that error. This is the write path of group commit.
   virtual std::vector<Status> run_batch(std::span<const std::function<Status(Tx&)>> units) = 0;
+  // Runs a unit that only reads, on a connection of its own: it never waits behind a write's
+  // commit (SQLite: one of a pool of read-only connections to the WAL database; PostgreSQL: a
+  // pooled connection in a READ ONLY transaction). Every read of the unit sees one snapshot of
+  // committed data; a write inside it fails and changes nothing.
+  virtual Status read(const std::function<Status(Tx&)>& unit) = 0;
   virtual std::string engine() const = 0;  // "sqlite" | "postgres"
 };
 
@@ -69,18 +74,31 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
 // connections; several nodes may open the same database at once.
 Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn);
 
-// Runs `f(Tx&) -> Result<T>` (or Status) as one unit of work and returns its result.
-template <class F>
-auto transact(Store& store, F&& f) -> decltype(f(std::declval<Tx&>())) {
+namespace detail {
+template <class F, class Run>
+auto unit_result(F& f, Run run) -> decltype(f(std::declval<Tx&>())) {
   using R = decltype(f(std::declval<Tx&>()));
   std::optional<R> out;
-  Status st = store.run([&](Tx& tx) -> Status {
+  Status st = run([&](Tx& tx) -> Status {
     out.emplace(f(tx));
     if (!out->has_value()) return std::unexpected(out->error());
     return {};
   });
   if (!st) return std::unexpected(st.error());
   return std::move(*out);
+}
+}  // namespace detail
+
+// Runs `f(Tx&) -> Result<T>` (or Status) as one unit of work and returns its result.
+template <class F>
+auto transact(Store& store, F&& f) -> decltype(f(std::declval<Tx&>())) {
+  return detail::unit_result(f, [&](const std::function<Status(Tx&)>& unit) { return store.run(unit); });
+}
+
+// The same for a unit that only reads (Store::read).
+template <class F>
+auto transact_read(Store& store, F&& f) -> decltype(f(std::declval<Tx&>())) {
+  return detail::unit_result(f, [&](const std::function<Status(Tx&)>& unit) { return store.read(unit); });
 }
 
 }  // namespace cardcore

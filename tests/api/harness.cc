@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 
 #include "security/crypto.h"
+#include "../support/test_engine.h"
 
 #ifndef CARDCORE_BINARY
 #error "CARDCORE_BINARY must be defined (path of the built cardcore server)"
@@ -176,100 +177,13 @@ bool has_sanitizer_report(const std::string& log) {
          log.find("ERROR: LeakSanitizer") != std::string::npos || log.find(": runtime error: ") != std::string::npos;
 }
 
-// ---- PostgreSQL: one schema per server on the server named by CARDCORE_TEST_PG_DSN ----
-// A schema, selected through the connection's search_path, isolates a server as well as a
-// database would (the store names no schema and keys its migration lock by current_schema()),
-// and is created in milliseconds where CREATE DATABASE takes most of a second.
-
-std::string admin_dsn() {
-  const char* v = std::getenv("CARDCORE_TEST_PG_DSN");
-  return v ? v : "";
-}
-
-// Runs one statement on its own connection; "" on success, else the error message.
-std::string pg_exec(const std::string& dsn, const std::string& sql) {
-  PGconn* c = PQconnectdb(dsn.c_str());
-  std::string error;
-  if (PQstatus(c) != CONNECTION_OK) {
-    error = PQerrorMessage(c);
-  } else {
-    PGresult* r = PQexec(c, ("SET client_min_messages = warning; " + sql).c_str());
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-      error = PQresultErrorMessage(r);
-    }
-    PQclear(r);
-  }
-  PQfinish(c);
-  return error;
-}
-
-// `dsn` (key=value or URI) as a key=value string whose connections use `schema` only.
-std::string with_schema(const std::string& dsn, const std::string& schema) {
-  char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &err);
-  if (!options) {
-    ADD_FAILURE() << "CARDCORE_TEST_PG_DSN: " << (err ? err : "cannot parse");
-    PQfreemem(err);
-    return {};
-  }
-  auto quoted = [](const std::string& v) {
-    std::string q = "'";
-    for (char ch : v) {
-      if (ch == '\'' || ch == '\\') q += '\\';
-      q += ch;
-    }
-    return q + "'";
-  };
-  std::string out, server_options;
-  for (PQconninfoOption* o = options; o->keyword; ++o) {
-    if (!o->val || !*o->val) continue;
-    if (std::strcmp(o->keyword, "options") == 0) server_options = std::string(o->val) + " ";
-    else out += std::string(o->keyword) + "=" + quoted(o->val) + " ";
-  }
-  PQconninfoFree(options);
-  return out + "options=" + quoted(server_options + "-c search_path=" + schema);
-}
-
-// The schema a DSN made by with_schema() uses ("" for any other).
-std::string schema_of(const std::string& dsn) {
-  const std::string marker = "-c search_path=";
-  size_t at = dsn.rfind(marker);
-  if (at == std::string::npos) return {};
-  std::string name = dsn.substr(at + marker.size());
-  return name.substr(0, name.find_first_of("' "));
-}
-
-// CREATE SCHEMA cc_test_<pid>_<n>_<random>; returns the DSN that uses it, or "" (ADD_FAILURE).
-std::string create_test_schema() {
-  const std::string admin = admin_dsn();
-  if (admin.empty()) {
-    ADD_FAILURE() << "CARDCORE_TEST_ENGINE=postgres needs CARDCORE_TEST_PG_DSN (scripts/test starts a server)";
-    return {};
-  }
-  static std::atomic<int> counter{0};
-  const std::string name = "cc_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
-                           cardcore::crypto::random_hex(4);
-  if (std::string e = pg_exec(admin, "CREATE SCHEMA " + name); !e.empty()) {
-    ADD_FAILURE() << "CREATE SCHEMA " << name << ": " << e;
-    return {};
-  }
-  return with_schema(admin, name);
-}
-
-void drop_test_schema(const std::string& dsn) {
-  const std::string name = schema_of(dsn);
-  if (name.rfind("cc_test_", 0) != 0) return;  // only what create_test_schema made
-  if (std::string e = pg_exec(admin_dsn(), "DROP SCHEMA IF EXISTS " + name + " CASCADE"); !e.empty()) {
-    ADD_FAILURE() << "DROP SCHEMA " << name << ": " << e;
-  }
-}
+// On PostgreSQL every fresh data directory gets a schema of its own (tests/support).
+using testsupport::create_test_schema;
+using testsupport::drop_test_schema;
 
 }  // namespace
 
-std::string test_engine() {
-  const char* v = std::getenv("CARDCORE_TEST_ENGINE");
-  return v && std::strcmp(v, "postgres") == 0 ? "postgres" : "sqlite";
-}
+std::string test_engine() { return testsupport::test_engine(); }
 
 std::string HttpResponse::describe() const {
   std::string s = "HTTP " + std::to_string(status) + " " + body.substr(0, 600);

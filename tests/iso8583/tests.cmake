@@ -2,14 +2,14 @@
 # end-to-end test with the npm iso_8583 client (both on each engine, with the API test harness),
 # and the libFuzzer decoder run.
 
-add_library(iso8583_test_harness OBJECT ${CMAKE_CURRENT_SOURCE_DIR}/api/harness.cc ${CMAKE_CURRENT_SOURCE_DIR}/api/main.cc)
-target_link_libraries(iso8583_test_harness PRIVATE cardcore_http cardcore_security PostgreSQL::PostgreSQL GTest::gtest)
+add_library(iso8583_test_harness OBJECT ${CMAKE_CURRENT_SOURCE_DIR}/api/harness.cc ${cardcore_engine_main})
+target_link_libraries(iso8583_test_harness PRIVATE cardcore_http cardcore_test_engine)
 target_precompile_headers(iso8583_test_harness REUSE_FROM cardcore_http)
 target_compile_definitions(iso8583_test_harness PRIVATE CARDCORE_BINARY="$<TARGET_FILE:cardcore>")
 
 add_executable(iso8583_server_tests ${CMAKE_CURRENT_SOURCE_DIR}/iso8583/server_test.cc
                                     $<TARGET_OBJECTS:iso8583_test_harness>)
-target_link_libraries(iso8583_server_tests PRIVATE cardcore_iso8583 cardcore_http cardcore_security PostgreSQL::PostgreSQL GTest::gtest)
+target_link_libraries(iso8583_server_tests PRIVATE cardcore_iso8583 cardcore_http cardcore_test_engine)
 target_precompile_headers(iso8583_server_tests REUSE_FROM cardcore_http)
 target_compile_definitions(iso8583_server_tests PRIVATE CARDCORE_BINARY="$<TARGET_FILE:cardcore>")
 add_dependencies(iso8583_server_tests cardcore)
@@ -18,7 +18,7 @@ cardcore_discover_on_each_engine(iso8583_server_tests TIMEOUT 300)
 # The npm iso_8583 client (tests/e2e/iso8583_client.js) against the real server.
 add_executable(iso8583_e2e_tests ${CMAKE_CURRENT_SOURCE_DIR}/iso8583/e2e_node_test.cc
                                  $<TARGET_OBJECTS:iso8583_test_harness>)
-target_link_libraries(iso8583_e2e_tests PRIVATE cardcore_iso8583 cardcore_http cardcore_security PostgreSQL::PostgreSQL GTest::gtest)
+target_link_libraries(iso8583_e2e_tests PRIVATE cardcore_iso8583 cardcore_http cardcore_test_engine)
 target_precompile_headers(iso8583_e2e_tests REUSE_FROM cardcore_http)
 target_compile_definitions(iso8583_e2e_tests PRIVATE CARDCORE_BINARY="$<TARGET_FILE:cardcore>"
                                                      CARDCORE_E2E_DIR="${CMAKE_SOURCE_DIR}/tests/e2e")

@@ -1,5 +1,6 @@
-// A real service stack for money tests without HTTP: SQLite store in a temp dir, a vault with a
-// fresh key, the file SMS outbox, and a clock the test controls.
+// A real service stack for money tests without HTTP: a store of the run's engine (SQLite in a
+// temp dir, or a fresh PostgreSQL schema: test_store.h), a vault with a fresh key, the file SMS
+// outbox, and a clock the test controls.
 #pragma once
 
 #include <unistd.h>
@@ -14,25 +15,20 @@
 #include "service/admin.h"
 #include "service/balances.h"
 #include "service/cards.h"
+#include "test_store.h"
 
 namespace cardcore::testing {
 
 class ServiceEnv {
  public:
   ServiceEnv() : vault_(*Vault::from_text(Vault::new_key_entry())) {
-    char tmpl[] = "/tmp/cardcore-money-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     secret_hash::set_cost({1, 8 * 1024});
-    store_ = std::move(*open_sqlite_store(dir_ + "/cardcore.db"));
-    sms_ = make_outbox_file_sms(dir_ + "/sms-outbox.jsonl");
+    if (!store_.get()) std::abort();  // the failure is already reported (ADD_FAILURE)
+    sms_ = make_outbox_file_sms(store_.dir() + "/sms-outbox.jsonl");
     ctx_ = std::make_unique<Context>(Context{*store_, vault_, crypto::random_bytes(32), config_, *sms_,
                                              [this] { return now_.load(); }});
   }
-  ~ServiceEnv() {
-    ctx_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  ~ServiceEnv() { ctx_.reset(); }
 
   const Context& ctx() const { return *ctx_; }
   Store& store() { return *store_; }
@@ -91,10 +87,9 @@ class ServiceEnv {
   std::vector<std::string> verify() { return *transact(*store_, [](Tx& tx) { return tx.verify_ledger(); }); }
 
  private:
-  std::string dir_;
+  testsupport::TestStore store_;
   Vault vault_;
   ServiceConfig config_;
-  std::unique_ptr<Store> store_;
   std::unique_ptr<SmsChannel> sms_;
   std::unique_ptr<Context> ctx_;
   std::atomic<int64_t> now_{1'780'000'000};

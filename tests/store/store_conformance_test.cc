@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cctype>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "domain/ledger.h"
@@ -240,6 +241,96 @@ TEST_P(StoreConformance, AnUnknownStatusInARowIsAnErrorNamingTheRow) {
   EXPECT_NE(changes.error().message.find("card_status_changes row"), std::string::npos) << changes.error().message;
   // The schema itself refuses an unknown card status.
   EXPECT_FALSE(GetParam().raw_sql(dir_, "UPDATE cards SET status = 'XX' WHERE card_id = 'EKCAAAAAAA'"));
+}
+
+// ---- Read-only units ----
+
+TEST_P(StoreConformance, AReadSeesCommittedDataAndRefusesToWrite) {
+  auto seen = transact_read(*store_, [](Tx& tx) { return tx.find_company("CEKAAAAAAA"); });
+  ASSERT_TRUE(seen) << seen.error().message;
+  ASSERT_TRUE(seen->has_value());
+  EXPECT_EQ((*seen)->name, "Co");
+  Status write = store_->read([](Tx& tx) { return tx.insert_company({"CEKRRRRRRR", "CRAAAAAAA", "Nope", 1}); });
+  ASSERT_FALSE(write) << "a write inside a read-only unit must fail";
+  EXPECT_EQ(write.error().code, code::kFailure);
+  auto after = transact(*store_, [](Tx& tx) { return tx.find_company("CEKRRRRRRR"); });
+  ASSERT_TRUE(after);
+  EXPECT_FALSE(after->has_value()) << "the refused write changed nothing";
+  // A read unit that fails on purpose passes its error through.
+  Status refused = store_->read([](Tx&) -> Status { return fail(code::kInvalidId, "nothing here", "x"); });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, code::kInvalidId);
+}
+
+// A write unit is held open (inside its transaction, its insert not yet committed) while
+// another thread reads: the read answers at once with the last committed state, without the
+// open insert. If reads waited for the writer, the read would never finish while the writer
+// waits for it; the bounded wait below turns that deadlock into a failure instead of a hang.
+TEST_P(StoreConformance, AReadDoesNotWaitForAnOpenWrite) {
+  std::promise<void> inserted, read_done;
+  std::thread writer([&] {
+    Status st = store_->run([&](Tx& tx) -> Status {
+      CC_RETURN_IF_ERROR(tx.insert_company({"CEKWWWWWWW", "CRAAAAAAA", "Open", 1}));
+      inserted.set_value();
+      read_done.get_future().wait();
+      return {};
+    });
+    EXPECT_TRUE(st) << st.error().message;
+  });
+  inserted.get_future().wait();
+  auto reader = std::async(std::launch::async, [&] {
+    return transact_read(*store_, [](Tx& tx) -> Result<std::pair<bool, bool>> {
+      CC_ASSIGN_OR_RETURN(auto open, tx.find_company("CEKWWWWWWW"));
+      CC_ASSIGN_OR_RETURN(auto old, tx.find_company("CEKAAAAAAA"));
+      return std::pair{open.has_value(), old.has_value()};
+    });
+  });
+  const bool finished = reader.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  read_done.set_value();  // let the writer commit either way
+  writer.join();
+  ASSERT_TRUE(finished) << "the read waited for the open write unit";
+  auto r = reader.get();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->first) << "a read saw a write that was not committed";
+  EXPECT_TRUE(r->second);
+  auto now = transact_read(*store_, [](Tx& tx) { return tx.find_company("CEKWWWWWWW"); });
+  ASSERT_TRUE(now);
+  EXPECT_TRUE(now->has_value()) << "a read after the commit sees it";
+}
+
+// Many readers at once alongside a writer: every read sees either the whole of a unit or none
+// of it (a card's wallet and the pool always sum to what was funded).
+TEST_P(StoreConformance, ConcurrentReadsSeeWholeUnits) {
+  const std::string pool = ledger::pool_account("CAAAAAAAA"), wallet = ledger::wallet_account("EKCAAAAAAA");
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) {
+    return tx.post_entry(ledger::fund("CEKAAAAAAA", "CAAAAAAAA", 100'000, "F1"), "CRAAAAAAA", 1);
+  }));
+  std::atomic<bool> stop{false};
+  std::atomic<int> torn{0}, reads{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        auto sum = transact_read(*store_, [&](Tx& tx) -> Result<int64_t> {
+          CC_ASSIGN_OR_RETURN(LedgerBalance p, tx.ledger_balance(pool));
+          CC_ASSIGN_OR_RETURN(LedgerBalance w, tx.ledger_balance(wallet));
+          return p.balance_paise + w.balance_paise;
+        });
+        if (!sum || *sum != 100'000) ++torn;
+        ++reads;
+      }
+    });
+  }
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(transact(*store_, [&](Tx& tx) {
+      return tx.post_entry(ledger::load("CAAAAAAAA", "EKCAAAAAAA", 100, 1'000'000'000, "L" + std::to_string(i)),
+                           "CRAAAAAAA", 2);
+    }));
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(torn.load(), 0) << "of " << reads.load() << " reads";
+  EXPECT_GT(reads.load(), 0);
 }
 
 TEST_P(StoreConformance, OtpConsumedOnceAndFailuresKill) {
@@ -724,6 +815,23 @@ TEST_P(StoreConformance, WebhookClaimsLeaseDueEventsOldestFirst) {
   EXPECT_EQ((*listed)[2].event_id, "EV1");
   EXPECT_EQ((*listed)[2].next_attempt_at, 260);
   EXPECT_EQ((*listed)[2].state, "PENDING");
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) {
+    return tx.record_webhook_attempt("EV1", 1, 231, 0, "connection refused", "PENDING", 300);
+  }));
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) {
+    return tx.record_webhook_attempt("EV1", 2, 301, 503, "HTTP 503", "PENDING", 400);
+  }));
+  auto attempts = transact(*store_, [](Tx& tx) { return tx.list_webhook_attempts("EV1"); });
+  ASSERT_TRUE(attempts) << attempts.error().message;
+  ASSERT_EQ(attempts->size(), 2u);
+  EXPECT_EQ((*attempts)[0].attempt, 1);
+  EXPECT_EQ((*attempts)[0].http_status, 0);
+  EXPECT_EQ((*attempts)[0].error, "connection refused");
+  EXPECT_EQ((*attempts)[1].at, 301);
+  EXPECT_EQ((*attempts)[1].http_status, 503);
+  auto one = transact(*store_, [](Tx& tx) { return tx.list_webhook_attempts("EV0"); });
+  ASSERT_EQ(one->size(), 1u) << "the repeated attempt was recorded once";
+  EXPECT_TRUE(transact(*store_, [](Tx& tx) { return tx.list_webhook_attempts("EV9"); })->empty());
 }
 
 TEST_P(StoreConformance, ParallelWebhookWorkersNeverShareAnEvent) {
@@ -754,7 +862,7 @@ TEST_P(StoreConformance, ParallelWebhookWorkersNeverShareAnEvent) {
 
 // ---- Authorizations and card messages ----
 
-AuthorizationRow auth(const std::string& id, int64_t amount, int64_t at, const std::string& channel = "POS") {
+AuthorizationRow auth(const std::string& id, int64_t amount, int64_t at, authz::Channel channel = authz::Channel::kPos) {
   AuthorizationRow a;
   a.authorization_id = id;
   a.partner_id = "CRAAAAAAA";
@@ -769,7 +877,7 @@ AuthorizationRow auth(const std::string& id, int64_t amount, int64_t at, const s
   a.rrn = "RRN" + id;
   a.terminal_id = "T1";
   a.authorized_paise = a.held_paise = amount;
-  a.status = "OPEN";
+  a.status = authz::AuthStatus::kOpen;
   a.auth_code = "123456";
   a.created_at = a.updated_at = at;
   return a;
@@ -784,7 +892,7 @@ TEST_P(StoreConformance, AuthorizationUpdateIsConditionalOnTheHeldAmount) {
   AuthorizationRow captured = **found;
   captured.held_paise = 0;
   captured.captured_paise = 4'000;
-  captured.status = "CLOSED";
+  captured.status = authz::AuthStatus::kClosed;
   captured.updated_at = 200;
   auto first = transact(*store_, [&](Tx& tx) { return tx.update_authorization(captured, 5'000); });
   auto stale = transact(*store_, [&](Tx& tx) { return tx.update_authorization(captured, 5'000); });
@@ -792,7 +900,8 @@ TEST_P(StoreConformance, AuthorizationUpdateIsConditionalOnTheHeldAmount) {
   EXPECT_TRUE(*first);
   EXPECT_FALSE(*stale);
   auto after = transact(*store_, [](Tx& tx) { return tx.find_authorization("AUTH1"); });
-  EXPECT_EQ((*after)->status, "CLOSED");
+  EXPECT_EQ((*after)->status, authz::AuthStatus::kClosed);
+  EXPECT_EQ((*after)->channel, authz::Channel::kPos);
   EXPECT_EQ((*after)->captured_paise, 4'000);
   auto by_msg = transact(*store_, [](Tx& tx) {
     return tx.find_authorization_by_message("EKCAAAAAAA", "ISO8583", "000001", "RRNAUTH1", "T1");
@@ -804,12 +913,23 @@ TEST_P(StoreConformance, AuthorizationUpdateIsConditionalOnTheHeldAmount) {
   EXPECT_EQ(dup.error().code, code::kDuplicate);
 }
 
+TEST_P(StoreConformance, AnUnknownAuthorizationChannelIsAnErrorNamingTheRow) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.insert_authorization(auth("AUTHX", 100, 1)); }));
+  // The schema refuses an unknown status; the channel is checked where the row is read.
+  EXPECT_FALSE(GetParam().raw_sql(dir_, "UPDATE authorizations SET status = 'HELD' WHERE authorization_id = 'AUTHX'"));
+  ASSERT_TRUE(GetParam().raw_sql(dir_, "UPDATE authorizations SET channel = 'MOTO' WHERE authorization_id = 'AUTHX'"));
+  auto a = transact(*store_, [](Tx& tx) { return tx.find_authorization("AUTHX"); });
+  ASSERT_FALSE(a);
+  EXPECT_NE(a.error().message.find("authorizations row AUTHX has an unknown channel 'MOTO'"), std::string::npos)
+      << a.error().message;
+}
+
 TEST_P(StoreConformance, OpenAuthorizationsBeforeOldestFirst) {
   ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
     CC_RETURN_IF_ERROR(tx.insert_authorization(auth("AUTH3", 1, 300)));
     CC_RETURN_IF_ERROR(tx.insert_authorization(auth("AUTH1", 1, 100)));
     AuthorizationRow closed = auth("AUTH2", 1, 200);
-    closed.status = "CLOSED";
+    closed.status = authz::AuthStatus::kClosed;
     return tx.insert_authorization(closed);
   }));
   auto open = transact(*store_, [](Tx& tx) { return tx.open_authorizations_before(301, 10); });
@@ -826,12 +946,12 @@ TEST_P(StoreConformance, CardUsageSumsApprovedAuthorizationsPerWindow) {
     CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A1", 100, 50)));            // before the year: ignored
     CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A2", 200, 1'000)));         // year
     CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A3", 300, 2'000)));         // month
-    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A4", 400, 3'000, "ECOM"))); // day
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A4", 400, 3'000, authz::Channel::kEcom))); // day
     CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A5", 500, 3'100)));         // day, POS
     CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A6", 0, 3'200)));           // declined/reversed: ignored
     return {};
   }));
-  UsageWindows w{3'000, 2'000, 1'000, "POS"};
+  UsageWindows w{3'000, 2'000, 1'000, authz::Channel::kPos};
   auto u = transact(*store_, [&](Tx& tx) { return tx.card_usage("EKCAAAAAAA", w); });
   ASSERT_TRUE(u) << u.error().message;
   EXPECT_EQ(u->day_paise, 900);

@@ -182,6 +182,14 @@ class PgConnection final : public sql::Connection {
     first_sqlstate_.clear();
     return exec("BEGIN ISOLATION LEVEL READ COMMITTED");
   }
+  // REPEATABLE READ: every statement of a read-only unit sees the snapshot of its first one
+  // (READ COMMITTED would give each statement its own). A read-only transaction takes no row
+  // locks and is never a serialization failure.
+  Status begin_read() override {
+    failed_ = false;
+    first_sqlstate_.clear();
+    return exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  }
   Status commit() override {
     PGresult* r = PQexec(conn_, "COMMIT");
     CC_RETURN_IF_ERROR(check(r));
@@ -352,6 +360,19 @@ class PostgresStore final : public Store {
     auto conn = pool_.take();
     if (!conn) return std::vector<Status>(units.size(), Status(std::unexpected(conn.error())));
     return sql::run_batch(**conn, units);
+  }
+
+  // A read borrows a connection of the same pool; it runs again only when the connection was
+  // found broken at BEGIN, before anything ran.
+  Status read(const std::function<Status(Tx&)>& unit) override {
+    for (int attempt = 0;; ++attempt) {
+      bool retry = false;
+      Status st = [&]() -> Status {
+        CC_ASSIGN_OR_RETURN(Pool::Lease conn, pool_.take());
+        return sql::run_read(*conn, unit, retry);
+      }();
+      if (st || !retry || attempt >= kMaxRetries) return st;
+    }
   }
 
   std::string engine() const override { return "postgres"; }

@@ -74,6 +74,9 @@ class Connection {
   // A write transaction: it sees its own writes and holds what it changed until commit. SQLite
   // takes the database's write lock at once; PostgreSQL runs READ COMMITTED with row locks.
   virtual Status begin() = 0;
+  // A read-only transaction: every statement of it sees one snapshot of committed data, and a
+  // write fails. It takes no write lock, so it never waits behind a writer's commit.
+  virtual Status begin_read() = 0;
   virtual Status commit() = 0;
   virtual Status rollback() = 0;
   // Savepoints inside a transaction: rolling back to one undoes only what ran after it, and

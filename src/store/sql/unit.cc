@@ -6,9 +6,11 @@
 
 namespace cardcore::sql {
 
-Status run_unit(Connection& c, const std::function<Status(Tx&)>& unit, bool& retry) {
+namespace {
+
+Status run_in_transaction(Connection& c, bool read_only, const std::function<Status(Tx&)>& unit, bool& retry) {
   retry = false;
-  if (Status b = c.begin(); !b) {
+  if (Status b = read_only ? c.begin_read() : c.begin(); !b) {
     retry = c.lost();  // nothing ran yet: safe to run the unit again on a re-established connection
     return b;
   }
@@ -28,6 +30,16 @@ Status run_unit(Connection& c, const std::function<Status(Tx&)>& unit, bool& ret
     (void)c.rollback();
   }
   return commit;
+}
+
+}  // namespace
+
+Status run_unit(Connection& c, const std::function<Status(Tx&)>& unit, bool& retry) {
+  return run_in_transaction(c, /*read_only=*/false, unit, retry);
+}
+
+Status run_read(Connection& c, const std::function<Status(Tx&)>& unit, bool& retry) {
+  return run_in_transaction(c, /*read_only=*/true, unit, retry);
 }
 
 std::vector<Status> run_batch(Connection& c, std::span<const std::function<Status(Tx&)>> units) {

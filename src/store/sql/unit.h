@@ -22,6 +22,10 @@ namespace cardcore::sql {
 // failure was a lost race worth running the whole unit again.
 Status run_unit(Connection& c, const std::function<Status(Tx&)>& unit, bool& retry);
 
+// Runs `unit` in one read-only transaction on `c` (Store::read): begin_read, the unit, end;
+// `retry` as for run_unit.
+Status run_read(Connection& c, const std::function<Status(Tx&)>& unit, bool& retry);
+
 // Runs `units` in one transaction on `c`, each inside its own savepoint (Store::run_batch).
 std::vector<Status> run_batch(Connection& c, std::span<const std::function<Status(Tx&)>> units);
 

@@ -1,11 +1,14 @@
 // The embedded engine: one SQLite database in WAL mode with synchronous=FULL (a commit that
 // returned is on disk). Units of work are serialised by a mutex and run inside BEGIN IMMEDIATE,
 // so a unit takes the write lock up front (no lock upgrades, no deadlocks) and sees a stable
-// database. This file is the SQLite side of store/sql/seam.h and nothing else.
+// database. Read-only units run on read-only connections of their own: in WAL mode a reader
+// sees the last commit before it began and neither waits for the writer nor holds it up.
+// This file is the SQLite side of store/sql/seam.h and nothing else.
 #include <sqlite3.h>
 
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "store/sql/seam.h"
 #include "store/sql/unit.h"
@@ -82,10 +85,11 @@ class SqliteStatement final : public sql::Statement {
 
 class SqliteConnection final : public sql::Connection {
  public:
-  static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path) {
+  enum class Mode { kWriter, kReader };
+  static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path, Mode mode) {
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    const int flags = mode == Mode::kWriter ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+    int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       Error e = error_from(raw, rc);
       sqlite3_close(raw);
@@ -94,6 +98,7 @@ class SqliteConnection final : public sql::Connection {
     std::unique_ptr<SqliteConnection> c(new SqliteConnection(raw));
     sqlite3_busy_timeout(raw, 10000);
     sqlite3_extended_result_codes(raw, 1);
+    if (mode == Mode::kReader) return c;  // the writer set WAL mode, which the database file keeps
     // WAL + synchronous=FULL: a commit that returned is on disk (no rupee lost on a crash).
     CC_RETURN_IF_ERROR(c->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
     return c;
@@ -130,6 +135,11 @@ class SqliteConnection final : public sql::Connection {
   Status begin() override {
     failed_ = false;
     return exec("BEGIN IMMEDIATE");
+  }
+  // Deferred: the snapshot is taken at the unit's first read, and no lock is ever asked for.
+  Status begin_read() override {
+    failed_ = false;
+    return exec("BEGIN");
   }
   Status commit() override { return exec("COMMIT"); }
   Status rollback() override {
@@ -176,7 +186,7 @@ Result<bool> SqliteStatement::step() {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(std::unique_ptr<SqliteConnection> c) : c_(std::move(c)) {}
+  SqliteStore(std::string path, std::unique_ptr<SqliteConnection> c) : path_(std::move(path)), c_(std::move(c)) {}
 
   Status migrate() {
     return sql::migrate(*c_, "sqlite",
@@ -195,18 +205,47 @@ class SqliteStore final : public Store {
     return sql::run_batch(*c_, units);
   }
 
+  Status read(const std::function<Status(Tx&)>& unit) override {
+    CC_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> reader, take_reader());
+    bool retry = false;  // never: a reader loses no races
+    Status st = sql::run_read(*reader, unit, retry);
+    give_back(std::move(reader));
+    return st;
+  }
+
   std::string engine() const override { return "sqlite"; }
 
  private:
-  std::mutex mu_;
+  // Readers are opened when more units read at once than are idle, and kept for the next ones;
+  // there are never more than the threads that read concurrently.
+  Result<std::unique_ptr<SqliteConnection>> take_reader() {
+    {
+      std::lock_guard lock(readers_mu_);
+      if (!idle_readers_.empty()) {
+        std::unique_ptr<SqliteConnection> c = std::move(idle_readers_.back());
+        idle_readers_.pop_back();
+        return c;
+      }
+    }
+    return SqliteConnection::open(path_, SqliteConnection::Mode::kReader);
+  }
+  void give_back(std::unique_ptr<SqliteConnection> c) {
+    std::lock_guard lock(readers_mu_);
+    idle_readers_.push_back(std::move(c));
+  }
+
+  const std::string path_;
+  std::mutex mu_;  // the one writer
   std::unique_ptr<SqliteConnection> c_;
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
-  CC_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> c, SqliteConnection::open(path));
-  auto store = std::make_unique<SqliteStore>(std::move(c));
+  CC_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> c, SqliteConnection::open(path, SqliteConnection::Mode::kWriter));
+  auto store = std::make_unique<SqliteStore>(path, std::move(c));
   CC_RETURN_IF_ERROR(store->migrate());
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -1,8 +1,8 @@
-// WebhookWorker against a real SQLite store and a loopback HTTP receiver; the clock is a variable
-// the tests advance, so backoff and leases are exercised without sleeping.
+// WebhookWorker against a real store of the run's engine (SQLite or PostgreSQL, test_store.h)
+// and a loopback HTTP receiver; the clock is a variable the tests advance, so backoff and leases
+// are exercised without sleeping.
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,6 +22,7 @@
 #include "notify/webhooks.h"
 #include "security/vault.h"
 #include "store/store.h"
+#include "test_store.h"
 
 namespace cardcore {
 namespace {
@@ -108,39 +109,21 @@ std::string payload_for(const std::string& event_id) {
          R"("partnerId":"CR0000001","data":{"enKashCardId":"CRD1","cardStatus":"BL"}})";
 }
 
-struct AttemptRow {
-  int attempt;
-  int64_t at;
-  int http_status;
-  std::string error;
-};
 
 class WebhookWorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("cardcore_webhooks_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    ASSERT_NE(store_.get(), nullptr);
     auto vault = Vault::from_text(Vault::new_key_entry());
     ASSERT_TRUE(vault) << vault.error().message;
     vault_ = std::make_unique<Vault>(std::move(*vault));
-    reopen();
   }
-  void TearDown() override {
-    worker_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { worker_.reset(); }
 
-  std::string db_path() const { return (dir_ / "cardcore.db").string(); }
   void reopen() {
     worker_.reset();
-    store_.reset();
-    auto store = open_sqlite_store(db_path());
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
+    store_.reopen();
+    ASSERT_NE(store_.get(), nullptr);
   }
   WebhookWorker& worker(WebhookOptions options = {}) {
     worker_ = std::make_unique<WebhookWorker>(*store_, *vault_, [this] { return now_.load(); }, options);
@@ -174,26 +157,14 @@ class WebhookWorkerTest : public ::testing::Test {
     ADD_FAILURE() << "no event " << event_id;
     return {};
   }
-  // The attempt log, read through a second connection (the store has no query for it).
-  std::vector<AttemptRow> attempts(const std::string& event_id) {
-    sqlite3* db = nullptr;
-    std::vector<AttemptRow> out;
-    EXPECT_EQ(sqlite3_open_v2(db_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_stmt* s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT attempt, at, http_status, error FROM webhook_attempts "
-                                     "WHERE event_id = ?1 ORDER BY attempt", -1, &s, nullptr), SQLITE_OK);
-    sqlite3_bind_text(s, 1, event_id.c_str(), -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(s) == SQLITE_ROW)
-      out.push_back({sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2),
-                     reinterpret_cast<const char*>(sqlite3_column_text(s, 3))});
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return out;
+  std::vector<WebhookAttemptRow> attempts(const std::string& event_id) {
+    auto rows = transact(*store_, [&](Tx& tx) { return tx.list_webhook_attempts(event_id); });
+    EXPECT_TRUE(rows) << rows.error().message;
+    return rows ? *rows : std::vector<WebhookAttemptRow>{};
   }
 
-  std::filesystem::path dir_;
+  testsupport::TestStore store_;
   std::unique_ptr<Vault> vault_;
-  std::unique_ptr<Store> store_;
   std::unique_ptr<WebhookWorker> worker_;
   std::atomic<int64_t> now_{kStart};
 };
