@@ -15,76 +15,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-BIN=$ROOT/build/cardcore
 DURATION=${DURATION:-10s}
 WRK_THREADS=${WRK_THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16 64}
 CARDS=${CARDS:-32}
 export BENCH_WRK_DIR=$ROOT/bench/wrk
-
-log() { echo "http_load: $*" >&2; }
-die() { log "$*"; exit 1; }
+BENCH_NAME=http_load
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 command -v wrk >/dev/null || die "wrk is not installed (scripts/setup installs it)"
-command -v curl >/dev/null || die "curl is not installed (scripts/setup installs it)"
-[[ -x $BIN ]] || die "$BIN missing: run scripts/build"
 
-# First string value of "key" in a compact JSON document on stdin (our answers are compact and
-# the values we read are ids, secrets and tokens: no escaped quotes).
-jstr() { grep -o "\"$1\":\"[^\"]*\"" | head -n1 | cut -d'"' -f4; }
-
-DIR=$(mktemp -d /tmp/cardcore-http-bench-XXXXXX)
-SERVER_PID=""
-cleanup() {
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [[ ${KEEP:-0} == 1 ]]; then log "kept $DIR"; else rm -rf "$DIR"; fi
-}
-trap cleanup EXIT
-
-echo '{"argon2MemKib": 19456}' >"$DIR/config.json"
-CARDCORE_ADMIN_KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-export CARDCORE_ADMIN_KEY
-"$BIN" serve --data "$DIR/data" --http-port 0 --config "$DIR/config.json" >"$DIR/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-  [[ -f $DIR/data/server.json ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$DIR/server.log" >&2; die "server exited at start"; }
-  sleep 0.1
-done
-[[ -f $DIR/data/server.json ]] || die "no server.json after 10 s"
-PORT=$(grep -o '"httpPort":[0-9]*' "$DIR/data/server.json" | cut -d: -f2)
-BASE=http://127.0.0.1:$PORT
-log "server pid $SERVER_PID on $BASE, data $DIR/data"
-
-admin() { curl -sS --fail-with-body -X POST "$BASE$1" -H "X-Admin-Key: $CARDCORE_ADMIN_KEY" -H 'Content-Type: application/json' -d "$2"; }
-P=$(admin /admin/v1/partners '{"name": "Bench Load Co", "mobile": "9000012345"}') || die "create partner: $P"
-PARTNER=$(jstr partnerId <<<"$P"); COMPANY=$(jstr companyId <<<"$P"); PLAN=$(jstr planMasterId <<<"$P")
-CLIENT_ID=$(jstr clientId <<<"$P"); CLIENT_SECRET=$(jstr clientSecret <<<"$P")
-USERNAME=$(jstr username <<<"$P"); PASSWORD=$(jstr password <<<"$P")
-T=$(curl -sS --fail-with-body -X POST "$BASE/oauth/token" -u "$CLIENT_ID:$CLIENT_SECRET" \
-  --data-urlencode grant_type=password --data-urlencode "username=$USERNAME" \
-  --data-urlencode "password=$PASSWORD" --data-urlencode "clientId=$CLIENT_ID") || die "token: $T"
-TOKEN=$(jstr access_token <<<"$T")
-[[ -n $TOKEN ]] || die "no access token: $T"
-api() {
-  curl -sS --fail-with-body -X POST "$BASE/api/v0/partner/enKashCard$1" -H "authorization: Bearer $TOKEN" \
-    -H "partnerId: $PARTNER" -H 'Content-Type: application/json' -d "$2"
-}
-A=$(api /cardAccount/create "{\"companyId\": \"$COMPANY\", \"companyName\": \"Bench Load Co\", \"planMasterId\": \"$PLAN\",
-  \"email\": \"ops@bench.example\", \"mobile\": \"9000012345\", \"accountTitle\": \"bench\", \"accountType\": \"MEAL\"}") \
-  || die "create account: $A"
-ACCOUNT=$(jstr cardAccountId <<<"$A")
-F=$(admin /admin/v1/cardAccounts/fund "{\"companyId\": \"$COMPANY\", \"cardAccountId\": \"$ACCOUNT\",
-  \"amount\": 10000000, \"reference\": \"BENCH-FUND-1\"}") || die "fund: $F"
-CARD_IDS=()
-for i in $(seq 1 "$CARDS"); do
-  C=$(api "" "{\"companyId\": \"$COMPANY\", \"cardAccountId\": \"$ACCOUNT\", \"firstName\": \"Bench\", \"lastName\": \"Card$i\"}") \
-    || die "create card $i: $C"
-  CARD_IDS+=("$(jstr enKashCardId <<<"$C")")
-done
-log "partner $PARTNER, account $ACCOUNT funded ₹1,00,00,000, ${#CARD_IDS[@]} cards"
+bench_start_server
+DIR=$BENCH_DIR
+bench_partner_with_cards "$CARDS"
 export BENCH_TOKEN=$TOKEN BENCH_PARTNER=$PARTNER BENCH_COMPANY=$COMPANY BENCH_ACCOUNT=$ACCOUNT
 export BENCH_CARD=${CARD_IDS[0]}
 BENCH_CARDS=$(IFS=,; echo "${CARD_IDS[*]}")
@@ -114,12 +57,8 @@ for c in $CONNECTIONS; do run_wrk "GET /healthz" healthz.lua "$c"; done
 for c in $CONNECTIONS; do run_wrk "POST /search (one card)" search.lua "$c"; done
 for c in $CONNECTIONS; do BENCH_RUN_TAG="W$c" run_wrk "POST /balance (₹1 load)" balance.lua "$c"; done
 
-kill -TERM "$SERVER_PID"
-wait "$SERVER_PID" || true
-SERVER_PID=""
 echo
-VERIFY=$("$BIN" ledger verify --data "$DIR/data" 2>&1) && VERIFY_RC=0 || VERIFY_RC=$?
-echo "\`cardcore ledger verify --data DIR\` after the run (exit $VERIFY_RC): \`$VERIFY\`"
+bench_verify && VERIFY_RC=0 || VERIFY_RC=$?
 if command -v sqlite3 >/dev/null; then
   ROWS=$(sqlite3 "$DIR/data/cardcore.db" "SELECT COUNT(*) FROM card_transactions WHERE type = 'LOAD_MONEY'")
   WALLETS=$(sqlite3 "$DIR/data/cardcore.db" "SELECT COALESCE(SUM(balance_paise), 0) FROM ledger_accounts WHERE account_id LIKE 'wallet:%'" 2>/dev/null || echo "?")

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# ISO 8583 load benchmark of a real `cardcore serve` on loopback, with the C++ load generator
+# (build/bench/iso_load, bench/iso_load.cc).
+#
+# Starts build/cardcore on a fresh data dir (SQLite; PostgreSQL when BENCH_PG_DSN is set) with the
+# ISO 8583 listener on an ephemeral port, creates a partner, a funded account and CARDS cards
+# loaded with ₹10,000 each, reads their numbers through View Card, then runs, for DURATION each:
+#   0800 echo, closed loop            the ceiling of cardcore's own ISO stack (no store)
+#   0100 ₹1 authorizations, closed    the maximum sustained authorization rate
+#   0100 ₹1 authorizations, open loop at RATE/s: latency at a fixed offered load
+# Afterwards it stops the server, runs `cardcore ledger verify`, and (SQLite) checks that every
+# approval the generator saw is an authorization row in the database. Prints markdown on stdout
+# (a table and the RESULT lines); progress on stderr.
+#
+# Environment (defaults): DURATION=10 CONNECTIONS=16 WINDOW=8 RATE=5000 CARDS=64 KEEP=0
+#                         BENCH_PG_DSN (unset: SQLite)
+# Exit status: 0 when every step worked, every message was answered and the ledger is clean.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-16}
+WINDOW=${WINDOW:-8}
+RATE=${RATE:-5000}
+CARDS=${CARDS:-64}
+GEN=$ROOT/build/bench/iso_load
+BENCH_NAME=iso_load
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+[[ -x $GEN ]] || die "$GEN missing: run scripts/build"
+
+bench_start_server '"isoPort": 0'
+[[ -n $ISO_PORT ]] || die "server.json has no isoPort"
+bench_partner_with_cards "$CARDS"
+bench_load_cards 10000
+bench_card_numbers "$BENCH_DIR/cards.txt"
+log "$(wc -l <"$BENCH_DIR/cards.txt") card numbers read"
+
+FAILED=0
+RESULTS=()
+run_gen() {  # label tag generator-arguments...
+  local label=$1 tag=$2 out
+  shift 2
+  log "iso_load $label: $*"
+  out=$("$GEN" --port "$ISO_PORT" --cards "$BENCH_DIR/cards.txt" --seconds "$DURATION" --tag "$tag" "$@") || FAILED=1
+  [[ -n $out ]] || { log "no RESULT from iso_load"; FAILED=1; return; }
+  RESULTS+=("$label|$out")
+}
+run_gen "0800 echo, closed loop" E0 --mti 0800 --connections "$CONNECTIONS" --window "$WINDOW"
+run_gen "0100 ₹1, closed loop" A0 --mti 0100 --connections "$CONNECTIONS" --window "$WINDOW"
+run_gen "0100 ₹1, open loop" A1 --mti 0100 --connections "$CONNECTIONS" --rate "$RATE"
+
+echo "| measure | load | sent | answered | msg/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | response codes |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+APPROVED=0
+UNANSWERED=0
+for r in "${RESULTS[@]}"; do
+  label=${r%%|*}
+  line=${r#*|}
+  v() { grep -o " $1=[^ ]*" <<<" $line" | head -n1 | cut -d= -f2; }
+  if [[ $(v mode) == open ]]; then load="$(v rate)/s offered, $(v connections) connections"
+  else load="$(v connections) connections × $(v window) in flight"; fi
+  echo "| $label | $load | $(v sent) | $(v answered) | $(v rps) | $(v p50_ms) | $(v p90_ms) | $(v p99_ms) | $(v p999_ms) | $(v max_ms) | $(v codes) |"
+  if [[ $(v mti) == 0100 ]]; then
+    APPROVED=$((APPROVED + $(tr ',' '\n' <<<"$(v codes)" | grep '^00:' | cut -d: -f2 || echo 0)))
+    UNANSWERED=$((UNANSWERED + $(v unanswered)))
+  fi
+done
+echo
+echo '```'
+for r in "${RESULTS[@]}"; do echo "${r#*|}"; done
+echo '```'
+echo
+bench_verify || FAILED=1
+if [[ -z ${BENCH_PG_DSN:-} ]] && command -v sqlite3 >/dev/null; then
+  ROWS=$(sqlite3 "$BENCH_DIR/data/cardcore.db" "SELECT COUNT(*) FROM authorizations WHERE source = 'ISO8583'")
+  echo
+  # Messages the generator stopped waiting for may still have been approved by the server.
+  echo "Approvals answered (00) as counted by the generator: $APPROVED; messages left unanswered when it" \
+       "stopped waiting: $UNANSWERED; ISO 8583 authorization rows stored: $ROWS."
+  if ((ROWS < APPROVED || ROWS > APPROVED + UNANSWERED)); then
+    log "MISMATCH: $APPROVED approvals answered (and $UNANSWERED unanswered) but $ROWS authorizations stored"
+    FAILED=1
+  fi
+fi
+exit $FAILED
