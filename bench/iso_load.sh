@@ -72,6 +72,8 @@ for r in "${RESULTS[@]}"; do echo "${r#*|}"; done
 echo '```'
 echo
 bench_verify || FAILED=1
+echo
+echo "$(bench_store_stats) (the whole run, setup included)."
 if [[ -z ${BENCH_PG_DSN:-} ]] && command -v sqlite3 >/dev/null; then
   ROWS=$(sqlite3 "$BENCH_DIR/data/cardcore.db" "SELECT COUNT(*) FROM authorizations WHERE source = 'ISO8583'")
   echo

@@ -52,6 +52,9 @@ struct ServeOptions {
   std::string config_file;
   size_t body_limit_bytes = 64 * 1024;
   int threads = 2;
+  // Threads that run requests and messages that touch the store; each waits there for its
+  // (group) commit, so their number bounds how many units share one commit.
+  int workers = 64;
   std::string sms_gateway_url;
   std::string sms_gateway_token;
   int64_t argon2_mem_kib = 19 * 1024;
@@ -122,6 +125,7 @@ void apply_config_file(ServeOptions& o) {
   get("mode", o.mode);
   get("bodyLimitBytes", o.body_limit_bytes);
   get("threads", o.threads);
+  get("workers", o.workers);
   get("smsGatewayUrl", o.sms_gateway_url);
   get("smsGatewayToken", o.sms_gateway_token);
   get("postgresDsn", o.postgres_dsn);
@@ -192,6 +196,7 @@ void validate_options(const ServeOptions& o) {
   if (o.iso_max_connections < 1 || o.iso_max_connections > 10000) die("isoMaxConnections must be 1..10000");
   if (o.iso_idle_timeout_seconds < 1 || o.iso_idle_timeout_seconds > 86400) die("isoIdleTimeoutSeconds must be 1..86400");
   if (o.threads < 1 || o.threads > 64) die("threads must be 1..64");
+  if (o.workers < 1 || o.workers > 1024) die("workers must be 1..1024");
   if (o.body_limit_bytes < 1024 || o.body_limit_bytes > 16 * 1024 * 1024) die("bodyLimitBytes must be 1 KiB..16 MiB");
   if (!pan::valid_bin(o.service.default_bin)) die("defaultBin must be 6 to 8 digits");
   if (o.service.otp_ttl_seconds < 1 || o.service.otp_ttl_seconds > 3600) die("otpTtlSeconds must be 1..3600");
@@ -323,6 +328,8 @@ int serve(ServeOptions o) {
   so.port = static_cast<uint16_t>(o.http_port);
   so.body_limit_bytes = o.body_limit_bytes;
   so.threads = o.threads;
+  so.workers = o.workers;
+  so.run_inline = [](const http::Request& r) { return r.path == "/healthz"; };
   http::Server server(
       so,
       [&](const http::Request& req) -> http::Response {
@@ -349,9 +356,12 @@ int serve(ServeOptions o) {
   iso_options.address = o.http_address;
   iso_options.port = static_cast<uint16_t>(!o.iso_port_given && o.http_port == 0 ? 0 : o.iso_port);
   iso_options.threads = o.threads;
+  iso_options.workers = o.workers;
   iso_options.max_connections = o.iso_max_connections;
   iso_options.idle_timeout_seconds = o.iso_idle_timeout_seconds;
-  iso8583::Server iso_server(iso_options, [&](const iso8583::Message& m) { return iso_processor.handle(m); });
+  iso8583::Server iso_server(
+      iso_options, [&](const iso8583::Message& m) { return iso_processor.handle(m); },
+      [](const iso8583::Message& m) { return m.mti == "0800"; });  // network management: no store
   uint16_t iso_port = 0;
   try {
     iso_port = iso_server.listen();
@@ -415,7 +425,9 @@ int serve(ServeOptions o) {
   iso_server.stop();
   hold_expiry.stop();
   webhooks.stop();
-  logx::info("stopped", json::object());
+  const StoreStats st = (*store)->stats();
+  logx::info("stopped", {{"storeCommits", st.commits}, {"storeUnits", st.units},
+                         {"storeCommitMicros", st.commit_micros}});
   return 0;
 }
 
@@ -444,6 +456,8 @@ int main(int argc, char** argv) {
   serve->add_option("--mode", o.mode, "sandbox or production")->capture_default_str();
   serve->add_option("--config", o.config_file, "JSON config file (command-line flags win)");
   serve->add_option("--threads", o.threads, "I/O threads")->capture_default_str();
+  serve->add_option("--workers", o.workers, "Threads that run requests touching the store (per listener)")
+      ->capture_default_str();
   serve->add_option("--postgres", o.postgres_dsn,
                     "PostgreSQL connection string (libpq); default: embedded SQLite in --data");
   auto* ledger = app.add_subcommand("ledger", "Ledger maintenance");
@@ -485,6 +499,7 @@ int main(int argc, char** argv) {
     }
     if (serve->count("--mode")) from_file.mode = o.mode;
     if (serve->count("--threads")) from_file.threads = o.threads;
+    if (serve->count("--workers")) from_file.workers = o.workers;
     if (serve->count("--postgres")) from_file.postgres_dsn = o.postgres_dsn;
     return cardcore::serve(from_file);
   }

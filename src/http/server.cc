@@ -3,9 +3,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <chrono>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "http/blocking.h"
 #include "http/log.h"
 
 namespace cardcore::http {
@@ -74,6 +76,9 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<int> open_sessions{0};
   asio::steady_timer grace{ioc};
+  // After ioc: destroyed (stopped and joined) first, while the I/O context its answers are
+  // posted to still exists.
+  std::optional<asio::thread_pool> workers;
 
   asio::awaitable<void> session(tcp::socket socket) {
     ++open_sessions;
@@ -132,7 +137,11 @@ struct Server::Impl {
 
       Response out;
       try {
-        out = handler(req);
+        if (workers && !(opt.run_inline && opt.run_inline(req))) {
+          out = co_await run_blocking(*workers, [&] { return handler(req); });
+        } else {
+          out = handler(req);
+        }
       } catch (const std::exception& e) {
         logx::error("handler exception", {{"request_id", req.request_id}, {"what", e.what()}});
         out = on_error(500, "internal error");
@@ -168,6 +177,7 @@ Server::Server(ServerOptions options, Handler handler, ErrorResponder on_error)
   impl_->opt = std::move(options);
   impl_->handler = std::move(handler);
   impl_->on_error = std::move(on_error);
+  if (impl_->opt.workers > 0) impl_->workers.emplace(static_cast<size_t>(impl_->opt.workers));
 }
 
 Server::~Server() {

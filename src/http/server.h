@@ -42,7 +42,12 @@ struct ServerOptions {
   size_t body_limit_bytes = 64 * 1024;
   size_t header_limit_bytes = 16 * 1024;
   int idle_timeout_seconds = 30;
-  int threads = 2;
+  int threads = 2;                 // I/O threads
+  // Threads that run the handler (blocking/http/blocking.h: a request waits there for its
+  // commit, not on an I/O thread). 0: the handler runs on the I/O thread.
+  int workers = 64;
+  // Requests whose handler is cheap and never blocks (a liveness probe) run on the I/O thread.
+  std::function<bool(const Request&)> run_inline;
   std::string name = "http";       // in log lines
 };
 

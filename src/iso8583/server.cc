@@ -5,10 +5,15 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
+#include "http/blocking.h"
 #include "http/log.h"
 #include "iso8583/response_codes.h"
 #include "iso8583/processor.h"
@@ -19,42 +24,117 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
+// One connection: the reader and the coroutines deciding its messages all run on the
+// connection's strand, so this state needs no lock.
+struct Connection {
+  Connection(tcp::socket socket) : stream(std::move(socket)), wake(stream.get_executor()) {}
+  beast::tcp_stream stream;
+  std::string remote;
+  std::deque<std::string> outq;  // framed answers not yet written, in the order requests came
+  std::map<uint64_t, std::string> decided;  // answers ahead of their turn ("" = no answer)
+  uint64_t next_in = 0;          // sequence number of the next request read
+  uint64_t next_out = 0;         // sequence number of the next answer to write
+  bool writing = false;          // a writer coroutine is draining outq
+  bool write_failed = false;
+  bool close_requested = false;  // the handler asked to close
+  int in_flight = 0;             // messages being decided
+  asio::steady_timer wake;       // cancelled whenever in_flight, writing or a flag changes
+};
+
 struct Server::Impl {
   ServerOptions opt;
   Handler handler;
+  InlinePredicate run_inline;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   std::atomic<int> open_connections{0};
   asio::steady_timer grace{ioc};
+  // After ioc: stopped and joined first, while the context its answers go back to still exists.
+  std::optional<asio::thread_pool> workers;
 
-  // The bytes of the answer to one frame; empty = close the connection.
-  std::string answer(std::string_view frame_bytes, std::string& mti_out, std::string& rc_out) {
-    auto msg = decode(frame_bytes);
-    std::optional<Message> out;
-    if (!msg) {
-      auto mti = readable_request_mti(frame_bytes);
-      if (!mti) return {};
-      out = format_error_answer(*mti);
-    } else {
-      try {
-        out = handler(*msg);
-      } catch (const std::exception&) {
-        out = Message{response_mti(msg->mti), {{f::kResponseCode, rc::kSystemError}}};
+  // The handler's answer; 96 when it threw (it should not).
+  std::optional<Message> decide(const Message& msg) {
+    try {
+      return handler(msg);
+    } catch (const std::exception&) {
+      return Message{response_mti(msg.mti), {{f::kResponseCode, rc::kSystemError}}};
+    }
+  }
+
+  // Frames the answer to request `seq` and logs it (never the PAN, PIN block or CVV: the MTI and
+  // the response code are enough to follow); answers leave in the order the requests came, so
+  // one decided early waits for those before it. nullopt: no answer (the handler closes).
+  void send(const std::shared_ptr<Connection>& c, uint64_t seq, const std::optional<Message>& out,
+            std::chrono::steady_clock::time_point started) {
+    std::string bytes;
+    if (out) {
+      std::string rc_out = out->get(f::kResponseCode);
+      auto encoded = encode(*out);
+      if (!encoded) {
+        // Only a handler bug gets here; answer without the fields that failed.
+        encoded = encode(Message{out->mti, {{f::kResponseCode, rc::kSystemError}}});
+        rc_out = rc::kSystemError;
       }
-      if (!out) return {};
+      if (encoded) bytes = frame(*encoded);
+      auto latency_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+      logx::info("iso8583 message", {{"server", "iso8583"}, {"mti", out->mti}, {"responseCode", rc_out},
+                                     {"latency_us", latency_us}, {"remote", c->remote}});
     }
-    mti_out = out->mti;
-    rc_out = out->get(f::kResponseCode);
-    auto bytes = encode(*out);
-    if (!bytes) {
-      // Only a handler bug gets here; answer without the fields that failed.
-      bytes = encode(Message{out->mti, {{f::kResponseCode, rc::kSystemError}}});
-      rc_out = rc::kSystemError;
-      if (!bytes) return {};
+    c->decided.emplace(seq, std::move(bytes));
+    for (auto it = c->decided.begin(); it != c->decided.end() && it->first == c->next_out;
+         it = c->decided.erase(it), ++c->next_out) {
+      if (!it->second.empty()) c->outq.push_back(std::move(it->second));
     }
-    return frame(*bytes);
+    if (!c->outq.empty() && !c->writing) {
+      c->writing = true;
+      asio::co_spawn(c->stream.get_executor(), write_loop(c), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> write_loop(std::shared_ptr<Connection> c) {
+    while (!c->outq.empty() && !c->write_failed) {
+      std::string bytes = std::move(c->outq.front());
+      c->outq.pop_front();
+      c->stream.expires_after(std::chrono::seconds(opt.frame_timeout_seconds));
+      auto [ec, n] = co_await asio::async_write(c->stream, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable));
+      if (ec) c->write_failed = true;
+    }
+    c->outq.clear();
+    c->writing = false;
+    c->wake.cancel();
+  }
+
+  // Decides one message on a worker thread and answers it.
+  asio::awaitable<void> decide_and_answer(std::shared_ptr<Connection> c, uint64_t seq, Message msg,
+                                          std::chrono::steady_clock::time_point started) {
+    std::optional<Message> out;
+    try {
+      out = co_await http::run_blocking(*workers, [this, &msg] { return decide(msg); });
+    } catch (const std::exception&) {
+      out = Message{response_mti(msg.mti), {{f::kResponseCode, rc::kSystemError}}};
+    }
+    --c->in_flight;
+    send(c, seq, out, started);
+    if (!out) {
+      // Not ours to answer: close once the answers before it are out. The reader may be waiting
+      // for the next frame; ending the receiving side wakes it.
+      c->close_requested = true;
+      boost::system::error_code ignore;
+      c->stream.socket().shutdown(tcp::socket::shutdown_receive, ignore);
+    }
+    c->wake.cancel();
+  }
+
+  // Waits on the connection's wake timer until `ready()` holds.
+  template <class Ready>
+  static asio::awaitable<void> wait_until(Connection& c, Ready ready) {
+    while (!ready()) {
+      c.wake.expires_at(asio::steady_timer::time_point::max());
+      co_await c.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
   }
 
   asio::awaitable<void> session(tcp::socket socket) {
@@ -68,21 +148,32 @@ struct Server::Impl {
       socket.close(ignore);
       co_return;
     }
-    std::string remote;
+    auto c = std::make_shared<Connection>(std::move(socket));
     {
       boost::system::error_code ec;
-      auto ep = socket.remote_endpoint(ec);
-      if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+      auto ep = c->stream.socket().remote_endpoint(ec);
+      if (!ec) c->remote = ep.address().to_string() + ":" + std::to_string(ep.port());
     }
-    beast::tcp_stream stream(std::move(socket));
+    const auto ex = co_await asio::this_coro::executor;
     std::array<char, kFrameHeaderBytes> header{};
     std::string body;
     std::string close_reason = "peer closed";
     while (!stopping.load()) {
-      stream.expires_after(std::chrono::seconds(opt.idle_timeout_seconds));
-      auto [hec, hn] = co_await asio::async_read(stream, asio::buffer(header), asio::as_tuple(asio::use_awaitable));
+      const int limit = std::max(1, opt.max_in_flight);
+      co_await wait_until(*c, [&] { return c->in_flight < limit || c->write_failed || c->close_requested; });
+      if (c->write_failed) {
+        close_reason = "write failed";
+        break;
+      }
+      if (c->close_requested) {
+        close_reason = "closed by the handler";
+        break;
+      }
+      c->stream.expires_after(std::chrono::seconds(opt.idle_timeout_seconds));
+      auto [hec, hn] = co_await asio::async_read(c->stream, asio::buffer(header), asio::as_tuple(asio::use_awaitable));
       if (hec) {
-        if (hec == beast::error::timeout) close_reason = "idle timeout";
+        if (c->close_requested) close_reason = "closed by the handler";
+        else if (hec == beast::error::timeout) close_reason = "idle timeout";
         break;
       }
       size_t length = frame_length(std::string_view(header.data(), header.size()));
@@ -91,54 +182,65 @@ struct Server::Impl {
         break;
       }
       body.resize(length);
-      stream.expires_after(std::chrono::seconds(opt.frame_timeout_seconds));
-      auto [bec, bn] = co_await asio::async_read(stream, asio::buffer(body), asio::as_tuple(asio::use_awaitable));
+      c->stream.expires_after(std::chrono::seconds(opt.frame_timeout_seconds));
+      auto [bec, bn] = co_await asio::async_read(c->stream, asio::buffer(body), asio::as_tuple(asio::use_awaitable));
       if (bec) {
         close_reason = "truncated frame";
         break;
       }
       auto started = std::chrono::steady_clock::now();
-      std::string mti, response_code;
-      std::string out = answer(body, mti, response_code);
-      if (out.empty()) {
-        close_reason = "undecodable frame";
-        break;
+      auto msg = decode(body);
+      if (!msg) {
+        auto mti = readable_request_mti(body);
+        if (!mti) {
+          close_reason = "undecodable frame";
+          break;
+        }
+        send(c, c->next_in++, format_error_answer(*mti), started);
+        continue;
       }
-      stream.expires_after(std::chrono::seconds(opt.frame_timeout_seconds));
-      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
-      auto latency_us =
-          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-      // Never the PAN, PIN block or CVV: the MTI and the response code are enough to follow.
-      logx::info("iso8583 message", {{"server", "iso8583"}, {"mti", mti}, {"responseCode", response_code},
-                                     {"latency_us", latency_us}, {"remote", remote}});
-      if (wec) {
-        close_reason = "write failed";
-        break;
+      const uint64_t seq = c->next_in++;
+      if (!workers || (run_inline && run_inline(*msg))) {
+        std::optional<Message> out = decide(*msg);
+        send(c, seq, out, started);
+        if (!out) {
+          close_reason = "closed by the handler";
+          break;
+        }
+        continue;
       }
+      ++c->in_flight;
+      asio::co_spawn(ex, decide_and_answer(c, seq, std::move(*msg), started), asio::detached);
     }
-    if (close_reason != "peer closed") logx::info("iso8583 connection closed", {{"reason", close_reason}, {"remote", remote}});
+    // Every message read is decided and its answer written (or the writing failed) first.
+    co_await wait_until(*c, [&] { return c->in_flight == 0 && !c->writing; });
+    if (close_reason != "peer closed") logx::info("iso8583 connection closed", {{"reason", close_reason}, {"remote", c->remote}});
     boost::system::error_code ignore;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignore);
-    stream.socket().close(ignore);
+    c->stream.socket().shutdown(tcp::socket::shutdown_both, ignore);
+    c->stream.socket().close(ignore);
   }
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      // A strand per connection: its reader, deciders and writer never run at once.
+      asio::any_io_executor strand = asio::make_strand(ioc);
+      auto [ec, socket] = co_await acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         continue;  // EMFILE and the like: keep serving the connections we have
       }
       boost::system::error_code ignore;
       socket.set_option(tcp::no_delay(true), ignore);
-      asio::co_spawn(ioc, session(std::move(socket)), asio::detached);
+      asio::co_spawn(strand, session(std::move(socket)), asio::detached);
     }
   }
 };
 
-Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+Server::Server(ServerOptions options, Handler handler, InlinePredicate run_inline) : impl_(std::make_unique<Impl>()) {
   impl_->opt = std::move(options);
   impl_->handler = std::move(handler);
+  impl_->run_inline = std::move(run_inline);
+  if (impl_->opt.workers > 0) impl_->workers.emplace(static_cast<size_t>(impl_->opt.workers));
 }
 
 Server::~Server() { stop(); }

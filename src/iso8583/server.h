@@ -1,9 +1,11 @@
 // The ISO 8583 TCP server (Asio, C++20 coroutines). It owns sockets, framing (2-byte big-endian
 // length prefix), decoding and limits; what a message means is the handler's (processor.h).
 //
-// Per connection: frames are read in a loop and answered in the order they arrived (a client
-// may pipeline: send many requests without waiting; each connection is served sequentially,
-// connections in parallel). A frame that does not decode is answered with the request MTI + 10
+// Per connection: frames are read in a loop, and a client may pipeline: send many requests
+// without waiting. Up to max_in_flight of one connection's messages are decided at once, on the
+// worker threads (http/blocking.h), so that they share group commits; answers are written in
+// the order the requests arrived. Over the limit the connection is not read until a decision
+// is made. A frame that does not decode is answered with the request MTI + 10
 // and field 39 "30" when its MTI is readable; otherwise — or when the length prefix is 0 or over
 // kMaxMessageBytes, so the stream cannot be resynchronised — the connection is closed.
 // Limits: message size, idle time between frames, time to receive a started frame, open
@@ -23,7 +25,9 @@ namespace cardcore::iso8583 {
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8583;                // 0 = ephemeral
-  int threads = 2;
+  int threads = 2;                     // I/O threads
+  int workers = 64;                    // threads that run the handler; 0: on the I/O threads
+  int max_in_flight = 64;              // messages of one connection being decided at once
   int idle_timeout_seconds = 300;      // no frame for this long: close (networks echo every ~60 s)
   int frame_timeout_seconds = 30;      // a frame's bytes must all arrive within this
   int max_connections = 256;
@@ -32,10 +36,13 @@ struct ServerOptions {
 // Answers one decoded message; nullopt closes the connection. Must not throw (the server answers
 // 96 if it does, but the handler should map its own failures).
 using Handler = std::function<std::optional<Message>(const Message&)>;
+// Messages whose handling is cheap and never blocks (0800 network management) run on the I/O
+// thread; when unset, every message goes to the workers.
+using InlinePredicate = std::function<bool(const Message&)>;
 
 class Server {
  public:
-  Server(ServerOptions options, Handler handler);
+  Server(ServerOptions options, Handler handler, InlinePredicate run_inline = {});
   ~Server();  // stops and joins
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

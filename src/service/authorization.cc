@@ -330,7 +330,9 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Fin
       } else {
         out.authorization_id = svc::make_id("AUTH", 12);
         out.auth_code = crypto::random_digits(6);
-        out.available_paise -= r.amount_paise;
+        // Read again, not computed: racing authorizations (PostgreSQL, READ COMMITTED) may have
+        // taken holds since the first read; now this unit holds the row, the figure is exact.
+        CC_ASSIGN_OR_RETURN(out.available_paise, available(tx, card.card_id));
         CC_RETURN_IF_ERROR(tx.insert_authorization(
             new_authorization(card, r, channel, k, out, r.amount_paise, 0, authz::AuthStatus::kOpen, now)));
       }

@@ -1,5 +1,6 @@
 #include "store/authorizations.h"
 
+#include "domain/clock.h"
 #include "store/sql/ops_util.h"
 
 namespace cardcore {
@@ -25,7 +26,29 @@ Result<AuthorizationRow> read_auth(const Query& s) {
   return a;
 }
 
+// The IST day an authorization counts in.
+int64_t usage_day(int64_t created_at) { return clock::ist_midnight(clock::ist_date(created_at)); }
+
 }  // namespace
+
+Status AuthorizationOps::add_usage(const std::string& card_id, int64_t created_at, authz::Channel channel,
+                                   int64_t paise, int64_t count) {
+  if (paise == 0 && count == 0) return {};
+  const int64_t day = usage_day(created_at);
+  if (paise >= 0 && count >= 0) {
+    CC_SQL(q, "INSERT INTO card_usage_days (card_id, day_start, channel, paise, count) VALUES (?1,?2,?3,?4,?5) "
+              "ON CONFLICT (card_id, day_start, channel) DO UPDATE SET paise = card_usage_days.paise + excluded.paise, "
+              "count = card_usage_days.count + excluded.count");
+    return done(q.bind(1, card_id).bind(2, day).bind(3, authz::channel_name(channel)).bind(4, paise).bind(5, count));
+  }
+  // Less use (a reversal): the day's row exists, since the authorization was counted in it.
+  CC_SQL(q, "UPDATE card_usage_days SET paise = paise + CAST(?4 AS BIGINT), count = count + CAST(?5 AS BIGINT) "
+            "WHERE card_id = ?1 AND day_start = ?2 AND channel = ?3");
+  CC_ASSIGN_OR_RETURN(bool ok, changed(q.bind(1, card_id).bind(2, day).bind(3, authz::channel_name(channel))
+                                           .bind(4, paise).bind(5, count)));
+  if (!ok) return internal_error("card_usage_days: no row for card " + card_id + " to take use off");
+  return {};
+}
 
 Status AuthorizationOps::insert_authorization(const AuthorizationRow& r) {
   CC_SQL(q, "INSERT INTO authorizations (authorization_id, partner_id, card_id, channel, international, mcc, "
@@ -37,7 +60,9 @@ Status AuthorizationOps::insert_authorization(const AuthorizationRow& r) {
       .bind(9, r.source).bind(10, r.stan).bind(11, r.rrn).bind(12, r.terminal_id)
       .bind(13, r.authorized_paise).bind(14, r.held_paise).bind(15, r.captured_paise).bind(16, authz::auth_status_code(r.status))
       .bind(17, r.auth_code).bind(18, r.created_at).bind(19, r.updated_at);
-  return done(q);
+  CC_RETURN_IF_ERROR(done(q));
+  if (r.authorized_paise <= 0) return {};
+  return add_usage(r.card_id, r.created_at, r.channel, r.authorized_paise, 1);
 }
 
 Result<std::optional<AuthorizationRow>> AuthorizationOps::find_authorization(const std::string& id) {
@@ -54,21 +79,46 @@ Result<std::optional<AuthorizationRow>> AuthorizationOps::find_authorization_by_
 }
 
 Result<bool> AuthorizationOps::update_authorization(const AuthorizationRow& r, int64_t expected_held) {
+  // What the row counted toward the card's use before, to move the day's counters by the change.
+  struct Before {
+    int64_t authorized_paise, created_at;
+    std::string card_id, channel;
+  };
+  std::optional<Before> before;
+  {
+    CC_SQL(q, "SELECT authorized_paise, created_at, card_id, channel FROM authorizations "
+              "WHERE authorization_id = ?1 AND held_paise = ?2 {FOR UPDATE}");
+    CC_ASSIGN_OR_RETURN(before, one(q.bind(1, r.authorization_id).bind(2, expected_held), [](const Query& s) {
+                          return Before{s.i64(0), s.i64(1), s.text(2), s.text(3)};
+                        }));
+  }
+  if (!before) return false;
   CC_SQL(q, "UPDATE authorizations SET authorized_paise = ?2, held_paise = ?3, captured_paise = ?4, status = ?5, "
             "updated_at = ?6 WHERE authorization_id = ?1 AND held_paise = ?7");
-  return changed(q.bind(1, r.authorization_id).bind(2, r.authorized_paise).bind(3, r.held_paise)
-                     .bind(4, r.captured_paise).bind(5, authz::auth_status_code(r.status)).bind(6, r.updated_at).bind(7, expected_held));
+  CC_ASSIGN_OR_RETURN(bool written,
+                      changed(q.bind(1, r.authorization_id).bind(2, r.authorized_paise).bind(3, r.held_paise)
+                                  .bind(4, r.captured_paise).bind(5, authz::auth_status_code(r.status))
+                                  .bind(6, r.updated_at).bind(7, expected_held)));
+  if (!written) return false;
+  CC_ASSIGN_OR_RETURN(authz::Channel channel, parse_column(authz::parse_channel, before->channel, "authorizations",
+                                                           r.authorization_id, "channel"));
+  const int64_t counted_before = before->authorized_paise > 0 ? 1 : 0, counted_now = r.authorized_paise > 0 ? 1 : 0;
+  CC_RETURN_IF_ERROR(add_usage(before->card_id, before->created_at, channel,
+                               r.authorized_paise - before->authorized_paise, counted_now - counted_before));
+  return true;
 }
 
 Result<UsageTotals> AuthorizationOps::card_usage(const std::string& card_id, const UsageWindows& w) {
+  // At most a year of day rows per channel, whatever the card's history.
   CC_SQL(q, "SELECT "
-            "COALESCE(SUM(CASE WHEN created_at >= ?2 THEN authorized_paise END), 0), "
-            "COALESCE(SUM(CASE WHEN created_at >= ?3 THEN authorized_paise END), 0), "
-            "COALESCE(SUM(authorized_paise), 0), "
-            "COUNT(CASE WHEN created_at >= ?2 THEN 1 END), COUNT(CASE WHEN created_at >= ?3 THEN 1 END), COUNT(*), "
-            "COALESCE(SUM(CASE WHEN created_at >= ?2 AND channel = ?5 THEN authorized_paise END), 0), "
-            "COUNT(CASE WHEN created_at >= ?2 AND channel = ?5 THEN 1 END) "
-            "FROM authorizations WHERE card_id = ?1 AND created_at >= ?4 AND authorized_paise > 0");
+            "COALESCE(SUM(CASE WHEN day_start >= ?2 THEN paise END), 0), "
+            "COALESCE(SUM(CASE WHEN day_start >= ?3 THEN paise END), 0), "
+            "COALESCE(SUM(paise), 0), "
+            "COALESCE(SUM(CASE WHEN day_start >= ?2 THEN count END), 0), "
+            "COALESCE(SUM(CASE WHEN day_start >= ?3 THEN count END), 0), COALESCE(SUM(count), 0), "
+            "COALESCE(SUM(CASE WHEN day_start >= ?2 AND channel = ?5 THEN paise END), 0), "
+            "COALESCE(SUM(CASE WHEN day_start >= ?2 AND channel = ?5 THEN count END), 0) "
+            "FROM card_usage_days WHERE card_id = ?1 AND day_start >= ?4");
   q.bind(1, card_id).bind(2, w.day_start).bind(3, w.month_start).bind(4, w.year_start)
       .bind(5, w.channel ? authz::channel_name(*w.channel) : std::string_view{});
   CC_ASSIGN_OR_RETURN(std::optional<UsageTotals> t, one(q, [](const Query& s) {

@@ -257,7 +257,8 @@ struct AuthorizationRow {
   int64_t updated_at = 0;
 };
 
-// Approved use of a card in the calendar windows (Asia/Kolkata) that limits apply to.
+// Approved use of a card in the calendar windows (Asia/Kolkata) that limits apply to. Each start
+// is an IST midnight (the store keeps use per IST day).
 struct UsageWindows {
   int64_t day_start = 0, month_start = 0, year_start = 0;  // unix seconds
   std::optional<authz::Channel> channel;  // the channel whose daily use is summed; none: no channel

@@ -48,6 +48,13 @@ class Tx final : public ProgramOps,
   Tx& operator=(const Tx&) = delete;
 };
 
+// What the store's write path did since it opened (counters only grow).
+struct StoreStats {
+  uint64_t commits = 0;          // write transactions committed or attempted
+  uint64_t units = 0;            // write units they carried (group commit: units / commits > 1)
+  uint64_t commit_micros = 0;    // time spent in those transactions, begin to durable commit
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -65,6 +72,7 @@ class Store {
   // committed data; a write inside it fails and changes nothing.
   virtual Status read(const std::function<Status(Tx&)>& unit) = 0;
   virtual std::string engine() const = 0;  // "sqlite" | "postgres"
+  virtual StoreStats stats() const = 0;
 };
 
 // Opens (creating and migrating) the embedded SQLite store at `path` in WAL mode.

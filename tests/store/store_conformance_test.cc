@@ -14,6 +14,7 @@
 #include <future>
 #include <thread>
 
+#include "domain/clock.h"
 #include "domain/ledger.h"
 #include "store/store.h"
 
@@ -941,30 +942,68 @@ TEST_P(StoreConformance, OpenAuthorizationsBeforeOldestFirst) {
   EXPECT_EQ(limited->size(), 1u);
 }
 
+// Windows start at IST midnights (the store keeps use per IST day): the year 2027, March, and
+// 15 March. An authorization counts in the day of its created_at, in IST.
 TEST_P(StoreConformance, CardUsageSumsApprovedAuthorizationsPerWindow) {
-  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
-    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A1", 100, 50)));            // before the year: ignored
-    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A2", 200, 1'000)));         // year
-    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A3", 300, 2'000)));         // month
-    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A4", 400, 3'000, authz::Channel::kEcom))); // day
-    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A5", 500, 3'100)));         // day, POS
-    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A6", 0, 3'200)));           // declined/reversed: ignored
-    return {};
+  const int64_t year = clock::ist_midnight({2027, 1, 1}), month = clock::ist_midnight({2027, 3, 1}),
+                day = clock::ist_midnight({2027, 3, 15});
+  ASSERT_TRUE(transact(*store_, [&](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A1", 100, year - 1)));              // 2026: ignored
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A2", 200, year)));                  // year
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A3", 300, month + 3600)));          // month
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A4", 400, day, authz::Channel::kEcom)));  // day
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A5", 500, day + 86'399)));          // day, POS, 23:59:59 IST
+    return tx.insert_authorization(auth("A6", 0, day + 100));                            // nothing authorized: ignored
   }));
-  UsageWindows w{3'000, 2'000, 1'000, authz::Channel::kPos};
-  auto u = transact(*store_, [&](Tx& tx) { return tx.card_usage("EKCAAAAAAA", w); });
-  ASSERT_TRUE(u) << u.error().message;
-  EXPECT_EQ(u->day_paise, 900);
-  EXPECT_EQ(u->month_paise, 1'200);
-  EXPECT_EQ(u->year_paise, 1'400);
-  EXPECT_EQ(u->day_count, 2);
-  EXPECT_EQ(u->month_count, 3);
-  EXPECT_EQ(u->year_count, 4);
-  EXPECT_EQ(u->channel_day_paise, 500);
-  EXPECT_EQ(u->channel_day_count, 1);
+  UsageWindows w{day, month, year, authz::Channel::kPos};
+  auto usage = [&] {
+    auto u = transact(*store_, [&](Tx& tx) { return tx.card_usage("EKCAAAAAAA", w); });
+    EXPECT_TRUE(u) << u.error().message;
+    return u.value_or(UsageTotals{});
+  };
+  UsageTotals u = usage();
+  EXPECT_EQ(u.day_paise, 900);
+  EXPECT_EQ(u.month_paise, 1'200);
+  EXPECT_EQ(u.year_paise, 1'400);
+  EXPECT_EQ(u.day_count, 2);
+  EXPECT_EQ(u.month_count, 3);
+  EXPECT_EQ(u.year_count, 4);
+  EXPECT_EQ(u.channel_day_paise, 500);
+  EXPECT_EQ(u.channel_day_count, 1);
   auto none = transact(*store_, [&](Tx& tx) { return tx.card_usage("EKCBBBBBBB", w); });
   EXPECT_EQ(none->year_paise, 0);
   EXPECT_EQ(none->year_count, 0);
+
+  // Updates move the counters: an increment adds, a reversal to nothing stops counting.
+  auto update = [&](const char* id, int64_t authorized, int64_t held_before) {
+    auto found = transact(*store_, [&](Tx& tx) { return tx.find_authorization(id); });
+    ASSERT_TRUE(found && *found);
+    AuthorizationRow r = **found;
+    r.authorized_paise = r.held_paise = authorized;
+    if (authorized == 0) r.status = authz::AuthStatus::kReversed;
+    auto written = transact(*store_, [&](Tx& tx) { return tx.update_authorization(r, held_before); });
+    ASSERT_TRUE(written) << written.error().message;
+    EXPECT_TRUE(*written);
+  };
+  update("A4", 650, 400);  // +250 on ECOM
+  update("A5", 0, 500);    // POS reversed whole
+  u = usage();
+  EXPECT_EQ(u.day_paise, 650);
+  EXPECT_EQ(u.day_count, 1);
+  EXPECT_EQ(u.channel_day_paise, 0);
+  EXPECT_EQ(u.channel_day_count, 0);
+  EXPECT_EQ(u.year_paise, 1'400 + 250 - 500);
+  EXPECT_EQ(u.year_count, 3);
+  // A stale update changes neither the row nor the counters.
+  auto stale = transact(*store_, [&](Tx& tx) -> Result<bool> {
+    CC_ASSIGN_OR_RETURN(auto a, tx.find_authorization("A4"));
+    AuthorizationRow r = *a;
+    r.authorized_paise = 1;
+    return tx.update_authorization(r, 400);
+  });
+  ASSERT_TRUE(stale);
+  EXPECT_FALSE(*stale);
+  EXPECT_EQ(usage().day_paise, 650);
 }
 
 TEST_P(StoreConformance, MessagesAnswerDuplicatesOnce) {

@@ -9,6 +9,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -348,7 +349,10 @@ class PostgresStore final : public Store {
       bool retry = false;
       Status st = [&]() -> Status {
         CC_ASSIGN_OR_RETURN(Pool::Lease conn, pool_.take());
-        return sql::run_unit(*conn, unit, retry);
+        const auto started = std::chrono::steady_clock::now();
+        Status r = sql::run_unit(*conn, unit, retry);
+        count(started);
+        return r;
       }();
       if (st || !retry || attempt >= kMaxRetries) return st;
       // Lost a deadlock or serialization race: run the whole unit again after a short pause.
@@ -359,7 +363,10 @@ class PostgresStore final : public Store {
   std::vector<Status> run_batch(std::span<const std::function<Status(Tx&)>> units) override {
     auto conn = pool_.take();
     if (!conn) return std::vector<Status>(units.size(), Status(std::unexpected(conn.error())));
-    return sql::run_batch(**conn, units);
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<Status> out = sql::run_batch(**conn, units);
+    count(started, units.size());
+    return out;
   }
 
   // A read borrows a connection of the same pool; it runs again only when the connection was
@@ -377,8 +384,22 @@ class PostgresStore final : public Store {
 
   std::string engine() const override { return "postgres"; }
 
+  void count(std::chrono::steady_clock::time_point started, size_t units = 1) {
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    units_.fetch_add(units, std::memory_order_relaxed);
+    commit_micros_.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::steady_clock::now() - started).count()),
+                             std::memory_order_relaxed);
+  }
+
+  StoreStats stats() const override {
+    return {commits_.load(std::memory_order_relaxed), units_.load(std::memory_order_relaxed),
+            commit_micros_.load(std::memory_order_relaxed)};
+  }
+
  private:
   Pool pool_;
+  std::atomic<uint64_t> commits_{0}, units_{0}, commit_micros_{0};
 };
 
 }  // namespace

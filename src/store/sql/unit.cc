@@ -8,6 +8,15 @@ namespace cardcore::sql {
 
 namespace {
 
+// A unit that throws (it should not) is a failed unit, never a wedged store.
+Status call(const Unit& unit, Tx& tx) {
+  try {
+    return unit(tx);
+  } catch (const std::exception& e) {
+    return internal_error(std::string("storage: the unit of work threw: ") + e.what());
+  }
+}
+
 Status run_in_transaction(Connection& c, bool read_only, const std::function<Status(Tx&)>& unit, bool& retry) {
   retry = false;
   if (Status b = read_only ? c.begin_read() : c.begin(); !b) {
@@ -15,7 +24,7 @@ Status run_in_transaction(Connection& c, bool read_only, const std::function<Sta
     return b;
   }
   Tx tx(c);
-  Status st = unit(tx);
+  Status st = call(unit, tx);
   if (st && c.failed()) {
     st = fail(code::kFailure, "storage error: a statement failed and the unit did not report it; rolled back");
   }
@@ -42,7 +51,7 @@ Status run_read(Connection& c, const std::function<Status(Tx&)>& unit, bool& ret
   return run_in_transaction(c, /*read_only=*/true, unit, retry);
 }
 
-std::vector<Status> run_batch(Connection& c, std::span<const std::function<Status(Tx&)>> units) {
+std::vector<Status> run_batch(Connection& c, std::span<const Unit* const> units) {
   std::vector<Status> out;
   out.reserve(units.size());
   if (Status b = c.begin(); !b) {
@@ -51,9 +60,9 @@ std::vector<Status> run_batch(Connection& c, std::span<const std::function<Statu
   }
   Tx tx(c);
   constexpr std::string_view kUnit = "unit";
-  for (const auto& unit : units) {
+  for (const Unit* unit : units) {
     Status st = c.savepoint(kUnit);
-    if (st) st = unit(tx);
+    if (st) st = call(*unit, tx);
     if (st && c.failed()) {
       st = fail(code::kFailure, "storage error: a statement failed and the unit did not report it; rolled back");
     }
@@ -73,6 +82,13 @@ std::vector<Status> run_batch(Connection& c, std::span<const std::function<Statu
     for (Status& s : out) if (s) s = commit;
   }
   return out;
+}
+
+std::vector<Status> run_batch(Connection& c, std::span<const Unit> units) {
+  std::vector<const Unit*> list;
+  list.reserve(units.size());
+  for (const Unit& u : units) list.push_back(&u);
+  return run_batch(c, list);
 }
 
 Status migrate(Connection& c, std::string_view engine, const std::string& ddl) {

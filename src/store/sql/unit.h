@@ -16,6 +16,8 @@ class Tx;
 
 namespace cardcore::sql {
 
+using Unit = std::function<Status(Tx&)>;
+
 // Runs `unit` in one transaction on `c`: begin, the unit, commit. The transaction is rolled
 // back when the unit returns an error, and also when a statement failed that the unit did not
 // report (PostgreSQL would silently turn that COMMIT into a rollback). `retry` says whether a
@@ -27,7 +29,8 @@ Status run_unit(Connection& c, const std::function<Status(Tx&)>& unit, bool& ret
 Status run_read(Connection& c, const std::function<Status(Tx&)>& unit, bool& retry);
 
 // Runs `units` in one transaction on `c`, each inside its own savepoint (Store::run_batch).
-std::vector<Status> run_batch(Connection& c, std::span<const std::function<Status(Tx&)>> units);
+std::vector<Status> run_batch(Connection& c, std::span<const Unit> units);
+std::vector<Status> run_batch(Connection& c, std::span<const Unit* const> units);
 
 // Applies, in order and one transaction each, every migration of `engine` above the version
 // recorded in schema_migrations (created with `ddl` when missing).
