@@ -7,6 +7,8 @@
 #   GET  /healthz                                   HTTP stack only
 #   POST /api/v0/partner/enKashCard/search          one card: token check + read-only unit
 #   POST /api/v0/partner/enKashCard/balance         ₹1 load, unique uniqueReferenceNumber: durable unit
+#   POST /api/v0/sandbox/authorizations             ₹1 authorization: durable unit
+#   POST /api/v0/partner/enKashCard/block           lock / unlock in turn: durable unit
 # Afterwards it stops the server, runs `cardcore ledger verify` and checks that every load wrk saw
 # succeed is in the database. Prints markdown on stdout; progress on stderr.
 #
@@ -28,6 +30,7 @@ command -v wrk >/dev/null || die "wrk is not installed (scripts/setup installs i
 bench_start_server
 DIR=$BENCH_DIR
 bench_partner_with_cards "$CARDS"
+bench_load_cards 10000
 export BENCH_TOKEN=$TOKEN BENCH_PARTNER=$PARTNER BENCH_COMPANY=$COMPANY BENCH_ACCOUNT=$ACCOUNT
 export BENCH_CARD=${CARD_IDS[0]}
 BENCH_CARDS=$(IFS=,; echo "${CARD_IDS[*]}")
@@ -56,11 +59,13 @@ run_wrk() {  # name script connections
 for c in $CONNECTIONS; do run_wrk "GET /healthz" healthz.lua "$c"; done
 for c in $CONNECTIONS; do run_wrk "POST /search (one card)" search.lua "$c"; done
 for c in $CONNECTIONS; do BENCH_RUN_TAG="W$c" run_wrk "POST /balance (₹1 load)" balance.lua "$c"; done
+for c in $CONNECTIONS; do run_wrk "POST /sandbox/authorizations (₹1)" authorize.lua "$c"; done
+for c in $CONNECTIONS; do run_wrk "POST /block (L / UL)" block.lua "$c"; done
 
 echo
 bench_verify && VERIFY_RC=0 || VERIFY_RC=$?
 if command -v sqlite3 >/dev/null; then
-  ROWS=$(sqlite3 "$DIR/data/cardcore.db" "SELECT COUNT(*) FROM card_transactions WHERE type = 'LOAD_MONEY'")
+  ROWS=$(sqlite3 "$DIR/data/cardcore.db" "SELECT COUNT(*) FROM card_transactions WHERE type = 'LOAD_MONEY' AND pg_reference NOT LIKE 'BENCH-LOAD-%'")
   WALLETS=$(sqlite3 "$DIR/data/cardcore.db" "SELECT COALESCE(SUM(balance_paise), 0) FROM ledger_accounts WHERE account_id LIKE 'wallet:%'" 2>/dev/null || echo "?")
   echo
   # wrk stops with up to one request in flight per connection: the server still commits those,
@@ -69,12 +74,13 @@ if command -v sqlite3 >/dev/null; then
   for c in $CONNECTIONS; do INFLIGHT=$((INFLIGHT + c)); done
   echo "Loads answered 200 as counted by wrk: $LOADS_OK; LOAD_MONEY rows in card_transactions: $ROWS" \
        "(the difference is requests still in flight when wrk stopped, at most $INFLIGHT);" \
-       "sum of wallet balances: $WALLETS paise (₹1 per stored load)."
+       "sum of wallet balances: $WALLETS paise (₹10,000 per card loaded before the runs, plus ₹1 per stored load;" \
+       "authorizations only hold)."
   if ((ROWS < LOADS_OK || ROWS > LOADS_OK + INFLIGHT)); then
     log "MISMATCH: $LOADS_OK loads answered 200 but $ROWS rows stored"
     FAILED=1
   fi
-  if [[ $WALLETS != "?" ]] && ((WALLETS != ROWS * 100)); then
+  if [[ $WALLETS != "?" ]] && ((WALLETS != ROWS * 100 + CARDS * 1000000)); then
     log "MISMATCH: $ROWS loads of ₹1 stored but wallets hold $WALLETS paise"
     FAILED=1
   fi

@@ -14,7 +14,8 @@
 #
 # Environment (defaults): DURATION=10 CONNECTIONS=16 WINDOW=8 RATE=5000 CARDS=64 KEEP=0
 #                         BENCH_PG_DSN (unset: SQLite)
-# Exit status: 0 when every step worked, every message was answered and the ledger is clean.
+# Exit status: 0 when every step worked, no connection failed and the ledger is clean (messages
+# still unanswered when the generator stops waiting are reported, and must all be stored or not).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -42,8 +43,11 @@ run_gen() {  # label tag generator-arguments...
   local label=$1 tag=$2 out
   shift 2
   log "iso_load $label: $*"
-  out=$("$GEN" --port "$ISO_PORT" --cards "$BENCH_DIR/cards.txt" --seconds "$DURATION" --tag "$tag" "$@") || FAILED=1
+  # The generator exits 1 also when messages were left unanswered (a server slower than the
+  # offered rate): a finding for the table, not a failure of the run. Connection errors are.
+  out=$("$GEN" --port "$ISO_PORT" --cards "$BENCH_DIR/cards.txt" --seconds "$DURATION" --tag "$tag" "$@") || true
   [[ -n $out ]] || { log "no RESULT from iso_load"; FAILED=1; return; }
+  [[ $(grep -o ' errors=[0-9]*' <<<"$out" | cut -d= -f2) == 0 ]] || { log "iso_load reported errors"; FAILED=1; }
   RESULTS+=("$label|$out")
 }
 run_gen "0800 echo, closed loop" E0 --mti 0800 --connections "$CONNECTIONS" --window "$WINDOW"

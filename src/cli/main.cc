@@ -60,6 +60,7 @@ struct ServeOptions {
   int64_t argon2_mem_kib = 19 * 1024;
   ServiceConfig service;
   std::string postgres_dsn;  // empty: embedded SQLite
+  int postgres_pool_size = 8;  // connections a serving node keeps (units in flight at once)
   WebhookOptions webhooks;
   int64_t hold_expiry_interval_seconds = 60;
 };
@@ -129,6 +130,7 @@ void apply_config_file(ServeOptions& o) {
   get("smsGatewayUrl", o.sms_gateway_url);
   get("smsGatewayToken", o.sms_gateway_token);
   get("postgresDsn", o.postgres_dsn);
+  get("postgresPoolSize", o.postgres_pool_size);
   get("accessTokenTtlSeconds", o.service.access_token_ttl_seconds);
   get("refreshTokenTtlSeconds", o.service.refresh_token_ttl_seconds);
   get("otpTtlSeconds", o.service.otp_ttl_seconds);
@@ -149,8 +151,9 @@ void apply_config_file(ServeOptions& o) {
 // `cardcore ledger verify`: recomputes every balance from the postings. Exit 0 clean, 1 not.
 // The store: PostgreSQL when a DSN is given (flag, config or CARDCORE_POSTGRES_DSN), else the
 // embedded SQLite database in the data directory.
-Result<std::unique_ptr<Store>> open_store(const std::string& data_dir, const std::string& postgres_dsn) {
-  if (!postgres_dsn.empty()) return open_postgres_store(postgres_dsn);
+Result<std::unique_ptr<Store>> open_store(const std::string& data_dir, const std::string& postgres_dsn,
+                                          int postgres_pool_size = 8) {
+  if (!postgres_dsn.empty()) return open_postgres_store(postgres_dsn, static_cast<size_t>(postgres_pool_size));
   return open_sqlite_store(data_dir + "/cardcore.db");
 }
 
@@ -197,6 +200,7 @@ void validate_options(const ServeOptions& o) {
   if (o.iso_idle_timeout_seconds < 1 || o.iso_idle_timeout_seconds > 86400) die("isoIdleTimeoutSeconds must be 1..86400");
   if (o.threads < 1 || o.threads > 64) die("threads must be 1..64");
   if (o.workers < 1 || o.workers > 1024) die("workers must be 1..1024");
+  if (o.postgres_pool_size < 1 || o.postgres_pool_size > 256) die("postgresPoolSize must be 1..256");
   if (o.body_limit_bytes < 1024 || o.body_limit_bytes > 16 * 1024 * 1024) die("bodyLimitBytes must be 1 KiB..16 MiB");
   if (!pan::valid_bin(o.service.default_bin)) die("defaultBin must be 6 to 8 digits");
   if (o.service.otp_ttl_seconds < 1 || o.service.otp_ttl_seconds > 3600) die("otpTtlSeconds must be 1..3600");
@@ -259,7 +263,7 @@ int serve(ServeOptions o) {
   secret_hash::set_cost({2, static_cast<size_t>(o.argon2_mem_kib) * 1024});
 
   if (const char* v = std::getenv("CARDCORE_POSTGRES_DSN"); v && *v) o.postgres_dsn = v;
-  auto store = open_store(o.data_dir, o.postgres_dsn);
+  auto store = open_store(o.data_dir, o.postgres_dsn, o.postgres_pool_size);
   if (!store) die("store: " + store.error().message);
 
   // Keys are created only for a brand-new sandbox. Anywhere else a missing key means data that

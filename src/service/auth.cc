@@ -119,7 +119,7 @@ Result<Principal> authenticate(const Context& ctx, const std::string& bearer_tok
   if (row->expires_at <= ctx.now()) {
     return fail(code::kUnauthenticated, "Access token expired");
   }
-  return Principal{row->partner_id, row->username};
+  return Principal{row->partner_id, row->username, ""};
 }
 
 }  // namespace cardcore::auth

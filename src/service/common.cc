@@ -49,32 +49,32 @@ Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatu
                             const std::string& reason, ChangeChannel channel, const std::string& actor,
                             int64_t now) {
   CC_RETURN_IF_ERROR(tx.insert_status_change({card.card_id, from, to, reason, channel, actor, now}));
-  return enqueue_event(tx, card.partner_id, "card.status_changed",
-                       {{"enKashCardId", card.card_id},
+  return enqueue_event(tx, card.partner_id, "card.status_changed", [&]() -> nlohmann::json {
+                       return {{"enKashCardId", card.card_id},
                         {"cardAccountId", card.card_account_id},
                         {"companyId", card.company_id},
                         {"previousStatus", from ? nlohmann::json(status_code(*from)) : nlohmann::json(nullptr)},
                         {"cardStatus", status_code(to)},
                         {"reason", reason},
                         {"channel", channel_code(channel)},
-                        {"changedOn", clock::format_ist(now)}},
-                       now);
+                        {"changedOn", clock::format_ist(now)}};
+                       }, now);
 }
 
-Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view type, const nlohmann::json& object,
-                     int64_t now) {
+Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view type,
+                     const std::function<nlohmann::json()>& object, int64_t now) {
   CC_ASSIGN_OR_RETURN(std::optional<PartnerRow> partner, tx.find_partner(partner_id));
   if (!partner || partner->webhook_url.empty()) return {};
   std::string event_id = "EVT" + crypto::random_upper_alnum(16);
   nlohmann::json body{{"id", event_id}, {"type", type}, {"createdOn", clock::format_ist(now)},
-                      {"partnerId", partner_id}, {"data", object}};
+                      {"partnerId", partner_id}, {"data", object()}};
   return tx.insert_webhook_event({event_id, partner_id, std::string(type), body.dump(), now, now, 0, "PENDING", ""});
 }
 
 Status record_transaction(Tx& tx, const TransactionRow& row) {
   CC_RETURN_IF_ERROR(tx.insert_transaction(row));
   return enqueue_event(tx, row.partner_id, "transaction.created",
-                            views::transaction_json(row), row.created_at);
+                       [&] { return views::transaction_json(row); }, row.created_at);
 }
 
 Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount,

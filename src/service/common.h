@@ -2,6 +2,7 @@
 // audit and status-change records, ids, webhook events. All run inside a caller's unit of work.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -29,9 +30,9 @@ Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatu
                             int64_t now);
 
 // Queues a webhook event in the outbox (same unit of work as the change) when the partner has
-// a webhook URL. `object` is the event's data.
+// a webhook URL. `object()` makes the event's data, only when there is a receiver.
 Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view type,
-                     const nlohmann::json& object, int64_t now);
+                     const std::function<nlohmann::json()>& object, int64_t now);
 
 // A card transaction row for `card` with the snapshot fields (holder, company, last 4) filled.
 // A storage error while reading the snapshot is returned, never dropped.

@@ -26,27 +26,34 @@ Result<AuthorizationRow> read_auth(const Query& s) {
   return a;
 }
 
-// The IST day an authorization counts in.
+// The IST day and month an authorization counts in (their first second).
 int64_t usage_day(int64_t created_at) { return clock::ist_midnight(clock::ist_date(created_at)); }
+int64_t usage_month(int64_t created_at) {
+  const clock::Date d = clock::ist_date(created_at);
+  return clock::ist_midnight({d.year, d.month, 1});
+}
 
 }  // namespace
 
 Status AuthorizationOps::add_usage(const std::string& card_id, int64_t created_at, authz::Channel channel,
                                    int64_t paise, int64_t count) {
   if (paise == 0 && count == 0) return {};
-  const int64_t day = usage_day(created_at);
-  if (paise >= 0 && count >= 0) {
-    CC_SQL(q, "INSERT INTO card_usage_days (card_id, day_start, channel, paise, count) VALUES (?1,?2,?3,?4,?5) "
-              "ON CONFLICT (card_id, day_start, channel) DO UPDATE SET paise = card_usage_days.paise + excluded.paise, "
-              "count = card_usage_days.count + excluded.count");
-    return done(q.bind(1, card_id).bind(2, day).bind(3, authz::channel_name(channel)).bind(4, paise).bind(5, count));
+  for (const auto& [period, start] : {std::pair{"D", usage_day(created_at)}, std::pair{"M", usage_month(created_at)}}) {
+    if (paise >= 0 && count >= 0) {
+      CC_SQL(q, "INSERT INTO card_usage_periods (card_id, period, period_start, channel, paise, count) "
+                "VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT (card_id, period, period_start, channel) DO UPDATE SET "
+                "paise = card_usage_periods.paise + excluded.paise, count = card_usage_periods.count + excluded.count");
+      CC_RETURN_IF_ERROR(done(q.bind(1, card_id).bind(2, period).bind(3, start).bind(4, authz::channel_name(channel))
+                                  .bind(5, paise).bind(6, count)));
+      continue;
+    }
+    // Less use (a reversal): the period's row exists, since the authorization was counted in it.
+    CC_SQL(q, "UPDATE card_usage_periods SET paise = paise + CAST(?5 AS BIGINT), count = count + CAST(?6 AS BIGINT) "
+              "WHERE card_id = ?1 AND period = ?2 AND period_start = ?3 AND channel = ?4");
+    CC_ASSIGN_OR_RETURN(bool ok, changed(q.bind(1, card_id).bind(2, period).bind(3, start)
+                                             .bind(4, authz::channel_name(channel)).bind(5, paise).bind(6, count)));
+    if (!ok) return internal_error("card_usage_periods: no row for card " + card_id + " to take use off");
   }
-  // Less use (a reversal): the day's row exists, since the authorization was counted in it.
-  CC_SQL(q, "UPDATE card_usage_days SET paise = paise + CAST(?4 AS BIGINT), count = count + CAST(?5 AS BIGINT) "
-            "WHERE card_id = ?1 AND day_start = ?2 AND channel = ?3");
-  CC_ASSIGN_OR_RETURN(bool ok, changed(q.bind(1, card_id).bind(2, day).bind(3, authz::channel_name(channel))
-                                           .bind(4, paise).bind(5, count)));
-  if (!ok) return internal_error("card_usage_days: no row for card " + card_id + " to take use off");
   return {};
 }
 
@@ -109,16 +116,18 @@ Result<bool> AuthorizationOps::update_authorization(const AuthorizationRow& r, i
 }
 
 Result<UsageTotals> AuthorizationOps::card_usage(const std::string& card_id, const UsageWindows& w) {
-  // At most a year of day rows per channel, whatever the card's history.
+  // Today's day rows and this year's month rows (at most 4 + 48), whatever the card's history.
   CC_SQL(q, "SELECT "
-            "COALESCE(SUM(CASE WHEN day_start >= ?2 THEN paise END), 0), "
-            "COALESCE(SUM(CASE WHEN day_start >= ?3 THEN paise END), 0), "
-            "COALESCE(SUM(paise), 0), "
-            "COALESCE(SUM(CASE WHEN day_start >= ?2 THEN count END), 0), "
-            "COALESCE(SUM(CASE WHEN day_start >= ?3 THEN count END), 0), COALESCE(SUM(count), 0), "
-            "COALESCE(SUM(CASE WHEN day_start >= ?2 AND channel = ?5 THEN paise END), 0), "
-            "COALESCE(SUM(CASE WHEN day_start >= ?2 AND channel = ?5 THEN count END), 0) "
-            "FROM card_usage_days WHERE card_id = ?1 AND day_start >= ?4");
+            "COALESCE(SUM(CASE WHEN period = 'D' THEN paise END), 0), "
+            "COALESCE(SUM(CASE WHEN period = 'M' AND period_start >= ?3 THEN paise END), 0), "
+            "COALESCE(SUM(CASE WHEN period = 'M' THEN paise END), 0), "
+            "COALESCE(SUM(CASE WHEN period = 'D' THEN count END), 0), "
+            "COALESCE(SUM(CASE WHEN period = 'M' AND period_start >= ?3 THEN count END), 0), "
+            "COALESCE(SUM(CASE WHEN period = 'M' THEN count END), 0), "
+            "COALESCE(SUM(CASE WHEN period = 'D' AND channel = ?5 THEN paise END), 0), "
+            "COALESCE(SUM(CASE WHEN period = 'D' AND channel = ?5 THEN count END), 0) "
+            "FROM card_usage_periods WHERE card_id = ?1 AND "
+            "((period = 'D' AND period_start >= ?2) OR (period = 'M' AND period_start >= ?4))");
   q.bind(1, card_id).bind(2, w.day_start).bind(3, w.month_start).bind(4, w.year_start)
       .bind(5, w.channel ? authz::channel_name(*w.channel) : std::string_view{});
   CC_ASSIGN_OR_RETURN(std::optional<UsageTotals> t, one(q, [](const Query& s) {

@@ -3,9 +3,9 @@
 // caller read (find_authorization locks the row on PostgreSQL, so a racing follow-up waits and
 // rereads instead of failing); a message key (source, kind, STAN, RRN, terminal) has one stored
 // answer, so a duplicate gets the first answer and changes nothing; a card's usage counters
-// (card_usage_days) always equal, per IST day and channel, the sum and the number of its
-// authorizations with authorized_paise > 0, because every insert and update of an
-// authorization moves them in the same unit.
+// (card_usage_periods) always equal, per IST day, per IST month and per channel, the sum and
+// the number of its authorizations with authorized_paise > 0, because every insert and update
+// of an authorization moves them in the same unit.
 #pragma once
 
 #include <optional>
@@ -31,8 +31,9 @@ class AuthorizationOps : protected StoreOps {
   // Writes amounts/status only when the stored held amount is still `expected_held`; whether it
   // was written.
   Result<bool> update_authorization(const AuthorizationRow& r, int64_t expected_held);
-  // Approved use of the card in the windows of `w` (whose starts are IST midnights), read from
-  // the day counters: the cost does not grow with the card's history.
+  // Approved use of the card in the windows of `w` (day: an IST midnight; month and year: the
+  // IST midnight of a 1st), read from the day and month counters: the cost does not grow with
+  // the card's history.
   Result<UsageTotals> card_usage(const std::string& card_id, const UsageWindows& w);
   // OPEN authorizations created before `before`, oldest first.
   Result<std::vector<AuthorizationRow>> open_authorizations_before(int64_t before, size_t limit);
@@ -49,7 +50,7 @@ class AuthorizationOps : protected StoreOps {
   using StoreOps::StoreOps;
 
  private:
-  // Moves the card's counters for the IST day of `created_at` and `channel`.
+  // Moves the card's counters for the IST day and month of `created_at`, and `channel`.
   Status add_usage(const std::string& card_id, int64_t created_at, authz::Channel channel, int64_t paise,
                    int64_t count);
 };

@@ -257,8 +257,9 @@ struct AuthorizationRow {
   int64_t updated_at = 0;
 };
 
-// Approved use of a card in the calendar windows (Asia/Kolkata) that limits apply to. Each start
-// is an IST midnight (the store keeps use per IST day).
+// Approved use of a card in the calendar windows (Asia/Kolkata) that limits apply to. day_start
+// is an IST midnight, month_start and year_start the IST midnight of a 1st (the store keeps use
+// per IST day and month).
 struct UsageWindows {
   int64_t day_start = 0, month_start = 0, year_start = 0;  // unix seconds
   std::optional<authz::Channel> channel;  // the channel whose daily use is summed; none: no channel

@@ -79,8 +79,10 @@ class Store {
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
 
 // Opens (and migrates) the PostgreSQL store at `dsn` (a libpq connection string) with a pool of
-// connections; several nodes may open the same database at once.
-Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn);
+// `pool_size` connections; several nodes may open the same database at once. A unit holds a
+// connection for its whole transaction, so the pool bounds how many units run at once (the
+// server commits them in parallel, and PostgreSQL flushes concurrent commits together).
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn, size_t pool_size = 8);
 
 namespace detail {
 template <class F, class Run>

@@ -117,7 +117,7 @@ class StoreConformance : public ::testing::TestWithParam<Engine> {
   void seed() {
     ASSERT_TRUE(transact(*store_, [&](Tx& tx) -> Status {
       CC_RETURN_IF_ERROR(tx.insert_partner({"CRAAAAAAA", "P", "9000000001", "", "none", "CEKAAAAAAA", "h",
-                                            Sealed{"k1", "blob"}, 1}));
+                                            Sealed{"k1", "blob"}, 1, Sealed{}}));
       CC_RETURN_IF_ERROR(tx.insert_company({"CEKAAAAAAA", "CRAAAAAAA", "Co", 1}));
       CC_RETURN_IF_ERROR(tx.insert_plan({"PMAAAAAAA", "CRAAAAAAA", "plan", "652150", 5, 100000, false, 1}));
       CC_RETURN_IF_ERROR(tx.insert_login({"9000000001", "CRAAAAAAA", "hash", 0, false, 1}));
@@ -186,7 +186,7 @@ TEST_P(StoreConformance, CountsPartnersFromZeroInANewStore) {
   ASSERT_TRUE(seeded);
   EXPECT_EQ(*seeded, 1);
   ASSERT_TRUE(transact(*store_, [](Tx& tx) {
-    return tx.insert_partner({"CRBBBBBBB", "Q", "9000000002", "", "none", "CEKBBBBBBB", "h", Sealed{"k1", "b"}, 2});
+    return tx.insert_partner({"CRBBBBBBB", "Q", "9000000002", "", "none", "CEKBBBBBBB", "h", Sealed{"k1", "b"}, 2, Sealed{}});
   }));
   auto two = transact(*store_, [](Tx& tx) { return tx.count_partners(); });
   ASSERT_TRUE(two);

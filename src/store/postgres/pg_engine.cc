@@ -34,7 +34,6 @@ constexpr sql::Dialect kPostgres{
     .no_index = "",                          // its planner takes no such hint, nor needs it
 };
 
-constexpr size_t kDefaultPoolSize = 8;
 constexpr int kMaxRetries = 3;  // re-runs after 40001 / 40P01, or a connection found broken at BEGIN
 constexpr auto kConnectionWait = std::chrono::seconds(30);  // limit on waiting for a pooled connection
 
@@ -404,9 +403,10 @@ class PostgresStore final : public Store {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn) {
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn, size_t pool_size) {
+  if (pool_size < 1) pool_size = 1;
   std::vector<std::unique_ptr<PgConnection>> conns;
-  for (size_t i = 0; i < kDefaultPoolSize; ++i) {
+  for (size_t i = 0; i < pool_size; ++i) {
     CC_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> c, PgConnection::open(dsn));
     if (i == 0) CC_RETURN_IF_ERROR(PostgresStore::migrate(*c));
     conns.push_back(std::move(c));
