@@ -1,6 +1,7 @@
 -- Shared by the wrk scripts of bench/http_load.sh: counts answers by HTTP status in every thread
 -- and prints one machine-readable RESULT line at the end (parsed into docs/benchmarks.md).
--- Each script sets `path`, `method`, `headers` and a `make_body()`; this file does the rest.
+-- A script calls partner_post(path) (or sets wrk.method/path itself) and defines request() when
+-- its body changes per request; this file does the rest.
 local threads = {}
 local next_id = 0
 
@@ -44,4 +45,22 @@ function done(summary, latency, requests)
     latency:percentile(99.9) / 1000, latency.max / 1000,
     ok, bad, e.connect + e.read + e.write + e.timeout))
   if sample ~= "" then io.write("FIRST_NON200 " .. sample .. "\n") end
+end
+
+-- A POST of the bench partner (bearer token and partnerId header from the environment) to `path`.
+function partner_post(path)
+  wrk.method = "POST"
+  wrk.path = path
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+  wrk.headers["partnerId"] = os.getenv("BENCH_PARTNER")
+end
+
+-- The bench cards (BENCH_CARDS, comma-separated), and the one a request takes: each thread
+-- walks them in its own order.
+bench_cards = {}
+for c in string.gmatch(os.getenv("BENCH_CARDS") or "", "[^,]+") do table.insert(bench_cards, c) end
+function next_card()
+  counter = counter + 1
+  return bench_cards[((id * 7919 + counter) % #bench_cards) + 1]
 end
