@@ -55,6 +55,8 @@ struct ServeOptions {
   // Threads that run requests and messages that touch the store; each waits there for its
   // (group) commit, so their number bounds how many units share one commit.
   int workers = 64;
+  int http_queue_budget_ms = 2000;   // shed with 503 past this wait for a worker
+  int iso_decision_budget_ms = 1500; // answer 91 past this wait for a worker
   std::string sms_gateway_url;
   std::string sms_gateway_token;
   int64_t argon2_mem_kib = 19 * 1024;
@@ -127,6 +129,8 @@ void apply_config_file(ServeOptions& o) {
   get("bodyLimitBytes", o.body_limit_bytes);
   get("threads", o.threads);
   get("workers", o.workers);
+  get("httpQueueBudgetMs", o.http_queue_budget_ms);
+  get("isoDecisionBudgetMs", o.iso_decision_budget_ms);
   get("smsGatewayUrl", o.sms_gateway_url);
   get("smsGatewayToken", o.sms_gateway_token);
   get("postgresDsn", o.postgres_dsn);
@@ -200,6 +204,8 @@ void validate_options(const ServeOptions& o) {
   if (o.iso_idle_timeout_seconds < 1 || o.iso_idle_timeout_seconds > 86400) die("isoIdleTimeoutSeconds must be 1..86400");
   if (o.threads < 1 || o.threads > 64) die("threads must be 1..64");
   if (o.workers < 1 || o.workers > 1024) die("workers must be 1..1024");
+  if (o.http_queue_budget_ms < 0 || o.http_queue_budget_ms > 600000) die("httpQueueBudgetMs must be 0..600000");
+  if (o.iso_decision_budget_ms < 0 || o.iso_decision_budget_ms > 600000) die("isoDecisionBudgetMs must be 0..600000");
   if (o.postgres_pool_size < 1 || o.postgres_pool_size > 256) die("postgresPoolSize must be 1..256");
   if (o.body_limit_bytes < 1024 || o.body_limit_bytes > 16 * 1024 * 1024) die("bodyLimitBytes must be 1 KiB..16 MiB");
   if (!pan::valid_bin(o.service.default_bin)) die("defaultBin must be 6 to 8 digits");
@@ -333,6 +339,7 @@ int serve(ServeOptions o) {
   so.body_limit_bytes = o.body_limit_bytes;
   so.threads = o.threads;
   so.workers = o.workers;
+  so.queue_budget_ms = o.http_queue_budget_ms;
   so.run_inline = [](const http::Request& r) { return r.path == "/healthz"; };
   http::Server server(
       so,
@@ -361,6 +368,7 @@ int serve(ServeOptions o) {
   iso_options.port = static_cast<uint16_t>(!o.iso_port_given && o.http_port == 0 ? 0 : o.iso_port);
   iso_options.threads = o.threads;
   iso_options.workers = o.workers;
+  iso_options.decision_budget_ms = o.iso_decision_budget_ms;
   iso_options.max_connections = o.iso_max_connections;
   iso_options.idle_timeout_seconds = o.iso_idle_timeout_seconds;
   iso8583::Server iso_server(

@@ -138,7 +138,15 @@ struct Server::Impl {
       Response out;
       try {
         if (workers && !(opt.run_inline && opt.run_inline(req))) {
-          out = co_await run_blocking(*workers, [&] { return handler(req); });
+          out = co_await run_blocking(*workers, [&]() -> Response {
+            const auto waited = std::chrono::steady_clock::now() - started;
+            if (opt.queue_budget_ms == 0 || waited > std::chrono::milliseconds(opt.queue_budget_ms)) {
+              Response busy = on_error(503, "server busy: retry after a second");
+              busy.headers.emplace_back("Retry-After", "1");
+              return busy;
+            }
+            return handler(req);
+          });
         } else {
           out = handler(req);
         }

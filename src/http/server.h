@@ -46,6 +46,10 @@ struct ServerOptions {
   // Threads that run the handler (blocking/http/blocking.h: a request waits there for its
   // commit, not on an I/O thread). 0: the handler runs on the I/O thread.
   int workers = 64;
+  // A request no worker has taken up this long after it was read is answered 503 with
+  // Retry-After instead of being run: the server sheds load rather than queue without bound.
+  // 0: every such request is shed (draining; inline requests are still answered).
+  int queue_budget_ms = 2000;
   // Requests whose handler is cheap and never blocks (a liveness probe) run on the I/O thread.
   std::function<bool(const Request&)> run_inline;
   std::string name = "http";       // in log lines

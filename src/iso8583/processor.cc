@@ -94,6 +94,8 @@ std::string channel_of(const Message& req) {
 
 }  // namespace
 
+Message unavailable_answer(const Message& req) { return respond(answer_to(req), rc::kIssuerUnavailable); }
+
 Message format_error_answer(std::string_view request_mti) {
   return Message{response_mti(request_mti), {{f::kResponseCode, rc::kFormatError}}};
 }

@@ -38,4 +38,8 @@ class Processor {
 // The answer to a message that could not be decoded but whose request MTI is readable.
 Message format_error_answer(std::string_view request_mti);
 
+// The answer to a request that could not be decided in time (the server is overloaded): the
+// echoed fields and 91, issuer unavailable. Nothing was stored; the network may send it again.
+Message unavailable_answer(const Message& req);
+
 }  // namespace cardcore::iso8583

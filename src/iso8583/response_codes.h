@@ -16,6 +16,7 @@ using namespace authz::rc;  // NOLINT: the decision codes are the interface's co
 inline constexpr const char* kInvalidTransaction = "12";  // MTI or processing code not supported
 inline constexpr const char* kOriginalNotFound = "25";    // reversal: no such authorization
 inline constexpr const char* kFormatError = "30";         // missing/invalid field, undecodable message
+inline constexpr const char* kIssuerUnavailable = "91";   // not decided in time (overload): try again
 }  // namespace rc
 
 // The response code for an error of the service layer: a refused parameter is the sender's

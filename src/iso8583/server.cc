@@ -112,7 +112,13 @@ struct Server::Impl {
                                           std::chrono::steady_clock::time_point started) {
     std::optional<Message> out;
     try {
-      out = co_await http::run_blocking(*workers, [this, &msg] { return decide(msg); });
+      out = co_await http::run_blocking(*workers, [this, &msg, started]() -> std::optional<Message> {
+        const auto waited = std::chrono::steady_clock::now() - started;
+        if (opt.decision_budget_ms == 0 || waited > std::chrono::milliseconds(opt.decision_budget_ms)) {
+          return unavailable_answer(msg);  // too late to decide: say so now, store nothing
+        }
+        return decide(msg);
+      });
     } catch (const std::exception&) {
       out = Message{response_mti(msg.mti), {{f::kResponseCode, rc::kSystemError}}};
     }

@@ -28,6 +28,11 @@ struct ServerOptions {
   int threads = 2;                     // I/O threads
   int workers = 64;                    // threads that run the handler; 0: on the I/O threads
   int max_in_flight = 64;              // messages of one connection being decided at once
+  // A message no worker has taken up this long after it arrived is answered 91 (issuer
+  // unavailable) without touching the store: under overload every message gets an answer in
+  // about this time, not after the network gave up. 0: every such message is answered 91
+  // (draining; 0800 is still answered).
+  int decision_budget_ms = 1500;
   int idle_timeout_seconds = 300;      // no frame for this long: close (networks echo every ~60 s)
   int frame_timeout_seconds = 30;      // a frame's bytes must all arrive within this
   int max_connections = 256;

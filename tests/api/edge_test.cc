@@ -221,3 +221,24 @@ TEST_F(ApiEdge, AdminSetsAndValidatesTheWebhookUrl) {
 
 }  // namespace
 }  // namespace apitest
+
+namespace apitest {
+namespace {
+
+// Draining (httpQueueBudgetMs 0): every request that would wait for a worker is shed with 503
+// and Retry-After before its handler runs; the liveness probe still answers.
+TEST(ApiOverload, ShedRequestsGet503WithRetryAfter) {
+  ServerOptions o;
+  o.extra_config = {{"httpQueueBudgetMs", 0}};
+  auto s = Server::start(o);
+  ASSERT_TRUE(s && s->running());
+  EXPECT_EQ(s->get("/healthz").status, 200);
+  HttpResponse r = s->admin_post("/admin/v1/partners", {{"name", "Shed Co"}, {"mobile", "9000000077"}});
+  EXPECT_EQ(r.status, 503) << r.describe();
+  EXPECT_EQ(r.header("retry-after"), "1");
+  EXPECT_NE(r.j.value("message", "").find("server busy"), std::string::npos) << r.describe();
+  EXPECT_EQ(s->get("/healthz").status, 200) << "the server lives on";
+}
+
+}  // namespace
+}  // namespace apitest

@@ -24,9 +24,12 @@ using cardcore::iso8583::frame;
 
 class IsoServer : public ::testing::Test {
  public:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { start(json::object()); }
+  // One server for the suite, with `extra` merged into its config.
+  static void start(const json& extra) {
     apitest::ServerOptions o;
     o.extra_config = {{"isoPort", 0}};
+    for (const auto& [k, v] : extra.items()) o.extra_config[k] = v;
     server_ = apitest::Server::start(o);
     if (!server_) return;
     json info = json::parse(server_->read_file("server.json"), nullptr, false);

@@ -304,3 +304,32 @@ TEST_F(IsoServer, FinancialRequestIsOnePurchase) {
 
 }  // namespace
 }  // namespace isotest
+
+namespace isotest {
+namespace {
+
+// Draining (isoDecisionBudgetMs 0): a message that would wait for a worker is answered 91 at
+// once and stores nothing; network management (0800) is still answered.
+class IsoDraining : public IsoServer {
+ public:
+  static void SetUpTestSuite() { start({{"isoDecisionBudgetMs", 0}}); }
+};
+
+TEST_F(IsoDraining, UndecidedMessagesGet91AndChangeNothing) {
+  Card c = funded_card(100);
+  ASSERT_EQ(c.pan.size(), 16u);
+  Message req = auth("0100", c, 1000, 301);
+  Message a = exchange(req);
+  EXPECT_EQ(a.mti, "0110");
+  EXPECT_EQ(a.get(39), "91");
+  for (int bit : {2, 3, 4, 11, 37, 41}) EXPECT_EQ(a.get(bit), req.get(bit)) << "echo of field " << bit;
+  EXPECT_EQ(exchange({"0800", {{11, "000301"}, {70, "301"}}}).get(39), "00");
+  // Nothing was held or posted: the card still has all of its ₹100.
+  HttpResponse d = srv().partner_post(c.p, "/search", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                       {"enKashCardId", c.card_id}});
+  ASSERT_EQ(d.status, 200) << d.describe();
+  EXPECT_NE(d.j.dump().find("\"otbBalance\":100"), std::string::npos) << d.describe();
+}
+
+}  // namespace
+}  // namespace isotest
