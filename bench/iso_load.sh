@@ -8,11 +8,14 @@
 #   0800 echo, closed loop            the ceiling of cardcore's own ISO stack (no store)
 #   0100 ₹1 authorizations, closed    the maximum sustained authorization rate
 #   0100 ₹1 authorizations, open loop at RATE/s: latency at a fixed offered load
+#   0100 ₹1, open loop at OVERLOAD_RATE/s: overload (answers within the decision budget, 91
+#     for what cannot be decided in time), then at RECOVERY_RATE/s: latency after it
 # Afterwards it stops the server, runs `cardcore ledger verify`, and (SQLite) checks that every
 # approval the generator saw is an authorization row in the database. Prints markdown on stdout
 # (a table and the RESULT lines); progress on stderr.
 #
 # Environment (defaults): DURATION=10 CONNECTIONS=16 WINDOW=8 RATE=5000 CARDS=64 KEEP=0
+#                         OVERLOAD_RATE=30000 RECOVERY_RATE=1000
 #                         BENCH_PG_DSN (unset: SQLite)
 # Exit status: 0 when every step worked, no connection failed and the ledger is clean (messages
 # still unanswered when the generator stops waiting are reported, and must all be stored or not).
@@ -23,6 +26,8 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-16}
 WINDOW=${WINDOW:-8}
 RATE=${RATE:-5000}
+OVERLOAD_RATE=${OVERLOAD_RATE:-30000}
+RECOVERY_RATE=${RECOVERY_RATE:-1000}
 CARDS=${CARDS:-64}
 GEN=$ROOT/build/bench/iso_load
 BENCH_NAME=iso_load
@@ -53,6 +58,8 @@ run_gen() {  # label tag generator-arguments...
 run_gen "0800 echo, closed loop" E0 --mti 0800 --connections "$CONNECTIONS" --window "$WINDOW"
 run_gen "0100 ₹1, closed loop" A0 --mti 0100 --connections "$CONNECTIONS" --window "$WINDOW"
 run_gen "0100 ₹1, open loop" A1 --mti 0100 --connections "$CONNECTIONS" --rate "$RATE"
+run_gen "0100 ₹1, overload" A2 --mti 0100 --connections "$CONNECTIONS" --rate "$OVERLOAD_RATE"
+run_gen "0100 ₹1, right after the overload" A3 --mti 0100 --connections "$CONNECTIONS" --rate "$RECOVERY_RATE"
 
 echo "| measure | load | sent | answered | msg/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | response codes |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
