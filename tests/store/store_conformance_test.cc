@@ -2,7 +2,6 @@
 // listed in `engines()`: SQLite always; PostgreSQL when CARDCORE_TEST_PG_DSN names a server
 // (scripts/test starts one), each test in a fresh schema of its own that is dropped afterwards.
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "domain/clock.h"
 #include "domain/ledger.h"
 #include "store/store.h"
+#include "test_engine.h"
 
 namespace cardcore {
 namespace {
@@ -35,10 +35,7 @@ void PrintTo(const Engine& e, std::ostream* os) { *os << e.name; }
 
 // ---- PostgreSQL: one schema per test, selected through the connection's search_path ----
 
-std::string pg_dsn() {
-  const char* dsn = std::getenv("CARDCORE_TEST_PG_DSN");
-  return dsn ? dsn : "";
-}
+std::string pg_dsn() { return testsupport::admin_dsn(); }
 
 std::string pg_schema_for(const std::string& dir) {
   std::string suffix = std::filesystem::path(dir).filename().string();
@@ -52,18 +49,9 @@ std::string pg_schema_for(const std::string& dir) {
 // Runs one administrative statement on its own connection (schema set-up and tear-down); a
 // failure is a test failure unless `expect_ok` is false.
 bool pg_admin(const std::string& sql, bool expect_ok = true) {
-  PGconn* c = PQconnectdb(pg_dsn().c_str());
-  bool ok = PQstatus(c) == CONNECTION_OK;
-  if (ok) {
-    PGresult* r = PQexec(c, ("SET client_min_messages = warning; " + sql).c_str());
-    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok && expect_ok) ADD_FAILURE() << sql << ": " << PQresultErrorMessage(r);
-    PQclear(r);
-  } else {
-    ADD_FAILURE() << "postgres: " << PQerrorMessage(c);
-  }
-  PQfinish(c);
-  return ok;
+  const std::string error = testsupport::pg_exec(pg_dsn(), sql);
+  if (!error.empty() && expect_ok) ADD_FAILURE() << sql << ": " << error;
+  return error.empty();
 }
 
 std::vector<Engine> engines() {
@@ -87,7 +75,7 @@ std::vector<Engine> engines() {
                    [](const std::string& dir) -> std::unique_ptr<Store> {
                      std::string schema = pg_schema_for(dir);
                      if (!pg_admin("CREATE SCHEMA IF NOT EXISTS " + schema)) return nullptr;
-                     auto s = open_postgres_store(pg_dsn() + " options='-c search_path=" + schema + "'");
+                     auto s = open_postgres_store(testsupport::with_schema(pg_dsn(), schema));
                      EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
                      return s ? std::move(*s) : nullptr;
                    },
