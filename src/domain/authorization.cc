@@ -34,14 +34,6 @@ std::string_view channel_name(Channel c) {
   return "POS";
 }
 
-std::optional<AuthStatus> parse_auth_status(std::string_view s) {
-  if (s == "OPEN") return AuthStatus::kOpen;
-  if (s == "CLOSED") return AuthStatus::kClosed;
-  if (s == "REVERSED") return AuthStatus::kReversed;
-  if (s == "EXPIRED") return AuthStatus::kExpired;
-  return std::nullopt;
-}
-
 std::string_view auth_status_code(AuthStatus s) {
   switch (s) {
     case AuthStatus::kOpen: return "OPEN";
@@ -50,6 +42,14 @@ std::string_view auth_status_code(AuthStatus s) {
     case AuthStatus::kExpired: return "EXPIRED";
   }
   return "OPEN";
+}
+
+// The codes are written once, in auth_status_code.
+std::optional<AuthStatus> parse_auth_status(std::string_view s) {
+  for (AuthStatus a : {AuthStatus::kOpen, AuthStatus::kClosed, AuthStatus::kReversed, AuthStatus::kExpired}) {
+    if (s == auth_status_code(a)) return a;
+  }
+  return std::nullopt;
 }
 
 Decision decide(int64_t amount, Channel channel, bool international, const CardFacts& card, const Limits& l,

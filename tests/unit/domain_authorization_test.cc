@@ -451,5 +451,13 @@ TEST(DomainAuthorization, ChannelNames) {
   for (const char* bad : {"", "pos", "Pos", "ONLINE", "ATM ", "NFC"}) EXPECT_FALSE(parse_channel(bad).has_value()) << bad;
 }
 
+TEST(DomainAuthorization, AuthStatusCodesRoundTripAndUnknownOnesAreRefused) {
+  for (AuthStatus st : {AuthStatus::kOpen, AuthStatus::kClosed, AuthStatus::kReversed, AuthStatus::kExpired}) {
+    EXPECT_EQ(parse_auth_status(auth_status_code(st)), st) << auth_status_code(st);
+  }
+  EXPECT_EQ(auth_status_code(AuthStatus::kReversed), "REVERSED");  // the stored vocabulary
+  for (const char* bad : {"", "open", "HELD", "CLOSED "}) EXPECT_FALSE(parse_auth_status(bad).has_value()) << bad;
+}
+
 }  // namespace
 }  // namespace cardcore::authz
