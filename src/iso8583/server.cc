@@ -26,6 +26,9 @@ using tcp = asio::ip::tcp;
 
 // One connection: the reader and the coroutines deciding its messages all run on the
 // connection's strand, so this state needs no lock.
+// Answers queued for a peer that does not read them; past this the connection is not read.
+constexpr size_t kMaxUnsentAnswers = 4096;
+
 struct Connection {
   Connection(tcp::socket socket) : stream(std::move(socket)), wake(stream.get_executor()) {}
   beast::tcp_stream stream;
@@ -101,6 +104,7 @@ struct Server::Impl {
       c->stream.expires_after(std::chrono::seconds(opt.frame_timeout_seconds));
       auto [ec, n] = co_await asio::async_write(c->stream, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable));
       if (ec) c->write_failed = true;
+      if (c->outq.size() + 1 == kMaxUnsentAnswers) c->wake.cancel();  // the reader may go on
     }
     c->outq.clear();
     c->writing = false;
@@ -165,8 +169,10 @@ struct Server::Impl {
     std::string body;
     std::string close_reason = "peer closed";
     while (!stopping.load()) {
-      const int limit = std::max(1, opt.max_in_flight);
-      co_await wait_until(*c, [&] { return c->in_flight < limit || c->write_failed || c->close_requested; });
+      // Reading pauses only while the peer is not reading its answers: a message over the
+      // in-flight limit is answered 91 below, never left waiting in the socket's buffers, where
+      // no budget would see it age.
+      co_await wait_until(*c, [&] { return c->outq.size() < kMaxUnsentAnswers || c->write_failed || c->close_requested; });
       if (c->write_failed) {
         close_reason = "write failed";
         break;
@@ -213,6 +219,10 @@ struct Server::Impl {
           close_reason = "closed by the handler";
           break;
         }
+        continue;
+      }
+      if (c->in_flight >= std::max(1, opt.max_in_flight)) {
+        send(c, seq, unavailable_answer(*msg), started);  // over the limit: say so now, store nothing
         continue;
       }
       ++c->in_flight;

@@ -4,8 +4,10 @@
 // Per connection: frames are read in a loop, and a client may pipeline: send many requests
 // without waiting. Up to max_in_flight of one connection's messages are decided at once, on the
 // worker threads (http/blocking.h), so that they share group commits; answers are written in
-// the order the requests arrived. Over the limit the connection is not read until a decision
-// is made. A frame that does not decode is answered with the request MTI + 10
+// the order the requests arrived. A message over the limit is answered 91 (issuer unavailable)
+// at once, without touching the store; the connection is read on, so that no message ages
+// unseen in the socket's buffers (reading pauses only while the peer does not read its
+// answers). A frame that does not decode is answered with the request MTI + 10
 // and field 39 "30" when its MTI is readable; otherwise — or when the length prefix is 0 or over
 // kMaxMessageBytes, so the stream cannot be resynchronised — the connection is closed.
 // Limits: message size, idle time between frames, time to receive a started frame, open
@@ -27,7 +29,7 @@ struct ServerOptions {
   uint16_t port = 8583;                // 0 = ephemeral
   int threads = 2;                     // I/O threads
   int workers = 64;                    // threads that run the handler; 0: on the I/O threads
-  int max_in_flight = 64;              // messages of one connection being decided at once
+  int max_in_flight = 256;             // messages of one connection being decided at once
   // A message no worker has taken up this long after it arrived is answered 91 (issuer
   // unavailable) without touching the store: under overload every message gets an answer in
   // about this time, not after the network gave up. 0: every such message is answered 91

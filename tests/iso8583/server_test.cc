@@ -333,3 +333,50 @@ TEST_F(IsoDraining, UndecidedMessagesGet91AndChangeNothing) {
 
 }  // namespace
 }  // namespace isotest
+
+namespace isotest {
+namespace {
+
+// One message in flight per connection (isoMaxInFlight 1): a pipelined burst is read on, every
+// message is answered in order, those over the limit with 91 at once; only the approvals moved
+// money.
+class IsoOneInFlight : public IsoServer {
+ public:
+  static void SetUpTestSuite() { start({{"isoMaxInFlight", 1}}); }
+};
+
+TEST_F(IsoOneInFlight, MessagesOverTheLimitAre91AtOnceAndChangeNothing) {
+  Card c = funded_card(1000);
+  ASSERT_EQ(c.pan.size(), 16u);
+  constexpr int kBurst = 200;
+  Conn conn(port());
+  ASSERT_TRUE(conn.ok());
+  std::string burst;
+  for (int i = 1; i <= kBurst; ++i) burst += frame(*cardcore::iso8583::encode(auth("0100", c, 100, 4000 + i)));
+  ASSERT_TRUE(conn.send_bytes(burst));
+  int approved = 0, unavailable = 0;
+  for (int i = 1; i <= kBurst; ++i) {
+    auto a = conn.receive();
+    ASSERT_TRUE(a) << "answer " << i;
+    EXPECT_EQ(a->mti, "0110");
+    EXPECT_EQ(a->get(11), auth("0100", c, 100, 4000 + i).get(11)) << "answers keep the order of the requests";
+    const std::string code = a->get(39);
+    if (code == "00") ++approved;
+    else if (code == "91") ++unavailable;
+    else ADD_FAILURE() << "answer " << i << ": code " << code;
+  }
+  EXPECT_GE(approved, 1);
+  // 200 frames in one write are read in microseconds; deciding one takes a commit.
+  EXPECT_GE(unavailable, 1);
+  // ₹1 per approval, nothing for a 91.
+  HttpResponse d = srv().partner_post(c.p, "/search", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                       {"enKashCardId", c.card_id}});
+  ASSERT_EQ(d.status, 200) << d.describe();
+  EXPECT_NE(d.j.dump().find("\"otbBalance\":" + std::to_string(1000 - approved)), std::string::npos)
+      << approved << " approved: " << d.describe();
+  std::string out;
+  EXPECT_EQ(apitest::ledger_verify(srv().dir(), &out), 0) << out;
+}
+
+}  // namespace
+}  // namespace isotest
