@@ -128,11 +128,12 @@ bench_card_numbers() {
 # bench_store_stats: after the server stopped, its write path's totals from the log line it
 # wrote at shutdown: "commits N, units M (M/N per commit), average T µs per commit".
 bench_store_stats() {
-  local line c u t
+  local line c u t y
   line=$(grep '"msg":"stopped"' "$BENCH_DIR/server.log" | tail -n1)
   c=$(jnum storeCommits <<<"$line"); u=$(jnum storeUnits <<<"$line"); t=$(jnum storeCommitMicros <<<"$line")
+  y=$(jnum storeSyncMicros <<<"$line"); y=${y:-0}
   [[ -n $c && $c -gt 0 ]] || { echo "no store totals in the server log"; return; }
-  awk -v c="$c" -v u="$u" -v t="$t" 'BEGIN { printf "store write path: %d commits carrying %d units (%.1f units per commit), %.0f µs per commit on average\n", c, u, u / c, t / c }'
+  awk -v c="$c" -v u="$u" -v t="$t" -v y="$y" 'BEGIN { printf "store write path: %d commits carrying %d units (%.1f units per commit), %.0f µs per commit on average, of which %.0f µs in COMMIT (WAL write and fsync; SQLite only)\n", c, u, u / c, t / c, y / c }'
 }
 
 # bench_verify: stops the server and runs `cardcore ledger verify` on its store; prints the

@@ -17,10 +17,6 @@ using nlohmann::json;
 
 constexpr size_t kExpiryBatch = 100;
 
-std::string pan_fingerprint(const Context& ctx, const std::string& pan) {
-  return crypto::to_hex(crypto::hmac_sha256(ctx.hmac_key, "pan:" + pan));
-}
-
 json to_json(const AuthResult& r) {
   return {{"approved", r.approved}, {"responseCode", r.response_code}, {"reason", r.reason},
           {"authorizationId", r.authorization_id}, {"txnId", r.txn_id}, {"authCode", r.auth_code},
@@ -69,13 +65,20 @@ Status remember_answer(Tx& tx, const std::string& source, const char* kind, cons
   return tx.insert_message(source, kind, k.stan, k.rrn, k.terminal_id, to_json(r).dump(), now);
 }
 
-// The card a request names: by id (partner-scoped when a partner calls) or by card number.
-Result<std::optional<CardRow>> locate_card(const Context& ctx, Tx& tx, const AuthRequest& r) {
+// The HMAC of the request's card number (empty without one), computed before any unit: the
+// writer runs units one after another, so CPU work that needs no data is kept out of them.
+std::string request_fingerprint(const Context& ctx, const AuthRequest& r) {
+  return r.card_id.empty() && !r.pan.empty() ? svc::pan_fingerprint(ctx, r.pan) : std::string();
+}
+
+// The card a request names: by id (partner-scoped when a partner calls) or by card number (its
+// fingerprint, request_fingerprint).
+Result<std::optional<CardRow>> locate_card(Tx& tx, const AuthRequest& r, const std::string& fingerprint) {
   std::optional<CardRow> card;
   if (!r.card_id.empty()) {
     CC_ASSIGN_OR_RETURN(card, tx.find_card(r.card_id));
-  } else if (!r.pan.empty()) {
-    CC_ASSIGN_OR_RETURN(card, tx.find_card_by_fingerprint(pan_fingerprint(ctx, r.pan)));
+  } else if (!fingerprint.empty()) {
+    CC_ASSIGN_OR_RETURN(card, tx.find_card_by_fingerprint(fingerprint));
   }
   if (card && !r.partner_id.empty() && card->partner_id != r.partner_id) return invalid_id("enKashCardId");
   if (!card && !r.partner_id.empty()) return invalid_id("enKashCardId");
@@ -129,7 +132,9 @@ struct Secrets {
 Result<Secrets> check_secrets(const Context& ctx, const AuthRequest& r) {
   Secrets s;
   if (!r.pin && !r.cvv) return s;
-  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, transact_read(ctx.store, [&](Tx& tx) { return locate_card(ctx, tx, r); }));
+  const std::string fingerprint = request_fingerprint(ctx, r);
+  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card,
+                      transact_read(ctx.store, [&](Tx& tx) { return locate_card(tx, r, fingerprint); }));
   if (!card) return s;
   if (r.pin && !card->pin_hash.empty()) {
     s.pin_hash_seen = card->pin_hash;
@@ -163,10 +168,10 @@ Status record(Tx& tx, const CardRow& card, const AuthRequest& r, std::string_vie
               AuthResult& out, int64_t now) {
   CC_ASSIGN_OR_RETURN(TransactionRow t,
                       svc::new_transaction(tx, card, direction, std::max<int64_t>(out.amount_paise, 0), entry_id,
-                                           out.available_paise, k.rrn, std::string(txn_type), now));
+                                           out.available_paise, k.rrn, std::string(txn_type), now,
+                                           details(r, channel, k, out, txn_type).dump()));
   t.status = out.approved ? "APPROVED" : "DECLINED";
   t.description = out.approved ? std::string(txn_type) : std::string(txn_type) + " declined: " + out.reason;
-  t.details_json = details(r, channel, k, out, txn_type).dump();
   out.txn_id = t.txn_id;
   CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
   return remember_answer(tx, message_scope(r.source, r.partner_id), kind, k, out, now);
@@ -245,10 +250,11 @@ Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const 
                                 Apply apply) {
   MessageKey k = effective_key(r.key);
   int64_t now = ctx.now();
+  const std::string fingerprint = request_fingerprint(ctx, r);
   return retry_on_duplicate([&] { return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<AuthResult> {
     CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, message_scope(r.source, r.partner_id), kind, k));
     if (earlier) return *earlier;
-    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(ctx, tx, r));
+    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(tx, r, fingerprint));
     if (!card) {
       AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
       CC_RETURN_IF_ERROR(remember_answer(tx, message_scope(r.source, r.partner_id), kind, k, out, now));
@@ -319,6 +325,7 @@ Result<authz::Channel> spend_channel(const AuthRequest& r) {
 Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Finish& finish) {
   CC_ASSIGN_OR_RETURN(authz::Channel channel, spend_channel(r));
   CC_ASSIGN_OR_RETURN(Secrets secrets, check_secrets(ctx, r));
+  const std::string authorization_id = svc::make_id("AUTH", 12), auth_code = crypto::random_digits(6);
   return card_message(ctx, r, finish, "AUTH", [&](Tx& tx, const CardRow& card, const MessageKey& k,
                                                   int64_t now) -> Result<AuthResult> {
     CC_ASSIGN_OR_RETURN(AuthResult out, decide_spend(tx, card, r, channel, secrets, now));
@@ -328,8 +335,8 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Fin
       if (!held) {
         out = declined(rc::kInsufficientFunds, "insufficient funds", r.amount_paise, out.available_paise);
       } else {
-        out.authorization_id = svc::make_id("AUTH", 12);
-        out.auth_code = crypto::random_digits(6);
+        out.authorization_id = authorization_id;
+        out.auth_code = auth_code;
         // Read again, not computed: racing authorizations (PostgreSQL, READ COMMITTED) may have
         // taken holds since the first read; now this unit holds the row, the figure is exact.
         CC_ASSIGN_OR_RETURN(out.available_paise, available(tx, card.card_id));
@@ -581,7 +588,7 @@ Result<int> expire_old_holds(const Context& ctx) {
 Result<std::optional<std::string>> find_authorization(const Context& ctx, const std::string& pan,
                                                       const MessageKey& original) {
   return transact_read(ctx.store, [&](Tx& tx) -> Result<std::optional<std::string>> {
-    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, tx.find_card_by_fingerprint(pan_fingerprint(ctx, pan)));
+    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, tx.find_card_by_fingerprint(svc::pan_fingerprint(ctx, pan)));
     if (!card) return std::optional<std::string>{};
     CC_ASSIGN_OR_RETURN(std::optional<AuthorizationRow> a,
                         tx.find_authorization_by_message(card->card_id, "ISO8583", original.stan, original.rrn,

@@ -53,9 +53,6 @@ Status required_text(const std::string& value, const char* field, size_t max_len
   return optional_text(value, field, max_len);
 }
 
-std::string pan_fingerprint(const Context& ctx, const std::string& pan) {
-  return crypto::to_hex(crypto::hmac_sha256(ctx.hmac_key, "pan:" + pan));
-}
 std::string otp_digest(const Context& ctx, const std::string& request_id, const std::string& otp) {
   return crypto::to_hex(crypto::hmac_sha256(ctx.hmac_key, "otp:" + request_id + ":" + otp));
 }
@@ -166,7 +163,7 @@ Result<CardRow> mint_card(const Context& ctx, Tx& tx, const CardAccountRow& acc,
   for (int attempt = 0;; ++attempt) {
     if (attempt == 16) return internal_error("could not find a free card number in the plan's BIN");
     pan = pan::compose(plan.bin, crypto::random_digits(15 - plan.bin.size()));
-    c.pan_fingerprint = pan_fingerprint(ctx, pan);
+    c.pan_fingerprint = svc::pan_fingerprint(ctx, pan);
     CC_ASSIGN_OR_RETURN(bool taken, tx.pan_fingerprint_exists(c.pan_fingerprint));
     if (!taken) break;
   }

@@ -6,6 +6,10 @@
 
 namespace cardcore::svc {
 
+std::string pan_fingerprint(const Context& ctx, const std::string& pan) {
+  return crypto::to_hex(crypto::hmac_sha256(ctx.hmac_key, "pan:" + pan));
+}
+
 std::string make_id(std::string_view prefix, size_t n) {
   return std::string(prefix) + crypto::random_upper_alnum(n);
 }
@@ -79,7 +83,7 @@ Status record_transaction(Tx& tx, const TransactionRow& row) {
 
 Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount,
                                        int64_t entry_id, int64_t balance_after, const std::string& reference,
-                                       const std::string& type, int64_t now) {
+                                       const std::string& type, int64_t now, std::string details_json) {
   CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(card.card_account_id));
   if (!acc) return internal_error("card " + card.card_id + " without its card account");
   TransactionRow t;
@@ -99,7 +103,7 @@ Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::s
   t.pg_reference = reference;
   t.type = type;
   t.status = "SUCCESS";
-  t.details_json = transaction_details(reference, type, "API").dump();
+  t.details_json = details_json.empty() ? transaction_details(reference, type, "API").dump() : std::move(details_json);
   t.created_at = t.modified_at = now;
   return t;
 }

@@ -11,6 +11,8 @@
 
 namespace cardcore::svc {
 
+// The keyed fingerprint under which a card number is found (never the number itself).
+std::string pan_fingerprint(const Context& ctx, const std::string& pan);
 std::string make_id(std::string_view prefix, size_t n);  // prefix + n of [A-Z0-9]
 
 // Company (when given) and account must both belong to the caller; else "no such id" (kInvalidId),
@@ -34,11 +36,12 @@ Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatu
 Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view type,
                      const std::function<nlohmann::json()>& object, int64_t now);
 
-// A card transaction row for `card` with the snapshot fields (holder, company, last 4) filled.
+// A card transaction row for `card` with the snapshot fields (holder, company, last 4) filled;
+// txnDetails is `details_json`, or transaction_details(reference, type, "API") when empty.
 // A storage error while reading the snapshot is returned, never dropped.
 Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount_paise,
                                int64_t entry_id, int64_t balance_after_paise, const std::string& reference,
-                               const std::string& type, int64_t now);
+                               const std::string& type, int64_t now, std::string details_json = {});
 // txnDetails with every field of the contract's transaction object (empty where not applicable).
 nlohmann::json transaction_details(const std::string& reference, std::string_view transaction_type,
                                    std::string_view channel);

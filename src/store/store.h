@@ -53,6 +53,7 @@ struct StoreStats {
   uint64_t commits = 0;          // write transactions committed or attempted
   uint64_t units = 0;            // write units they carried (group commit: units / commits > 1)
   uint64_t commit_micros = 0;    // time spent in those transactions, begin to durable commit
+  uint64_t sync_micros = 0;      // of which in COMMIT itself (log write + fsync); 0 where not measured
 };
 
 class Store {
