@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_rows.h"
 #include "store/store.h"
 
 namespace cardcore::bench {
@@ -90,32 +91,10 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-std::string pad(const char* prefix, int64_t n, int width) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s%0*lld", prefix, width, static_cast<long long>(n));
-  return buf;
-}
+const Owner kOwner{kPartner, kCompany, "Bench Co", "EKBENCH0"};
 
 CardRow make_card(const std::string& id, const std::string& account, int n) {
-  CardRow c;
-  c.card_id = id;
-  c.card_account_id = account;
-  c.partner_id = kPartner;
-  c.company_id = kCompany;
-  c.user_id = "EKBENCH0";
-  c.token = pad("tok", n, 17);
-  c.pan = {"k1", "panblob"};
-  c.pan_last4 = "1234";
-  c.pan_fingerprint = pad("fp", n, 12);
-  c.cvv = {"k1", "cvvblob"};
-  c.expiry_month = 11;
-  c.expiry_year = 2031;
-  c.status = CardStatus::kUnlocked;
-  c.card_type = "VIRTUAL";
-  c.holder_name = "Asha Rao";
-  c.profile_json = "{}";
-  c.created_at = c.modified_at = kBaseTime;
-  return c;
+  return bench::make_card(kOwner, id, account, n, kBaseTime);
 }
 
 // What the generator wrote, kept so the queries ask for things that exist.
@@ -129,28 +108,7 @@ struct Dataset {
 
 TransactionRow make_txn(int64_t i, const std::string& account, const std::string& card, int64_t amount,
                         bool credit) {
-  TransactionRow t;
-  t.txn_id = pad("ECTR", i, 9);
-  t.partner_id = kPartner;
-  t.company_id = kCompany;
-  t.card_account_id = account;
-  t.card_id = card;
-  t.user_id = "EKBENCH0";
-  t.card_last4 = "1234";
-  t.holder_name = "Asha Rao";
-  t.company_name = "Bench Co";
-  t.direction = credit ? "CR" : "DR";
-  t.amount_paise = amount;
-  t.balance_after_paise = amount;
-  t.pg_reference = pad("PGR", i, 10);
-  t.type = credit ? "LOAD_MONEY" : "PURCHASE";
-  t.status = "SUCCESS";
-  t.description = "bench row";
-  t.created_by = "9000000001";
-  t.details_json = "{\"txnRefNo\":\"" + t.pg_reference +
-                   "\",\"transactionType\":\"LOAD\",\"channel\":\"API\",\"txnCurrency\":\"356\"}";
-  t.created_at = t.modified_at = kBaseTime + i * kRowSpacingSeconds;
-  return t;
+  return bench::make_txn(kOwner, "ECTR", i, account, card, amount, credit, kBaseTime + i * kRowSpacingSeconds);
 }
 
 Dataset load(Store& store, const Options& o) {

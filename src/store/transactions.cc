@@ -101,13 +101,24 @@ Result<TransactionPage> TransactionOps::list_transactions(const TransactionFilte
   if (by_lists) {
     w.add(" WHERE partner_id = ", f.partner_id);
     w.add(" AND {+}card_account_id = ", f.card_account_id);
-  } else {
-    w.add(f.card_id.empty() ? " WHERE card_account_id = " : " WHERE {+}card_account_id = ", f.card_account_id);
+  } else if (f.card_id.empty()) {
+    w.add(" WHERE card_account_id = ", f.card_account_id);
     w.add(" AND EXISTS (SELECT 1 FROM card_accounts a WHERE a.card_account_id = ", f.card_account_id);
     w.add(" AND a.partner_id = ", f.partner_id);
     w.sql += ")";
+  } else {
+    // A card's rows are all of its account (a card never changes account), so the account and
+    // the partner are checked once, on the card and account rows, and the card's index alone
+    // serves the count and the page (measured: a card with 10,000 rows counted in 25 ms when
+    // each row was read to check its account; bench/scale.sh).
+    w.add(" WHERE card_id = ", f.card_id);
+    w.add(" AND EXISTS (SELECT 1 FROM cards c JOIN card_accounts a ON a.card_account_id = c.card_account_id "
+          "WHERE c.card_id = ", f.card_id);
+    w.add(" AND c.card_account_id = ", f.card_account_id);
+    w.add(" AND a.partner_id = ", f.partner_id);
+    w.sql += ")";
   }
-  if (!f.card_id.empty()) w.add(" AND card_id = ", f.card_id);
+  if (by_lists && !f.card_id.empty()) w.add(" AND card_id = ", f.card_id);
   if (!f.status.empty()) w.add(" AND status = ", f.status);
   if (!f.direction.empty()) w.add(" AND direction = ", f.direction);
   if (f.amount_from_paise) w.add(" AND amount_paise >= ", *f.amount_from_paise);
