@@ -380,3 +380,128 @@ TEST_F(IsoOneInFlight, MessagesOverTheLimitAre91AtOnceAndChangeNothing) {
 
 }  // namespace
 }  // namespace isotest
+
+namespace isotest {
+namespace {
+
+// Crash safety at full load under group commit: 8 connections keep 16 authorizations each in
+// flight (so batches carry many units) until the server is SIGKILLed. The server restarted on
+// the same store answers every acknowledged (00) message again as a duplicate, with its auth
+// code (so its authorization and hold are there, once); each card's held money lies between
+// what was acknowledged and that plus the messages left unanswered; the ledger verifies.
+class IsoCrash : public IsoServer {
+ public:
+  static void SetUpTestSuite() { start(json::object()); }
+};
+
+TEST_F(IsoCrash, AcknowledgedAuthorizationsSurviveSigkillAtFullLoad) {
+  constexpr int kCards = 4, kConnections = 8, kWindow = 16, kKillAfter = 400, kMaxPerConnection = 4000;
+  std::vector<Card> cards;
+  for (int i = 0; i < kCards; ++i) {
+    cards.push_back(funded_card(1000));
+    ASSERT_EQ(cards.back().pan.size(), 16u);
+  }
+  struct Sent {
+    int card;
+    std::string auth_code;  // empty: no answer
+  };
+  std::mutex mu;
+  std::map<int, Sent> sent;  // message number -> card and, once approved, its auth code
+  std::atomic<int> approved{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::string> unexpected;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kConnections; ++t) {
+    threads.emplace_back([&, t] {
+      Conn conn(port());
+      if (!conn.ok()) return;
+      for (int base = 0; base < kMaxPerConnection && !stop.load(); base += kWindow) {
+        std::string burst;
+        for (int i = 0; i < kWindow; ++i) {
+          const int n = t * 100000 + base + i;
+          const int card = (t + i) % kCards;
+          burst += frame(*cardcore::iso8583::encode(auth("0100", cards[static_cast<size_t>(card)], 100, n)));
+          std::lock_guard lock(mu);
+          sent[n] = {card, ""};
+        }
+        if (!conn.send_bytes(burst)) return;
+        for (int i = 0; i < kWindow; ++i) {
+          auto a = conn.receive();
+          if (!a) return;  // the server died under this burst
+          const int n = t * 100000 + base + i;
+          std::lock_guard lock(mu);
+          if (a->get(39) == "00" && a->get(11) == stan(n)) {
+            sent[n].auth_code = a->get(38);
+            approved.fetch_add(1);
+          } else {
+            unexpected.push_back(std::to_string(n) + ": code " + a->get(39) + " stan " + a->get(11));
+          }
+        }
+      }
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (approved.load() < kKillAfter && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const int killed_at = approved.load();
+  const std::string dir = srv().dir();
+  srv().kill_hard();
+  stop = true;
+  for (auto& th : threads) th.join();
+  ASSERT_GE(killed_at, kKillAfter) << "the authorizations did not get going";
+  EXPECT_TRUE(unexpected.empty()) << unexpected.size() << " unexpected answers, first: " << unexpected.front();
+  std::string out;
+  EXPECT_EQ(apitest::ledger_verify(dir, &out), 0) << "ledger verify after the crash: " << out;
+
+  // The same store again; the first server object keeps (and finally removes) the directory.
+  apitest::ServerOptions again;
+  again.data_dir = dir;
+  again.extra_config = {{"isoPort", 0}};
+  std::unique_ptr<apitest::Server> second = apitest::Server::start(again);
+  ASSERT_TRUE(second && second->running());
+  json info = json::parse(second->read_file("server.json"), nullptr, false);
+  ASSERT_TRUE(info.is_object() && info.contains("isoPort"));
+  const uint16_t port2 = static_cast<uint16_t>(info["isoPort"].get<int>());
+
+  auto spent_paise = [&](const Card& c) -> int64_t {
+    json d = second->search_card(c.p, c.account, c.card_id);
+    if (!d.is_object()) return -1;
+    return 100000 - apitest::paise(d["otbBalance"]);
+  };
+  std::vector<int64_t> acked(kCards, 0), unanswered(kCards, 0), before(kCards, 0);
+  for (const auto& [n, m] : sent) (m.auth_code.empty() ? unanswered : acked)[static_cast<size_t>(m.card)] += 100;
+  for (int i = 0; i < kCards; ++i) {
+    before[static_cast<size_t>(i)] = spent_paise(cards[static_cast<size_t>(i)]);
+    EXPECT_GE(before[static_cast<size_t>(i)], acked[static_cast<size_t>(i)]) << "card " << i << ": acknowledged holds lost";
+    EXPECT_LE(before[static_cast<size_t>(i)], acked[static_cast<size_t>(i)] + unanswered[static_cast<size_t>(i)])
+        << "card " << i << ": more held than was sent";
+  }
+  // Every acknowledged message, sent again, is a duplicate answered with its first auth code.
+  Conn conn(port2);
+  ASSERT_TRUE(conn.ok());
+  int lost = 0, checked = 0;
+  for (const auto& [n, m] : sent) {
+    if (m.auth_code.empty()) continue;
+    ASSERT_TRUE(conn.send(auth("0100", cards[static_cast<size_t>(m.card)], 100, n)));
+    auto a = conn.receive();
+    ASSERT_TRUE(a) << "no answer to the resent message " << n;
+    ++checked;
+    if ((a->get(39) != "00" || a->get(38) != m.auth_code) && ++lost <= 5) {
+      ADD_FAILURE() << "message " << n << " acknowledged with auth code " << m.auth_code << ", resent: code "
+                    << a->get(39) << " auth code " << a->get(38);
+    }
+  }
+  EXPECT_EQ(lost, 0) << "of " << checked << " acknowledged authorizations";
+  for (int i = 0; i < kCards; ++i) {
+    EXPECT_EQ(spent_paise(cards[static_cast<size_t>(i)]), before[static_cast<size_t>(i)])
+        << "card " << i << ": a resent duplicate held money again";
+  }
+  std::printf("[ crash    ] killed after %d approvals; %d acknowledged in all of %zu sent\n", killed_at, checked,
+              sent.size());
+  second->stop();
+  EXPECT_EQ(apitest::ledger_verify(dir, &out), 0) << "ledger verify after the restart: " << out;
+}
+
+}  // namespace
+}  // namespace isotest
