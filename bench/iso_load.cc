@@ -60,6 +60,7 @@ struct Options {
   double drain_seconds = 5;
   int64_t amount_paise = 100;
   std::string tag = "B0";  // first 2 characters of every RRN: distinguishes runs on one database
+  bool timeline = false;  // also one TIMELINE line per second of send time
 };
 
 struct Card {
@@ -70,7 +71,7 @@ struct Card {
   std::fprintf(stderr,
                "iso_load: %s\n"
                "usage: iso_load --port P [--cards FILE] [--mti 0100|0800] [--connections N] [--window W]\n"
-               "                [--seconds S] [--rate R] [--drain-seconds S] [--amount-paise A] [--tag XX]\n",
+               "                [--seconds S] [--rate R] [--drain-seconds S] [--amount-paise A] [--tag XX] [--timeline]\n",
                why);
   std::exit(2);
 }
@@ -93,6 +94,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--drain-seconds") o.drain_seconds = std::stod(next());
     else if (a == "--amount-paise") o.amount_paise = std::stoll(next());
     else if (a == "--tag") o.tag = next();
+    else if (a == "--timeline") o.timeline = true;
     else usage(("unknown argument " + a).c_str());
   }
   if (o.port == 0) usage("--port is required");
@@ -318,6 +320,12 @@ class Generator {
         return;
       }
       latencies_us_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(now - it->second).count());
+      if (o_.timeline) {
+        const auto second = static_cast<size_t>(std::max<int64_t>(
+            0, std::chrono::duration_cast<std::chrono::seconds>(it->second - start_).count()));
+        if (by_second_.size() <= second) by_second_.resize(second + 1);
+        by_second_[second].push_back(latencies_us_.back());
+      }
       c.pending.erase(it);
       ++codes_[m->get(39).empty() ? "--" : m->get(39)];
       if (o_.rate <= 0 && sending_) queue_message(c, Clock::now());
@@ -344,6 +352,14 @@ class Generator {
                 static_cast<double>(answered) / std::max(elapsed, 1e-9), pct(0.50), pct(0.90), pct(0.99),
                 pct(0.999), latencies_us_.empty() ? 0.0 : static_cast<double>(latencies_us_.back()) / 1000.0,
                 codes.empty() ? "-" : codes.c_str(), unanswered, static_cast<unsigned long long>(errors_));
+    // Per second in which messages were sent: how many were answered, and their p99 and max.
+    for (size_t i = 0; i < by_second_.size(); ++i) {
+      std::vector<int64_t>& v = by_second_[i];
+      std::sort(v.begin(), v.end());
+      const double p99 = v.empty() ? 0.0 : static_cast<double>(v[static_cast<size_t>(0.99 * static_cast<double>(v.size() - 1) + 0.5)]) / 1000.0;
+      std::printf("TIMELINE second=%zu answered=%zu p99_ms=%.2f max_ms=%.2f\n", i, v.size(), p99,
+                  v.empty() ? 0.0 : static_cast<double>(v.back()) / 1000.0);
+    }
     for (Conn& c : conns_)
       if (!c.failed) ::close(c.fd);
     return unanswered == 0 && errors_ == 0 ? 0 : 1;
@@ -358,6 +374,7 @@ class Generator {
   uint64_t sent_ = 0, errors_ = 0;
   size_t card_turn_ = 0;
   std::vector<int64_t> latencies_us_;
+  std::vector<std::vector<int64_t>> by_second_;  // --timeline: latencies by second of send time
   std::map<std::string, uint64_t> codes_;
 };
 

@@ -8,14 +8,17 @@
 #   0800 echo, closed loop            the ceiling of cardcore's own ISO stack (no store)
 #   0100 ₹1 authorizations, closed    the maximum sustained authorization rate
 #   0100 ₹1 authorizations, open loop at RATE/s: latency at a fixed offered load
-#   0100 ₹1, open loop at OVERLOAD_RATE/s: overload (answers within the decision budget, 91
-#     for what cannot be decided in time), then at RECOVERY_RATE/s: latency after it
+#   0100 ₹1, open loop at RECOVERY_RATE/s: the baseline latency at a load the server sustains
+#   0100 ₹1, open loop at OVERLOAD_RATE/s (default: 10× the closed-loop rate just measured) for
+#     OVERLOAD_SECONDS: every message must be answered within 2 s (91 for what cannot be
+#     decided in time), then at RECOVERY_RATE/s again, per second: how long until the latency
+#     is back to the baseline's (p99 within 2× the baseline's, or 5 ms above it)
 # Afterwards it stops the server, runs `cardcore ledger verify`, and (SQLite) checks that every
 # approval the generator saw is an authorization row in the database. Prints markdown on stdout
 # (a table and the RESULT lines); progress on stderr.
 #
 # Environment (defaults): DURATION=10 CONNECTIONS=16 WINDOW=8 RATE=5000 CARDS=64 KEEP=0
-#                         OVERLOAD_RATE=30000 RECOVERY_RATE=1000
+#                         OVERLOAD_RATE=(10× closed loop) OVERLOAD_SECONDS=30 RECOVERY_RATE=1000
 #                         BENCH_PG_DSN (unset: SQLite)
 # Exit status: 0 when every step worked, no connection failed and the ledger is clean (messages
 # still unanswered when the generator stops waiting are reported, and must all be stored or not).
@@ -26,7 +29,7 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-16}
 WINDOW=${WINDOW:-8}
 RATE=${RATE:-5000}
-OVERLOAD_RATE=${OVERLOAD_RATE:-30000}
+OVERLOAD_SECONDS=${OVERLOAD_SECONDS:-30}
 RECOVERY_RATE=${RECOVERY_RATE:-1000}
 CARDS=${CARDS:-64}
 GEN=$ROOT/build/bench/iso_load
@@ -50,16 +53,25 @@ run_gen() {  # label tag generator-arguments...
   log "iso_load $label: $*"
   # The generator exits 1 also when messages were left unanswered (a server slower than the
   # offered rate): a finding for the table, not a failure of the run. Connection errors are.
-  out=$("$GEN" --port "$ISO_PORT" --cards "$BENCH_DIR/cards.txt" --seconds "$DURATION" --tag "$tag" "$@") || true
+  out=$("$GEN" --port "$ISO_PORT" --cards "$BENCH_DIR/cards.txt" --seconds "${SECONDS_OF_RUN:-$DURATION}" --tag "$tag" "$@") || true
   [[ -n $out ]] || { log "no RESULT from iso_load"; FAILED=1; return; }
+  LAST_TIMELINE=$(grep '^TIMELINE' <<<"$out" || true)
+  out=$(grep '^RESULT' <<<"$out")
   [[ $(grep -o ' errors=[0-9]*' <<<"$out" | cut -d= -f2) == 0 ]] || { log "iso_load reported errors"; FAILED=1; }
   RESULTS+=("$label|$out")
 }
 run_gen "0800 echo, closed loop" E0 --mti 0800 --connections "$CONNECTIONS" --window "$WINDOW"
 run_gen "0100 ₹1, closed loop" A0 --mti 0100 --connections "$CONNECTIONS" --window "$WINDOW"
 run_gen "0100 ₹1, open loop" A1 --mti 0100 --connections "$CONNECTIONS" --rate "$RATE"
-run_gen "0100 ₹1, overload" A2 --mti 0100 --connections "$CONNECTIONS" --rate "$OVERLOAD_RATE"
-run_gen "0100 ₹1, right after the overload" A3 --mti 0100 --connections "$CONNECTIONS" --rate "$RECOVERY_RATE"
+CLOSED_RPS=$(grep -o ' rps=[0-9]*' <<<"${RESULTS[1]#*|}" | cut -d= -f2)
+OVERLOAD_RATE=${OVERLOAD_RATE:-$((10 * ${CLOSED_RPS:-1000}))}
+run_gen "0100 ₹1, baseline before the overload" A4 --mti 0100 --connections "$CONNECTIONS" --rate "$RECOVERY_RATE"
+BASE_P99=$(grep -o ' p99_ms=[0-9.]*' <<<"${RESULTS[-1]#*|}" | cut -d= -f2)
+SECONDS_OF_RUN=$OVERLOAD_SECONDS run_gen "0100 ₹1, overload (10× the closed loop)" A2 --mti 0100 \
+  --connections "$CONNECTIONS" --rate "$OVERLOAD_RATE"
+OVERLOAD_LINE=${RESULTS[-1]#*|}
+run_gen "0100 ₹1, right after the overload" A3 --mti 0100 --connections "$CONNECTIONS" --rate "$RECOVERY_RATE" --timeline
+RECOVERY_TIMELINE=$LAST_TIMELINE
 
 echo "| measure | load | sent | answered | msg/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | response codes |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -80,6 +92,27 @@ done
 echo
 echo '```'
 for r in "${RESULTS[@]}"; do echo "${r#*|}"; done
+echo '```'
+echo
+# The overload targets, read from the lines above.
+ov() { grep -o " $1=[^ ]*" <<<" $OVERLOAD_LINE" | head -n1 | cut -d= -f2; }
+OV_MAX=$(ov max_ms); OV_UNANSWERED=$(ov unanswered)
+verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "**not met**"; fi; }
+echo "Overload: $(ov sent) messages offered at $OVERLOAD_RATE/s for $OVERLOAD_SECONDS s (10× the closed loop's" \
+     "${CLOSED_RPS:-?}/s): $(ov answered) answered, $OV_UNANSWERED unanswered, the slowest answer after $OV_MAX ms" \
+     "(codes $(ov codes)). Every message answered within 2 s:" \
+     "$(verdict "$(awk -v m="$OV_MAX" -v u="$OV_UNANSWERED" 'BEGIN { print (m <= 2000 && u == 0) ? 1 : 0 }')")."
+# Recovery: the first second after which every second's p99 stays within the baseline's bound.
+BOUND=$(awk -v b="${BASE_P99:-0}" 'BEGIN { x = 2 * b; if (b + 5 > x) x = b + 5; printf "%.2f", x }')
+RECOVERED_AT=$(awk -v bound="$BOUND" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+  s = v["second"]; if (v["p99_ms"] + 0 > bound + 0) last = s + 1 } END { print last + 0 }' <<<"$RECOVERY_TIMELINE")
+echo
+echo "Recovery at $RECOVERY_RATE/s right after the overload: p99 per second of sending (baseline p99 before the" \
+     "overload: ${BASE_P99:-?} ms; normal = at most $BOUND ms): back to normal after **$RECOVERED_AT s**" \
+     "(target ≤ 5 s: $(verdict "$(( RECOVERED_AT <= 5 ? 1 : 0 ))"))."
+echo
+echo '```'
+echo "$RECOVERY_TIMELINE"
 echo '```'
 echo
 bench_verify || FAILED=1

@@ -56,7 +56,7 @@ struct ServeOptions {
   // (group) commit, so their number bounds how many units share one commit.
   int workers = 64;
   int http_queue_budget_ms = 2000;   // shed with 503 past this wait for a worker
-  int iso_decision_budget_ms = 1500; // answer 91 past this wait for a worker
+  int iso_decision_budget_ms = 1000; // answer 91 past this wait for a worker
   int iso_max_in_flight = 256;       // per connection; past it a message is answered 91 at once
   std::string sms_gateway_url;
   std::string sms_gateway_token;

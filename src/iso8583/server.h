@@ -34,7 +34,7 @@ struct ServerOptions {
   // unavailable) without touching the store: under overload every message gets an answer in
   // about this time, not after the network gave up. 0: every such message is answered 91
   // (draining; 0800 is still answered).
-  int decision_budget_ms = 1500;
+  int decision_budget_ms = 1000;
   int idle_timeout_seconds = 300;      // no frame for this long: close (networks echo every ~60 s)
   int frame_timeout_seconds = 30;      // a frame's bytes must all arrive within this
   int max_connections = 256;
