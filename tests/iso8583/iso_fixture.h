@@ -108,6 +108,12 @@ class IsoServer : public ::testing::Test {
     return a.value_or(Message{});
   }
 
+  // The card's available balance (otbBalance of Get Card Details) in paise; -1 if unreadable.
+  static int64_t available_paise(const Card& c) {
+    json d = srv().search_card(c.p, c.account, c.card_id);
+    return d.is_object() && d.contains("otbBalance") ? apitest::paise(d["otbBalance"]) : -1;
+  }
+
   static int64_t balance_of(const Message& answer) {
     const std::string& f54 = answer.get(54);
     if (f54.size() != 20) return -1;
