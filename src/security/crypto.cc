@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 #include <sodium.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 
@@ -19,20 +20,36 @@ namespace {
   std::abort();
 }
 
-// n characters drawn uniformly from `alphabet`. A byte is used only when it falls below the
-// largest multiple of the alphabet size, so no character is favoured (rejection sampling).
-std::string random_from(std::string_view alphabet, size_t n) {
+// n characters drawn uniformly from `alphabet`, taking bytes from `next_byte`. A byte is used
+// only when it falls below the largest multiple of the alphabet size, so no character is
+// favoured (rejection sampling).
+template <class NextByte>
+std::string draw(std::string_view alphabet, size_t n, NextByte next_byte) {
   const unsigned limit = 256 - 256 % alphabet.size();
   std::string out;
   out.reserve(n);
   while (out.size() < n) {
-    const std::string batch = random_bytes(n - out.size() + 8);
-    for (unsigned char b : batch) {
-      if (b < limit && out.size() < n) out.push_back(alphabet[b % alphabet.size()]);
-    }
+    const unsigned char b = next_byte();
+    if (b < limit) out.push_back(alphabet[b % alphabet.size()]);
   }
   return out;
 }
+
+// For secrets: every call asks RAND_bytes afresh, so no future secret waits in memory.
+std::string random_from(std::string_view alphabet, size_t n) {
+  std::string batch;
+  size_t used = 0;
+  return draw(alphabet, n, [&]() -> unsigned char {
+    if (used == batch.size()) {
+      batch = random_bytes(n + 8);
+      used = 0;
+    }
+    return static_cast<unsigned char>(batch[used++]);
+  });
+}
+
+constexpr std::string_view kUpperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+constexpr std::string_view kDigits = "0123456789";
 
 std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -64,11 +81,28 @@ std::string random_bytes(size_t n) {
   return out;
 }
 
-std::string random_upper_alnum(size_t n) {
-  return random_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", n);
-}
+std::string random_upper_alnum(size_t n) { return random_from(kUpperAlnum, n); }
 
-std::string random_digits(size_t n) { return random_from("0123456789", n); }
+namespace {
+// RAND_bytes costs about 17,000 instructions a call (measured with callgrind on an
+// authorization, which makes four ids and codes): ids draw from a per-thread block of its output.
+std::string random_id_from(std::string_view alphabet, size_t n) {
+  thread_local std::array<unsigned char, 512> block;
+  thread_local size_t used = block.size();
+  return draw(alphabet, n, [&]() -> unsigned char {
+    if (used == block.size()) {
+      if (RAND_bytes(block.data(), static_cast<int>(block.size())) != 1) die("RAND_bytes failed");
+      used = 0;
+    }
+    return block[used++];
+  });
+}
+}  // namespace
+
+std::string random_id_chars(size_t n) { return random_id_from(kUpperAlnum, n); }
+std::string random_id_digits(size_t n) { return random_id_from(kDigits, n); }
+
+std::string random_digits(size_t n) { return random_from(kDigits, n); }
 
 std::string random_hex(size_t nbytes) { return to_hex(random_bytes(nbytes)); }
 

@@ -12,8 +12,14 @@ namespace cardcore::crypto {
 
 // Cryptographically secure random bytes (OpenSSL RAND_bytes); aborts if the RNG fails.
 std::string random_bytes(size_t n);
-// n characters from [A-Z0-9], uniform (rejection sampling). For ids like CEK + 7.
+// n characters from [A-Z0-9], uniform (rejection sampling), for secrets (RAND_bytes afresh).
 std::string random_upper_alnum(size_t n);
+// The same for ids (CEK + 7, ECTR + 9, ...), which are unique but not secret: drawn from a
+// per-thread block of RAND_bytes output, so an id costs no RNG call of its own.
+std::string random_id_chars(size_t n);
+// n decimal digits the same way: for codes that are not secrets (an authorization's approval
+// code, a generated trace number).
+std::string random_id_digits(size_t n);
 // n decimal digits, uniform.
 std::string random_digits(size_t n);
 // 2*nbytes lower-case hex characters.

@@ -13,7 +13,7 @@ namespace cardcore::admin {
 namespace {
 
 std::string make_id(std::string_view prefix, size_t n) {
-  return std::string(prefix) + crypto::random_upper_alnum(n);
+  return std::string(prefix) + crypto::random_id_chars(n);
 }
 
 // A 10-digit mobile-like username starting 6..9, for partners created without a mobile.

@@ -1,5 +1,6 @@
 #include "service/authorization.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "domain/authorization.h"
@@ -17,15 +18,8 @@ using nlohmann::json;
 
 constexpr size_t kExpiryBatch = 100;
 
-json to_json(const AuthResult& r) {
-  return {{"approved", r.approved}, {"responseCode", r.response_code}, {"reason", r.reason},
-          {"authorizationId", r.authorization_id}, {"txnId", r.txn_id}, {"authCode", r.auth_code},
-          {"amountPaise", r.amount_paise}, {"availablePaise", r.available_paise}};
-}
-
-// A stored answer that does not parse is a storage fault, reported as one (never answered as a
-// made-up decline).
-Result<AuthResult> from_json(const std::string& text) {
+// The JSON object earlier builds stored as the answer of a message.
+Result<AuthResult> from_stored_json(std::string_view text) {
   json j = json::parse(text, nullptr, false);
   if (!j.is_object()) return internal_error("stored answer of an earlier message is not a JSON object");
   AuthResult r;
@@ -44,7 +38,7 @@ Result<AuthResult> from_json(const std::string& text) {
 // A message without a key (sandbox follow-ups) gets a unique one: never a duplicate.
 MessageKey effective_key(const MessageKey& k) {
   if (!k.stan.empty() || !k.rrn.empty()) return k;
-  return MessageKey{crypto::random_digits(6), crypto::random_upper_alnum(12), k.terminal_id};
+  return MessageKey{crypto::random_id_digits(6), crypto::random_id_chars(12), k.terminal_id};
 }
 
 // Messages are duplicates only within one sender: the network, or one sandbox partner.
@@ -56,13 +50,13 @@ Result<std::optional<AuthResult>> earlier_answer(Tx& tx, const std::string& sour
                                                  const MessageKey& k) {
   CC_ASSIGN_OR_RETURN(std::optional<std::string> stored, tx.find_message(source, kind, k.stan, k.rrn, k.terminal_id));
   if (!stored) return std::optional<AuthResult>{};
-  CC_ASSIGN_OR_RETURN(AuthResult earlier, from_json(*stored));
+  CC_ASSIGN_OR_RETURN(AuthResult earlier, decode_stored_answer(*stored));
   return std::optional<AuthResult>{std::move(earlier)};
 }
 
 Status remember_answer(Tx& tx, const std::string& source, const char* kind, const MessageKey& k, const AuthResult& r,
                        int64_t now) {
-  return tx.insert_message(source, kind, k.stan, k.rrn, k.terminal_id, to_json(r).dump(), now);
+  return tx.insert_message(source, kind, k.stan, k.rrn, k.terminal_id, encode_stored_answer(r), now);
 }
 
 // The HMAC of the request's card number (empty without one), computed before any unit: the
@@ -322,24 +316,75 @@ Result<authz::Channel> spend_channel(const AuthRequest& r) {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view kStoredAnswerTag = "A1";
+constexpr size_t kStoredAnswerFields = 9;  // the tag, 7 fields, the reason
+}  // namespace
+
+std::string encode_stored_answer(const AuthResult& r) {
+  std::string out;
+  out.reserve(64 + r.reason.size());
+  for (std::string_view f : {kStoredAnswerTag, std::string_view(r.approved ? "1" : "0"),
+                             std::string_view(r.response_code), std::string_view(r.authorization_id),
+                             std::string_view(r.txn_id), std::string_view(r.auth_code)}) {
+    out.append(f).push_back('\t');
+  }
+  out.append(std::to_string(r.amount_paise)).push_back('\t');
+  out.append(std::to_string(r.available_paise)).push_back('\t');
+  // A reason is one line of text; a tab in it would still be read back whole (it is last).
+  out.append(r.reason);
+  return out;
+}
+
+Result<AuthResult> decode_stored_answer(std::string_view text) {
+  if (text.starts_with('{')) return from_stored_json(text);
+  std::vector<std::string_view> f;
+  size_t at = 0;
+  while (f.size() + 1 < kStoredAnswerFields) {
+    size_t tab = text.find('\t', at);
+    if (tab == std::string_view::npos) break;
+    f.push_back(text.substr(at, tab - at));
+    at = tab + 1;
+  }
+  f.push_back(text.substr(at));
+  auto number = [](std::string_view v, int64_t& out) {
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    return ec == std::errc() && end == v.data() + v.size() && !v.empty();
+  };
+  AuthResult r;
+  if (f.size() != kStoredAnswerFields || f[0] != kStoredAnswerTag || (f[1] != "0" && f[1] != "1") ||
+      f[2].empty() || !number(f[6], r.amount_paise) || !number(f[7], r.available_paise)) {
+    return internal_error("stored answer of an earlier message is not readable");
+  }
+  r.approved = f[1] == "1";
+  r.response_code = std::string(f[2]);
+  r.authorization_id = std::string(f[3]);
+  r.txn_id = std::string(f[4]);
+  r.auth_code = std::string(f[5]);
+  r.reason = std::string(f[8]);
+  r.duplicate = true;
+  return r;
+}
+
 Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Finish& finish) {
   CC_ASSIGN_OR_RETURN(authz::Channel channel, spend_channel(r));
   CC_ASSIGN_OR_RETURN(Secrets secrets, check_secrets(ctx, r));
-  const std::string authorization_id = svc::make_id("AUTH", 12), auth_code = crypto::random_digits(6);
+  const std::string authorization_id = svc::make_time_ordered_id("AUTH"), auth_code = crypto::random_id_digits(6);
   return card_message(ctx, r, finish, "AUTH", [&](Tx& tx, const CardRow& card, const MessageKey& k,
                                                   int64_t now) -> Result<AuthResult> {
     CC_ASSIGN_OR_RETURN(AuthResult out, decide_spend(tx, card, r, channel, secrets, now));
     if (out.approved) {
       // The hold is a conditional update: two racing authorizations cannot both take the money.
-      CC_ASSIGN_OR_RETURN(bool held, tx.place_hold(ledger::wallet_account(card.card_id), r.amount_paise));
-      if (!held) {
+      // What it answers is the available balance after it, read from the row this unit now
+      // holds: exact even if racing authorizations (PostgreSQL, READ COMMITTED) took holds
+      // since the first read.
+      CC_ASSIGN_OR_RETURN(std::optional<int64_t> after, tx.place_hold(ledger::wallet_account(card.card_id), r.amount_paise));
+      if (!after) {
         out = declined(rc::kInsufficientFunds, "insufficient funds", r.amount_paise, out.available_paise);
       } else {
         out.authorization_id = authorization_id;
         out.auth_code = auth_code;
-        // Read again, not computed: racing authorizations (PostgreSQL, READ COMMITTED) may have
-        // taken holds since the first read; now this unit holds the row, the figure is exact.
-        CC_ASSIGN_OR_RETURN(out.available_paise, available(tx, card.card_id));
+        out.available_paise = *after;
         CC_RETURN_IF_ERROR(tx.insert_authorization(
             new_authorization(card, r, channel, k, out, r.amount_paise, 0, authz::AuthStatus::kOpen, now)));
       }
@@ -360,7 +405,7 @@ Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Fini
       // Taken like an authorization (the conditional hold keeps held money out of reach), then
       // cleared in the same unit: released and posted, so no hold is ever visible.
       const std::string wallet = ledger::wallet_account(card.card_id);
-      CC_ASSIGN_OR_RETURN(bool held, tx.place_hold(wallet, r.amount_paise));
+      CC_ASSIGN_OR_RETURN(std::optional<int64_t> held, tx.place_hold(wallet, r.amount_paise));
       if (!held) {
         out = declined(rc::kInsufficientFunds, "insufficient funds", r.amount_paise, out.available_paise);
       } else {
@@ -368,8 +413,8 @@ Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Fini
         std::string reference = "PUR-" + svc::make_id("", 12);
         CC_ASSIGN_OR_RETURN(entry_id, tx.post_entry(ledger::clearing(card.card_id, r.amount_paise, 0, reference),
                                                     card.partner_id, now));
-        out.authorization_id = svc::make_id("AUTH", 12);
-        out.auth_code = crypto::random_digits(6);
+        out.authorization_id = svc::make_time_ordered_id("AUTH");
+        out.auth_code = crypto::random_id_digits(6);
         // Counts toward the limits like an authorization cleared at once.
         CC_RETURN_IF_ERROR(tx.insert_authorization(
             new_authorization(card, r, channel, k, out, 0, r.amount_paise, authz::AuthStatus::kClosed, now)));
@@ -408,8 +453,8 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish
       out = declined(d.response_code, d.reason, amount, avail);
       out.authorization_id = fr.auth.authorization_id;
       if (d.approved) {
-        CC_ASSIGN_OR_RETURN(bool held, tx.place_hold(ledger::wallet_account(fr.card.card_id), amount));
-        if (!held) {
+        CC_ASSIGN_OR_RETURN(std::optional<int64_t> after, tx.place_hold(ledger::wallet_account(fr.card.card_id), amount));
+        if (!after) {
           out.response_code = rc::kInsufficientFunds;
           out.reason = "insufficient funds";
         } else {
@@ -422,7 +467,7 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish
           out.response_code = rc::kApproved;
           out.reason = "approved";
           out.auth_code = fr.auth.auth_code;
-          out.available_paise = avail - amount;
+          out.available_paise = *after;
         }
       }
     }
@@ -534,7 +579,7 @@ Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r, const Fi
       CC_ASSIGN_OR_RETURN(entry_id, tx.post_entry(ledger::clearing(card->card_id, r.amount_paise, overdraft, reference),
                                                   card->partner_id, now));
       // A force post counts toward the limits like an authorization that was cleared at once.
-      AuthorizationRow a{svc::make_id("AUTH", 12), card->partner_id, card->card_id,
+      AuthorizationRow a{svc::make_time_ordered_id("AUTH"), card->partner_id, card->card_id,
                          *channel, r.international, r.mcc, r.merchant_name,
                          r.merchant_id, r.source, k.stan, k.rrn, k.terminal_id, r.amount_paise, 0, r.amount_paise,
                          authz::AuthStatus::kClosed, "", now, now};

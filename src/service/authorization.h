@@ -60,6 +60,14 @@ struct AuthResult {
 
 using Finish = idempotency::Finish<AuthResult>;
 
+// The answer kept for a duplicate of a message (card_messages.answer_json), written in the unit
+// that decides the message: one line, "A1" and the fields tab-separated, the free-text reason
+// last. It is no JSON document because every authorization writes one and few are ever read.
+// decode_stored_answer also reads the JSON objects that earlier builds stored; anything else is
+// a storage fault (code::kFailure), never a made-up decline. A decoded answer is a duplicate.
+std::string encode_stored_answer(const AuthResult& r);
+Result<AuthResult> decode_stored_answer(std::string_view text);
+
 // Authorization (0100): decides, and on approval places a hold.
 Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Finish& finish = {});
 

@@ -1,5 +1,7 @@
 #include "service/common.h"
 
+#include <chrono>
+
 #include "domain/clock.h"
 #include "security/crypto.h"
 #include "service/views.h"
@@ -11,7 +13,19 @@ std::string pan_fingerprint(const Context& ctx, const std::string& pan) {
 }
 
 std::string make_id(std::string_view prefix, size_t n) {
-  return std::string(prefix) + crypto::random_upper_alnum(n);
+  return std::string(prefix) + crypto::random_id_chars(n);
+}
+
+std::string make_time_ordered_id(std::string_view prefix) {
+  constexpr std::string_view kDigits36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch()).count());
+  char time_part[8];
+  for (int i = 7; i >= 0; --i) {  // 36^8 ms is 89 years: the digits stay 8 until 2059
+    time_part[i] = kDigits36[ms % 36];
+    ms /= 36;
+  }
+  return std::string(prefix) + std::string(time_part, sizeof time_part) + crypto::random_id_chars(8);
 }
 
 Result<CardAccountRow> owned_account(Tx& tx, const Principal& p, const std::string& company_id,
@@ -69,7 +83,7 @@ Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view typ
                      const std::function<nlohmann::json()>& object, int64_t now) {
   CC_ASSIGN_OR_RETURN(std::optional<PartnerRow> partner, tx.find_partner(partner_id));
   if (!partner || partner->webhook_url.empty()) return {};
-  std::string event_id = "EVT" + crypto::random_upper_alnum(16);
+  std::string event_id = "EVT" + crypto::random_id_chars(16);
   nlohmann::json body{{"id", event_id}, {"type", type}, {"createdOn", clock::format_ist(now)},
                       {"partnerId", partner_id}, {"data", object()}};
   return tx.insert_webhook_event({event_id, partner_id, std::string(type), body.dump(), now, now, 0, "PENDING", ""});

@@ -116,10 +116,10 @@ Result<std::vector<std::string>> LedgerOps::verify_ledger() {
   return problems;
 }
 
-Result<bool> LedgerOps::place_hold(const std::string& account_id, int64_t amount) {
+Result<std::optional<int64_t>> LedgerOps::place_hold(const std::string& account_id, int64_t amount) {
   CC_SQL(q, "UPDATE ledger_accounts SET held_paise = held_paise + CAST(?2 AS BIGINT) WHERE account_id = ?1 "
-            "AND balance_paise - held_paise >= CAST(?2 AS BIGINT)");
-  return changed(q.bind(1, account_id).bind(2, amount));
+            "AND balance_paise - held_paise >= CAST(?2 AS BIGINT) RETURNING balance_paise - held_paise");
+  return one(q.bind(1, account_id).bind(2, amount), [](const Query& s) { return s.i64(0); });
 }
 
 Status LedgerOps::release_hold(const std::string& account_id, int64_t amount) {

@@ -28,8 +28,10 @@ class LedgerOps : protected StoreOps {
   // problem (empty = clean).
   Result<std::vector<std::string>> verify_ledger();
 
-  // Holds: conditional on the available balance (balance - held >= amount); false when short.
-  Result<bool> place_hold(const std::string& account_id, int64_t amount_paise);
+  // Holds: conditional on the available balance (balance - held >= amount). Answers the
+  // available balance after the hold, read from the row this unit now holds (so exact whatever
+  // other units did before), or nullopt when short (nothing changed).
+  Result<std::optional<int64_t>> place_hold(const std::string& account_id, int64_t amount_paise);
   // Releases part of the held amount; an error if less than that is held.
   Status release_hold(const std::string& account_id, int64_t amount_paise);
 

@@ -537,12 +537,13 @@ TEST_P(LedgerConformance, HoldsReduceWhatIsAvailable) {
   auto h2 = transact(*store_, [&](Tx& tx) { return tx.place_hold(wallet, 2'001); });
   auto h3 = transact(*store_, [&](Tx& tx) { return tx.place_hold(wallet, 2'000); });
   ASSERT_TRUE(h1 && h2 && h3);
-  EXPECT_TRUE(*h1);
-  EXPECT_FALSE(*h2) << "only 2000 was available";
-  EXPECT_TRUE(*h3);
+  EXPECT_EQ(*h1, std::optional<int64_t>(2'000)) << "a hold answers what is available after it";
+  EXPECT_EQ(*h2, std::nullopt) << "only 2000 was available";
+  EXPECT_EQ(*h3, std::optional<int64_t>(0));
   EXPECT_EQ(held(wallet), 5'000);
   auto unknown = transact(*store_, [](Tx& tx) { return tx.place_hold(ledger::wallet_account(kCardB), 1); });
-  EXPECT_FALSE(*unknown);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(*unknown, std::nullopt);
   // Spending from the wallet may not eat into the held amount.
   auto spend = post(ledger::clearing(kCardA, 1, 0, "C1"));
   ASSERT_FALSE(spend);
