@@ -169,7 +169,7 @@ std::optional<http::Response> handle_admin(const Context& ctx, const std::string
   auto body = JsonBody::parse(req.body);
   if (!body) return error(body.error());
   auto payload = it->second(ctx, *body);
-  return payload ? ok(*payload) : error(payload.error());
+  return payload ? ok(std::move(*payload)) : error(payload.error());
 }
 
 }  // namespace cardcore::api

@@ -226,7 +226,11 @@ Result<json> search(const Context& ctx, const Principal& p, const JsonBody& b, K
   if (!ref.card_id.empty()) return card_json(found.cards.front());
   json list = json::array();
   for (const CardRow& c : found.cards) list.push_back(card_json(c));
-  return json{{"cardAccountId", ref.card_account_id}, {"cards", list}, {"totalCards", found.total_cards}};
+  json out = json::object();
+  out["cardAccountId"] = ref.card_account_id;
+  out["cards"] = std::move(list);
+  out["totalCards"] = found.total_cards;
+  return out;
 }
 
 json load_json(const balances::LoadResult& out) {
@@ -296,8 +300,13 @@ Result<json> transactions(const Context& ctx, const Principal& p, const JsonBody
   TRY_FIELD(TransactionPage page, balances::list_transactions(ctx, p, ref.company_id, f));
   json list = json::array();
   for (const TransactionRow& t : page.rows) list.push_back(transaction_json(t));
-  return json{{"transactions", list}, {"totalCount", page.total}, {"totalCountCapped", page.total_capped},
-              {"pageNumber", number}, {"pageSize", size}};
+  json out = json::object();
+  out["transactions"] = std::move(list);
+  out["totalCount"] = page.total;
+  out["totalCountCapped"] = page.total_capped;
+  out["pageNumber"] = number;
+  out["pageSize"] = size;
+  return out;
 }
 
 const std::map<std::string, Route, std::less<>>& routes() {

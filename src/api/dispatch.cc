@@ -19,8 +19,13 @@ http::Response dispatch(const Context& ctx, const http::Request& req, Envelope e
   if (authz.size() > 7 && (authz.substr(0, 7) == "Bearer " || authz.substr(0, 7) == "bearer ")) {
     token = trim(authz.substr(7));
   }
-  auto principal = auth::authenticate(ctx, token);
-  if (!principal) return oauth_error(principal.error());
+  auto caller = auth::authenticate(ctx, token);
+  if (!caller) {
+    // A store failure is the server's, answered in the route's envelope; the rest are OAuth's.
+    if (caller.error().code == code::kFailure) return error(caller.error(), envelope);
+    return oauth_error(caller.error());
+  }
+  Principal* principal = &caller->principal;
   std::string partner_header = trim(req.header("partnerid"));
   if (partner_header.empty()) {
     return error(Error{code::kInvalidParameter, "partnerId: header is required", "partnerId"}, envelope);
@@ -32,10 +37,7 @@ http::Response dispatch(const Context& ctx, const http::Request& req, Envelope e
     return error(Error{code::kUnsupportedMediaType, "Content-Type: must be application/json", "Content-Type"},
                  envelope);
   }
-  auto partner = transact_read(ctx.store, [&](Tx& tx) { return tx.find_partner(principal->partner_id); });
-  if (!partner) return error(partner.error(), envelope);
-  if (!*partner) return error(Error{code::kFailure, "partner of a valid token not found", ""}, envelope);
-  auto decoded = decode_body(ctx, **partner, req.body);
+  auto decoded = decode_body(ctx, caller->partner, req.body);
   if (!decoded) return error(decoded.error(), envelope);
 
   std::optional<idempotency::Request> keyed_request;
@@ -48,7 +50,7 @@ http::Response dispatch(const Context& ctx, const http::Request& req, Envelope e
     auto body = http::JsonBody::parse(decoded->json_text);
     if (!body) return answer_of(error(body.error(), envelope));
     auto payload = handler(*principal, *body, keyed);
-    idempotency::Answer a = answer_of(payload ? ok(*payload, envelope) : error(payload.error(), envelope));
+    idempotency::Answer a = answer_of(payload ? ok(std::move(*payload), envelope) : error(payload.error(), envelope));
     if (storage == Storage::kNeverStored) a.storable = false;
     return a;
   };

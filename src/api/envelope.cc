@@ -11,11 +11,18 @@ http::Response json_response(int status, const nlohmann::json& body) {
   return r;
 }
 
-http::Response ok(const nlohmann::json& payload, Envelope e) {
+http::Response ok(nlohmann::json payload, Envelope e) {
+  // The payload is moved into the envelope, not copied: a card list is a deep tree.
+  nlohmann::json body = nlohmann::json::object();
   if (e == Envelope::kB) {
-    return json_response(200, {{"response_code", 0}, {"response_message", "Success"}, {"payload", payload}});
+    body["response_code"] = 0;
+    body["response_message"] = "Success";
+  } else {
+    body["code"] = 0;
+    body["message"] = "Success";
   }
-  return json_response(200, {{"code", 0}, {"message", "Success"}, {"payload", payload}});
+  body["payload"] = std::move(payload);
+  return json_response(200, body);
 }
 
 http::Response error(const Error& err, Envelope e) {

@@ -13,7 +13,7 @@ namespace cardcore::api {
 
 enum class Envelope { kA, kB };
 
-http::Response ok(const nlohmann::json& payload, Envelope e = Envelope::kA);
+http::Response ok(nlohmann::json payload, Envelope e = Envelope::kA);
 // Status and wire code come from the error table (api/error_table.h).
 http::Response error(const Error& err, Envelope e = Envelope::kA);
 http::Response oauth_error(const Error& err);

@@ -106,20 +106,24 @@ Result<TokenGrant> refresh_grant(const Context& ctx, const std::string& basic_cl
   });
 }
 
-Result<Principal> authenticate(const Context& ctx, const std::string& bearer_token) {
+Result<Caller> authenticate(const Context& ctx, const std::string& bearer_token) {
   if (bearer_token.empty()) {
     return fail(code::kUnauthenticated, "Full authentication is required to access this resource");
   }
   std::string digest = crypto::token_digest(bearer_token);
-  CC_ASSIGN_OR_RETURN(std::optional<TokenRow> row,
-                      transact_read(ctx.store, [&](Tx& tx) { return tx.find_token(digest); }));
-  if (!row || row->kind != "access") {
-    return fail(code::kUnauthenticated, "Invalid access token");
-  }
-  if (row->expires_at <= ctx.now()) {
-    return fail(code::kUnauthenticated, "Access token expired");
-  }
-  return Principal{row->partner_id, row->username, ""};
+  const int64_t now = ctx.now();
+  return transact_read(ctx.store, [&](Tx& tx) -> Result<Caller> {
+    CC_ASSIGN_OR_RETURN(std::optional<TokenRow> row, tx.find_token(digest));
+    if (!row || row->kind != "access") {
+      return fail(code::kUnauthenticated, "Invalid access token");
+    }
+    if (row->expires_at <= now) {
+      return fail(code::kUnauthenticated, "Access token expired");
+    }
+    CC_ASSIGN_OR_RETURN(std::optional<PartnerRow> partner, tx.find_partner(row->partner_id));
+    if (!partner) return internal_error("partner of a valid token not found");
+    return Caller{Principal{row->partner_id, row->username, ""}, std::move(*partner)};
+  });
 }
 
 }  // namespace cardcore::auth

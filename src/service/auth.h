@@ -28,7 +28,12 @@ Result<TokenGrant> refresh_grant(const Context& ctx, const std::string& basic_cl
                                  const std::string& refresh_token);
 
 // Bearer check for the partner API: a missing, unknown, expired or refresh token is
-// code::kUnauthenticated.
-Result<Principal> authenticate(const Context& ctx, const std::string& bearer_token);
+// code::kUnauthenticated. The token and its partner are read in one read-only unit: every
+// partner request starts here.
+struct Caller {
+  Principal principal;
+  PartnerRow partner;
+};
+Result<Caller> authenticate(const Context& ctx, const std::string& bearer_token);
 
 }  // namespace cardcore::auth

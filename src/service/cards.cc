@@ -697,14 +697,15 @@ Result<SearchResult> search(const Context& ctx, const Principal& p, const std::s
   CC_RETURN_IF_ERROR(require(company_id, "companyId"));
   CC_RETURN_IF_ERROR(require(card_account_id, "cardAccountId"));
   return transact_read(ctx.store, [&](Tx& tx) -> Result<SearchResult> {
-    CC_RETURN_IF_ERROR(owned_account(tx, p, company_id, card_account_id));
     SearchResult out;
     if (!card_id.empty()) {
+      // owned_card checks the company and the account first, with the same errors.
       CC_ASSIGN_OR_RETURN(CardRow card, owned_card(tx, p, CardRef{company_id, card_account_id, card_id}));
       out.cards.push_back(std::move(card));
       out.total_cards = 1;
       return out;
     }
+    CC_RETURN_IF_ERROR(owned_account(tx, p, company_id, card_account_id));
     CC_ASSIGN_OR_RETURN(out.cards, tx.list_cards(card_account_id, limit));
     CC_ASSIGN_OR_RETURN(out.total_cards, tx.count_cards(card_account_id));
     return out;
