@@ -270,7 +270,9 @@ Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& 
                                 const Secrets& secrets, int64_t now) {
   CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(card.card_id));
   CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card.card_id, svc::usage_windows(now, channel)));
-  CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card.card_id));
+  // The card row carries its wallet's balance and held amount (read with it, in this unit). The
+  // decision only says "may be held": the conditional hold that follows is what takes the money.
+  const int64_t avail = card.balance_paise - card.held_paise;
   authz::CardFacts facts;
   facts.status = card.status;
   facts.expired = card_expired(card, now);
