@@ -237,17 +237,26 @@ Status save_authorization(Tx& tx, const AuthorizationRow& updated, int64_t expec
 }
 
 
-// A message about a card (authorization, force post, refund): answers a duplicate with the
-// stored answer, declines an unknown card with 14, else applies `apply` in the same unit.
+// A message about a card (authorization, purchase, force post, refund): answers a duplicate
+// with the stored answer, declines an unknown card with 14, else applies `apply` in the same
+// unit. Repeats are rare, so the unit first runs without looking for an earlier answer: every
+// path of it ends by storing its answer under the message's unique key, which refuses a
+// repeat's (code::kDuplicate), and a refused unit leaves nothing. Then, and after any other
+// refusal, the unit runs again looking first, exactly as a repeat always was answered. One
+// statement (a round trip on PostgreSQL) fewer for every message that is not a repeat.
 template <class Apply>
 Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const Finish& finish, const char* kind,
                                 Apply apply) {
   MessageKey k = effective_key(r.key);
   int64_t now = ctx.now();
   const std::string fingerprint = request_fingerprint(ctx, r);
-  return retry_on_duplicate([&] { return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<AuthResult> {
-    CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier, earlier_answer(tx, message_scope(r.source, r.partner_id), kind, k));
-    if (earlier) return *earlier;
+  bool look_first = false;
+  auto unit = [&] { return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Result<AuthResult> {
+    if (look_first) {
+      CC_ASSIGN_OR_RETURN(std::optional<AuthResult> earlier,
+                          earlier_answer(tx, message_scope(r.source, r.partner_id), kind, k));
+      if (earlier) return *earlier;
+    }
     CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(tx, r, fingerprint));
     if (!card) {
       AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
@@ -255,7 +264,11 @@ Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const 
       return out;
     }
     return apply(tx, *card, k, now);
-  }); });
+  }); };
+  Result<AuthResult> first = unit();
+  if (first) return first;
+  look_first = true;
+  return retry_on_duplicate(unit);
 }
 
 }  // namespace
