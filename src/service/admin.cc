@@ -8,13 +8,12 @@
 #include "security/payload_crypto.h"
 #include "security/secret_hash.h"
 #include "security/totp.h"
+#include "service/common.h"
 
 namespace cardcore::admin {
 namespace {
 
-std::string make_id(std::string_view prefix, size_t n) {
-  return std::string(prefix) + crypto::random_id_chars(n);
-}
+using svc::make_id;
 
 // A 10-digit mobile-like username starting 6..9, for partners created without a mobile.
 std::string generated_mobile() {
