@@ -39,12 +39,14 @@ bench_start_server() {
   if [[ -n ${BENCH_PG_DSN:-} ]]; then args+=(--postgres "$BENCH_PG_DSN"); fi
   "$BIN" "${args[@]}" >"$BENCH_DIR/server.log" 2>&1 &
   SERVER_PID=$!
+  # server.json appears when HTTP listens and says "ready": true once the store is open and
+  # migrated and the ISO 8583 port listens.
   for _ in $(seq 1 100); do
-    [[ -f $BENCH_DIR/data/server.json ]] && break
+    grep -q '"ready":true' "$BENCH_DIR/data/server.json" 2>/dev/null && break
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$BENCH_DIR/server.log" >&2; die "server exited at start"; }
     sleep 0.1
   done
-  [[ -f $BENCH_DIR/data/server.json ]] || die "no server.json after 10 s"
+  grep -q '"ready":true' "$BENCH_DIR/data/server.json" 2>/dev/null || die "not ready after 10 s"
   PORT=$(jnum httpPort <"$BENCH_DIR/data/server.json")
   ISO_PORT=$(jnum isoPort <"$BENCH_DIR/data/server.json" || true)
   BASE=http://127.0.0.1:$PORT

@@ -47,7 +47,8 @@ FILL_OUT=$("$FILL" --db "$BENCH_DIR/data/cardcore.db" --partner "$PARTNER" --com
   --cards "$CARDS" --txns "$TXNS" --hot-txns "$HOT_TXNS") || die "scale_fill failed"
 DB_MB=$(( $(du -sk "$BENCH_DIR/data" | cut -f1) / 1024 ))
 
-# Start again on the filled store and time it to the first /healthz 200.
+# Start again on the filled store and time it to the first /readyz 200 (store open, schema
+# current, both listeners up).
 rm -f "$BENCH_DIR/data/server.json"
 T0=$(date +%s%N)
 "$BIN" serve --data "$BENCH_DIR/data" --http-port 0 --config "$BENCH_DIR/config.json" >"$BENCH_DIR/server2.log" 2>&1 &
@@ -56,7 +57,7 @@ READY_MS=""
 for _ in $(seq 1 3000); do
   if [[ -f $BENCH_DIR/data/server.json ]]; then
     PORT=$(jnum httpPort <"$BENCH_DIR/data/server.json")
-    if [[ -n $PORT ]] && curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
+    if [[ -n $PORT ]] && curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then
       READY_MS=$(( ($(date +%s%N) - T0) / 1000000 )); break
     fi
   fi

@@ -153,6 +153,12 @@ const std::map<std::string, AdminFn, std::less<>>& routes() {
 
 }  // namespace
 
+std::vector<std::string> admin_route_templates() {
+  std::vector<std::string> out;
+  for (const auto& [path, fn] : routes()) out.push_back(path);
+  return out;
+}
+
 std::optional<http::Response> handle_admin(const Context& ctx, const std::string& admin_key,
                                            const http::Request& req) {
   if (req.path.rfind("/admin/", 0) != 0) return std::nullopt;

@@ -10,6 +10,9 @@
 namespace cardcore::api {
 
 // Answers the request when its path is under /admin/, else nullopt.
+// Every route handle_admin answers.
+std::vector<std::string> admin_route_templates();
+
 std::optional<http::Response> handle_admin(const Context& ctx, const std::string& admin_key,
                                            const http::Request& req);
 

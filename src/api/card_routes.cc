@@ -331,6 +331,12 @@ const std::map<std::string, Route, std::less<>>& routes() {
 
 }  // namespace
 
+std::vector<std::string> card_route_templates() {
+  std::vector<std::string> out;
+  for (const auto& [rest, route] : routes()) out.push_back(std::string(kCardBase) + rest);
+  return out;
+}
+
 std::optional<http::Response> handle_card_route(const Context& ctx, const http::Request& req) {
   if (req.path.compare(0, kCardBase.size(), kCardBase) != 0) return std::nullopt;
   std::string_view rest = std::string_view(req.path).substr(kCardBase.size());

@@ -18,4 +18,7 @@ inline constexpr std::string_view kCardBase = "/api/v0/partner/enKashCard";
 // (e.g. /enKashCardX), so that it falls through to a 404 elsewhere.
 std::optional<http::Response> handle_card_route(const Context& ctx, const http::Request& req);
 
+// Every path handle_card_route answers (metrics label requests by these).
+std::vector<std::string> card_route_templates();
+
 }  // namespace cardcore::api

@@ -8,7 +8,7 @@ namespace {
 constexpr ErrorAnswer kTable[] = {
     {code::kFailure, 1, 500, nullptr, "internal failure; nothing was changed unless the answer says so"},
     {code::kUpstreamFailure, 1, 502, nullptr, "a service cardcore calls (the SMS gateway) failed"},
-    {code::kUnavailable, 1, 503, nullptr, "no storage connection is free right now, or the server is shedding load (Retry-After); retry"},
+    {code::kUnavailable, 1, 503, nullptr, "no storage connection is free right now, the server is shedding load, or it is still starting (Retry-After); retry"},
     {code::kUnauthenticated, 401, 401, "invalid_token", "bearer token missing, unknown or expired; admin key wrong"},
     {code::kNotPermitted, 403, 403, nullptr, "not enabled or not permitted (e.g. transactionType DR)"},
     {code::kNotFoundPath, 404, 404, nullptr, "no such endpoint (or the sandbox outside sandbox mode)"},

@@ -6,6 +6,13 @@
 
 namespace cardcore::api {
 
+std::vector<std::string> partner_route_templates() {
+  std::vector<std::string> out = card_route_templates();
+  out.push_back(std::string(kTokenPath));
+  for (const std::string& t : sandbox_route_templates()) out.push_back(t);
+  return out;
+}
+
 std::optional<http::Response> handle_partner(const Context& ctx, const http::Request& req) {
   if (req.path == kTokenPath) return token_endpoint(ctx, req);
   if (req.path.compare(0, kSandboxPrefix.size(), kSandboxPrefix) == 0 &&

@@ -11,11 +11,16 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "http/server.h"
 #include "service/context.h"
 
 namespace cardcore::api {
+
+// Every route the partner API answers (the token endpoint, the card routes, the sandbox).
+std::vector<std::string> partner_route_templates();
 
 // Answers the request when its path belongs to the partner API, else nullopt.
 std::optional<http::Response> handle_partner(const Context& ctx, const http::Request& req);

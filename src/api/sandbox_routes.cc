@@ -68,6 +68,20 @@ authorization::Finish keyed_answer(idempotency::Keyed* keyed) {
 
 }  // namespace
 
+constexpr const char* kFollowUps[] = {"increment", "capture", "reverse", "expire"};
+
+const std::vector<std::string>& sandbox_route_templates() {
+  static const std::vector<std::string> kTemplates = [] {
+    std::vector<std::string> t;
+    for (const char* p : {"/authorizations", "/purchases", "/refunds", "/clearings"})
+      t.push_back(std::string(kSandboxPrefix) + p);
+    for (const char* action : kFollowUps)
+      t.push_back(std::string(kSandboxPrefix) + "/authorizations/{authorizationId}/" + action);
+    return t;
+  }();
+  return kTemplates;
+}
+
 http::Response handle_sandbox(const Context& ctx, const http::Request& req) {
   std::string_view rest = std::string_view(req.path).substr(kSandboxPrefix.size());
   if (!ctx.config.sandbox) {
@@ -111,8 +125,8 @@ http::Response handle_sandbox(const Context& ctx, const http::Request& req) {
               : action == "expire"  ? authorization::expire
                                     : nullptr;
       if (fn) {
-        return dispatch(ctx, req, Envelope::kA, [&, fn](const Principal& p, const JsonBody& b,
-                                                        idempotency::Keyed* keyed) -> Result<json> {
+        http::Response answer = dispatch(ctx, req, Envelope::kA, [&, fn](const Principal& p, const JsonBody& b,
+                                                                         idempotency::Keyed* keyed) -> Result<json> {
           authorization::FollowUp f;
           f.partner_id = p.partner_id;
           f.authorization_id = id;
@@ -124,6 +138,9 @@ http::Response handle_sandbox(const Context& ctx, const http::Request& req) {
           TRY_FIELD(authorization::AuthResult out, fn(ctx, f, keyed_answer(keyed)));
           return decision_json(out);
         });
+        for (size_t n = 0; n < std::size(kFollowUps); ++n)
+          if (action == kFollowUps[n]) answer.route = sandbox_route_templates()[4 + n];
+        return answer;
       }
     }
   }

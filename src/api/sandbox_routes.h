@@ -6,6 +6,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 #include <string_view>
 
 #include "http/server.h"
@@ -17,5 +19,8 @@ inline constexpr std::string_view kSandboxPrefix = "/api/v0/sandbox";
 
 // Answers every path under kSandboxPrefix (404 outside sandbox mode).
 http::Response handle_sandbox(const Context& ctx, const http::Request& req);
+
+// Every route handle_sandbox answers, as templates ({authorizationId} for the follow-ups).
+const std::vector<std::string>& sandbox_route_templates();
 
 }  // namespace cardcore::api

@@ -1,6 +1,9 @@
 // The composition root: parses the command line and config, loads keys, opens the store, wires
 // services to the HTTP adapters and runs until SIGTERM/SIGINT.
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <climits>
+#include <mutex>
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
@@ -13,6 +16,8 @@
 #include <unistd.h>
 
 #include "admin/admin_api.h"
+#include "build_info.h"
+#include "metrics/metrics.h"
 #include "api/envelope.h"
 #include "api/error_table.h"
 #include "api/partner_api.h"
@@ -66,11 +71,14 @@ struct ServeOptions {
   int postgres_pool_size = 8;  // connections a serving node keeps (units in flight at once)
   WebhookOptions webhooks;
   int64_t hold_expiry_interval_seconds = 60;
+  bool no_migrate = false;  // refuse to start on a schema that is not current instead of migrating
 };
 
+// Exits at once: during start-up the HTTP threads already run, so no destructor may race them.
 [[noreturn]] void die(const std::string& msg) {
   std::fprintf(stderr, "cardcore: %s\n", msg.c_str());
-  std::exit(2);
+  std::fflush(nullptr);
+  std::_Exit(2);
 }
 
 std::string read_file(const std::string& path) {
@@ -158,9 +166,42 @@ void apply_config_file(ServeOptions& o) {
 // The store: PostgreSQL when a DSN is given (flag, config or CARDCORE_POSTGRES_DSN), else the
 // embedded SQLite database in the data directory.
 Result<std::unique_ptr<Store>> open_store(const std::string& data_dir, const std::string& postgres_dsn,
-                                          int postgres_pool_size = 8) {
-  if (!postgres_dsn.empty()) return open_postgres_store(postgres_dsn, static_cast<size_t>(postgres_pool_size));
-  return open_sqlite_store(data_dir + "/cardcore.db");
+                                          int postgres_pool_size = 8, const MigrateOptions& migrations = {}) {
+  if (!postgres_dsn.empty()) {
+    return open_postgres_store(postgres_dsn, static_cast<size_t>(postgres_pool_size), migrations);
+  }
+  return open_sqlite_store(data_dir + "/cardcore.db", migrations);
+}
+
+std::string schema_behind(const SchemaStatus& s) {
+  return "the schema is at version " + std::to_string(s.version) + "; this build needs " + std::to_string(s.latest);
+}
+
+// `cardcore migrate`: applies the migrations (up to --to) and says which; exit 0, 2 on failure.
+int migrate(const std::string& data_dir, std::string postgres_dsn, int to_version) {
+  if (const char* v = std::getenv("CARDCORE_POSTGRES_DSN"); v && *v && postgres_dsn.empty()) postgres_dsn = v;
+  if (postgres_dsn.empty()) {
+    ::umask(077);
+    std::error_code ec;
+    fs::create_directories(data_dir, ec);
+    if (ec) die("cannot create data dir " + data_dir + ": " + ec.message());
+  }
+  MigrateOptions m;
+  m.to_version = to_version;
+  int applied = 0;
+  m.on_applied = [&](const Migration& mig) {
+    std::printf("applied %s\n", mig.name.c_str());
+    std::fflush(stdout);
+    ++applied;
+  };
+  auto store = open_store(data_dir, postgres_dsn, 1, m);
+  if (!store) die("store: " + store.error().message);
+  auto status = schema_status(**store);
+  if (!status) die("store: " + status.error().message);
+  if (applied == 0) std::printf("nothing to apply: ");
+  std::printf("schema at version %lld (this build's latest: %d)\n", static_cast<long long>(status->version),
+              status->latest);
+  return 0;
 }
 
 int ledger_verify(const std::string& data_dir, std::string postgres_dsn) {
@@ -257,6 +298,45 @@ pin_block::ZonePinKey load_zone_pin_key(const std::string& data_dir, bool may_cr
   return *zpk;
 }
 
+// What the HTTP threads may read of a server that is still starting.
+struct Startup {
+  std::atomic<bool> ready{false};  // set once everything below is written (release/acquire)
+  std::mutex mu;
+  std::string phase = "opening the store";  // under mu
+  std::function<http::Response(const http::Request&)> app;
+  Store* store = nullptr;
+
+  void set_phase(std::string p) {
+    std::lock_guard lock(mu);
+    phase = std::move(p);
+  }
+  std::string current_phase() {
+    std::lock_guard lock(mu);
+    return phase;
+  }
+};
+
+// GET /readyz: 200 when the store answers and its schema is current, else 503 and why.
+http::Response readiness(Startup& startup) {
+  if (!startup.ready.load(std::memory_order_acquire)) {
+    return api::json_response(503, {{"status", "starting"}, {"reason", startup.current_phase()}});
+  }
+  auto s = schema_status(*startup.store);
+  if (!s) return api::json_response(503, {{"status", "unavailable"}, {"reason", "store: " + s.error().message}});
+  if (!s->current()) {
+    return api::json_response(503, {{"status", "not ready"},
+                                    {"reason", schema_behind(*s) + ": run `cardcore migrate`"},
+                                    {"schemaVersion", s->version}});
+  }
+  return api::json_response(200, {{"status", "ready"}, {"schemaVersion", s->version}});
+}
+
+void write_server_json(const std::string& data_dir, const json& info) {
+  std::string tmp = data_dir + "/server.json.tmp";
+  std::ofstream(tmp) << info.dump() << "\n";
+  fs::rename(tmp, data_dir + "/server.json");
+}
+
 int serve(ServeOptions o) {
   if (o.mode != "sandbox" && o.mode != "production") die("--mode must be sandbox or production");
   o.service.sandbox = o.mode == "sandbox";
@@ -270,10 +350,89 @@ int serve(ServeOptions o) {
   if (const char* v = std::getenv("CARDCORE_SMS_GATEWAY_TOKEN"); v && *v) o.sms_gateway_token = v;
   validate_options(o);
   secret_hash::set_cost({2, static_cast<size_t>(o.argon2_mem_kib) * 1024});
-
   if (const char* v = std::getenv("CARDCORE_POSTGRES_DSN"); v && *v) o.postgres_dsn = v;
-  auto store = open_store(o.data_dir, o.postgres_dsn, o.postgres_pool_size);
+
+  // HTTP listens first: while the store opens and migrates (which may wait for another node's
+  // migration), /healthz says alive, /readyz says starting and why, /metrics answers, and every
+  // other route answers 503 with Retry-After.
+  std::vector<std::string> routes = api::partner_route_templates();
+  for (const std::string& r : api::admin_route_templates()) routes.push_back(r);
+  for (const char* r : {"/healthz", "/readyz", "/metrics"}) routes.emplace_back(r);
+  metrics::Metrics metrics({CARDCORE_VERSION, CARDCORE_COMMIT, o.postgres_dsn.empty() ? "sqlite" : "postgres"}, routes);
+  Startup startup;
+
+  http::ServerOptions so;
+  so.address = o.http_address;
+  so.port = static_cast<uint16_t>(o.http_port);
+  so.body_limit_bytes = o.body_limit_bytes;
+  so.threads = o.threads;
+  so.workers = o.workers;
+  so.queue_budget_ms = o.http_queue_budget_ms;
+  so.run_inline = [](const http::Request& r) { return r.path == "/healthz"; };
+  so.on_answered = [&metrics](const http::Request& req, const http::Response& res, double seconds) {
+    metrics.http_request(res.route.empty() ? std::string_view(req.path) : res.route, res.status, seconds);
+  };
+  http::Server server(
+      so,
+      [&](const http::Request& req) -> http::Response {
+        if (req.path == "/healthz") return api::json_response(200, {{"status", "ok"}});
+        if (req.path == "/readyz") return readiness(startup);
+        if (req.path == "/metrics") {
+          http::Response r;
+          r.body = metrics.render();
+          r.content_type = metrics::Metrics::kContentType;
+          return r;
+        }
+        if (!startup.ready.load(std::memory_order_acquire)) {
+          http::Response r = api::error(Error{code::kUnavailable,
+                                              "server starting (" + startup.current_phase() + "): retry shortly", ""});
+          r.headers.emplace_back("Retry-After", "1");
+          return r;
+        }
+        return startup.app(req);
+      },
+      [](int status, std::string_view message) {
+        int c = api::code_for_transport_status(status);
+        return api::error(Error{c, std::string(message), c == code::kPayloadTooLarge ? "body" : ""});
+      });
+  uint16_t port = 0;
+  try {
+    port = server.listen();
+  } catch (const std::exception& e) {
+    die("cannot listen on " + o.http_address + ":" + std::to_string(o.http_port) + ": " + e.what());
+  }
+  std::string base = "http://" + o.http_address + ":" + std::to_string(port);
+  g_server = &server;
+  std::thread signals([] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    logx::info("shutdown", {{"signal", sig}});
+    if (auto* s = g_server.load()) s->stop();
+  });
+  signals.detach();
+  std::thread io([&server] { server.run(); });
+  write_server_json(o.data_dir, {{"httpPort", port}, {"baseUrl", base}, {"pid", ::getpid()}, {"ready", false}});
+
+  MigrateOptions migrations;
+  migrations.apply = !o.no_migrate;
+  migrations.on_applied = [&startup](const Migration& m) {
+    logx::info("migration applied", {{"migration", m.name}});
+    startup.set_phase("applying migrations (" + m.name + " done)");
+  };
+  startup.set_phase(o.no_migrate ? "opening the store" : "opening the store and applying its migrations");
+  auto store = open_store(o.data_dir, o.postgres_dsn, o.postgres_pool_size, migrations);
   if (!store) die("store: " + store.error().message);
+  if (o.no_migrate) {
+    auto status = schema_status(**store);
+    if (!status) die("store: " + status.error().message);
+    if (!status->current()) die(schema_behind(*status) + ": --no-migrate refuses it; run `cardcore migrate` first");
+  }
+  (*store)->set_commit_observer([&metrics](uint64_t micros, size_t units) { metrics.store_commit(micros, units); });
+  startup.set_phase("loading keys");
 
   // Keys are created only for a brand-new sandbox. Anywhere else a missing key means data that
   // could no longer be read (card numbers) or checked (PAN uniqueness): refuse to start. "Fresh"
@@ -323,9 +482,23 @@ int serve(ServeOptions o) {
 
   auto wall_clock = [] { return static_cast<int64_t>(::time(nullptr)); };
   Context ctx{**store, *vault, hmac_key, o.service, *sms, wall_clock};
+  ctx.on_decision = [&metrics](std::string_view source, bool approved, std::string_view rc) {
+    metrics.authorization(source, approved, rc);
+  };
   // Delivers the webhook outbox; events were written in the same units as the changes.
   WebhookWorker webhooks(**store, *vault, wall_clock, o.webhooks);
   webhooks.start();
+  metrics.set_deliveries([&webhooks] {
+    const WebhookCounters c = webhooks.counters();
+    const uint64_t settled = c.delivered + c.failed;
+    return metrics::DeliveryTotals{c.delivered, c.attempted > settled ? c.attempted - settled : 0, c.failed};
+  });
+  Store& the_store = **store;
+  metrics.set_outbox_pending([&the_store]() -> std::optional<int64_t> {
+    auto n = transact_read(the_store, [](Tx& tx) { return tx.count_pending_webhooks(); });
+    if (!n) return std::nullopt;
+    return *n;
+  });
   // Releases authorization holds older than holdExpiryDays.
   PeriodicJob hold_expiry(std::chrono::seconds(o.hold_expiry_interval_seconds), [&ctx] {
     auto n = authorization::expire_old_holds(ctx);
@@ -335,34 +508,6 @@ int serve(ServeOptions o) {
       logx::info("holds expired", {{"count", *n}});
     }
   });
-
-  http::ServerOptions so;
-  so.address = o.http_address;
-  so.port = static_cast<uint16_t>(o.http_port);
-  so.body_limit_bytes = o.body_limit_bytes;
-  so.threads = o.threads;
-  so.workers = o.workers;
-  so.queue_budget_ms = o.http_queue_budget_ms;
-  so.run_inline = [](const http::Request& r) { return r.path == "/healthz"; };
-  http::Server server(
-      so,
-      [&](const http::Request& req) -> http::Response {
-        if (req.path == "/healthz") return api::json_response(200, {{"status", "ok"}});
-        if (auto r = api::handle_admin(ctx, admin_key, req)) return *r;
-        if (auto r = api::handle_partner(ctx, req)) return *r;
-        return api::error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
-      },
-      [](int status, std::string_view message) {
-        int c = api::code_for_transport_status(status);
-        return api::error(Error{c, std::string(message), c == code::kPayloadTooLarge ? "body" : ""});
-      });
-  uint16_t port = 0;
-  try {
-    port = server.listen();
-  } catch (const std::exception& e) {
-    die("cannot listen on " + o.http_address + ":" + std::to_string(o.http_port) + ": " + e.what());
-  }
-  std::string base = "http://" + o.http_address + ":" + std::to_string(port);
 
   // ISO 8583 for the card network: same address, its own I/O threads, same service calls.
   iso8583::Processor iso_processor(ctx, zpk);
@@ -375,6 +520,9 @@ int serve(ServeOptions o) {
   iso_options.max_in_flight = o.iso_max_in_flight;
   iso_options.max_connections = o.iso_max_connections;
   iso_options.idle_timeout_seconds = o.iso_idle_timeout_seconds;
+  iso_options.on_answered = [&metrics](std::string_view mti, std::string_view rc, double seconds) {
+    metrics.iso_message(mti, rc, seconds);
+  };
   iso8583::Server iso_server(
       iso_options, [&](const iso8583::Message& m) { return iso_processor.handle(m); },
       [](const iso8583::Message& m) { return m.mti == "0800"; });  // network management: no store
@@ -410,12 +558,17 @@ int serve(ServeOptions o) {
                   c.value("password", "").c_str(), c.value("clientId", "").c_str());
     }
   }
-  {
-    std::string tmp = o.data_dir + "/server.json.tmp";
-    std::ofstream(tmp) << json{{"httpPort", port}, {"isoPort", iso_port}, {"baseUrl", base}, {"pid", ::getpid()}}.dump()
-                       << "\n";
-    fs::rename(tmp, o.data_dir + "/server.json");
-  }
+
+  startup.app = [&](const http::Request& req) -> http::Response {
+    if (auto r = api::handle_admin(ctx, admin_key, req)) return *r;
+    if (auto r = api::handle_partner(ctx, req)) return *r;
+    return api::error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
+  };
+  startup.store = &the_store;
+  startup.set_phase("ready");
+  startup.ready.store(true, std::memory_order_release);
+  write_server_json(o.data_dir, {{"httpPort", port}, {"isoPort", iso_port}, {"baseUrl", base}, {"pid", ::getpid()},
+                                 {"ready", true}});
   std::printf("cardcore %s mode, store %s%s, listening on %s\n", o.mode.c_str(), (*store)->engine().c_str(),
               o.postgres_dsn.empty() ? (" at " + o.data_dir + "/cardcore.db").c_str() : " (PostgreSQL)",
               base.c_str());
@@ -424,19 +577,7 @@ int serve(ServeOptions o) {
   std::fflush(stdout);
   logx::info("listening", {{"url", base}, {"isoPort", iso_port}, {"mode", o.mode}});
 
-  g_server = &server;
-  std::thread signals([] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    int sig = 0;
-    sigwait(&set, &sig);
-    logx::info("shutdown", {{"signal", sig}});
-    if (auto* s = g_server.load()) s->stop();
-  });
-  signals.detach();
-  server.run();
+  io.join();  // until SIGTERM/SIGINT stops the HTTP server
   g_server = nullptr;
   iso_server.stop();
   hold_expiry.stop();
@@ -476,6 +617,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--postgres", o.postgres_dsn,
                     "PostgreSQL connection string (libpq); default: embedded SQLite in --data");
+  serve->add_flag("--no-migrate", o.no_migrate,
+                  "Apply no migration; refuse to start unless the schema is current (one job runs `cardcore migrate`)");
+  auto* migrate = app.add_subcommand("migrate", "Apply the schema migrations this build carries, and say which");
+  std::string migrate_dir = "./data", migrate_pg;
+  int migrate_to = INT_MAX;
+  migrate->add_option("--data", migrate_dir, "Data directory (the SQLite database)")->capture_default_str();
+  migrate->add_option("--postgres", migrate_pg, "PostgreSQL connection string (default: the SQLite database in --data)");
+  migrate->add_option("--to", migrate_to, "Apply those up to this version only")->check(CLI::PositiveNumber);
   auto* ledger = app.add_subcommand("ledger", "Ledger maintenance");
   ledger->require_subcommand(1);
   std::string verify_dir = "./data";
@@ -500,6 +649,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (verify->parsed()) return cardcore::ledger_verify(verify_dir, verify_pg);
+  if (migrate->parsed()) return cardcore::migrate(migrate_dir, migrate_pg, migrate_to);
   if (keys_init->parsed()) return cardcore::keys_init(keys_dir);
   if (serve->parsed()) {
     // Config file first, then re-apply the flags that were given explicitly.
@@ -517,6 +667,7 @@ int main(int argc, char** argv) {
     if (serve->count("--threads")) from_file.threads = o.threads;
     if (serve->count("--workers")) from_file.workers = o.workers;
     if (serve->count("--postgres")) from_file.postgres_dsn = o.postgres_dsn;
+    from_file.no_migrate = o.no_migrate;
     return cardcore::serve(from_file);
   }
   return 0;

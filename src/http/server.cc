@@ -159,6 +159,7 @@ struct Server::Impl {
       auto [wec, wn] = co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
       auto latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - started).count();
+      if (opt.on_answered) opt.on_answered(req, out, static_cast<double>(latency_us) / 1e6);
       logx::info("request", {{"server", opt.name}, {"request_id", req.request_id},
                              {"method", req.method}, {"path", req.path}, {"status", out.status},
                              {"latency_us", latency_us}, {"remote", remote}});

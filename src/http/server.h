@@ -30,6 +30,9 @@ struct Response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // The route template that answered, when the path itself is not one (a path with an id in
+  // it): metrics label requests with it. Points to storage that lives as long as the program.
+  std::string_view route;
 };
 
 using Handler = std::function<Response(const Request&)>;
@@ -53,6 +56,8 @@ struct ServerOptions {
   // Requests whose handler is cheap and never blocks (a liveness probe) run on the I/O thread.
   std::function<bool(const Request&)> run_inline;
   std::string name = "http";       // in log lines
+  // Told of every answered request once its answer is written (metrics); runs on an I/O thread.
+  std::function<void(const Request&, const Response&, double seconds)> on_answered;
 };
 
 class Server {

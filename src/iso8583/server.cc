@@ -83,6 +83,11 @@ struct Server::Impl {
       if (encoded) bytes = frame(*encoded);
       auto latency_us =
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+      if (opt.on_answered) {
+        std::string request_mti = out->mti;
+        if (request_mti.size() == 4 && (request_mti[2] == '1' || request_mti[2] == '3')) --request_mti[2];
+        opt.on_answered(request_mti, rc_out, static_cast<double>(latency_us) / 1e6);
+      }
       logx::info("iso8583 message", {{"server", "iso8583"}, {"mti", out->mti}, {"responseCode", rc_out},
                                      {"latency_us", latency_us}, {"remote", c->remote}});
     }

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "iso8583/codec.h"
 
@@ -38,6 +39,9 @@ struct ServerOptions {
   int idle_timeout_seconds = 300;      // no frame for this long: close (networks echo every ~60 s)
   int frame_timeout_seconds = 30;      // a frame's bytes must all arrive within this
   int max_connections = 256;
+  // Told of every answer once it is framed (metrics): the request's MTI (the answer's, one
+  // lower: 0110 answers 0100), field 39 and the seconds since the request was read.
+  std::function<void(std::string_view request_mti, std::string_view response_code, double seconds)> on_answered;
 };
 
 // Answers one decoded message; nullopt closes the connection. Must not throw (the server answers

@@ -381,11 +381,17 @@ Result<AuthResult> decode_stored_answer(std::string_view text) {
   return r;
 }
 
+// Tells ctx.on_decision of a decision this call made (a repeated answer was counted before).
+static Result<AuthResult> observed(const Context& ctx, const AuthRequest& r, Result<AuthResult> out) {
+  if (out && !out->duplicate && ctx.on_decision) ctx.on_decision(r.source, out->approved, out->response_code);
+  return out;
+}
+
 Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Finish& finish) {
   CC_ASSIGN_OR_RETURN(authz::Channel channel, spend_channel(r));
   CC_ASSIGN_OR_RETURN(Secrets secrets, check_secrets(ctx, r));
   const std::string authorization_id = svc::make_time_ordered_id("AUTH"), auth_code = crypto::random_id_digits(6);
-  return card_message(ctx, r, finish, "AUTH", [&](Tx& tx, const CardRow& card, const MessageKey& k,
+  return observed(ctx, r, card_message(ctx, r, finish, "AUTH", [&](Tx& tx, const CardRow& card, const MessageKey& k,
                                                   int64_t now) -> Result<AuthResult> {
     CC_ASSIGN_OR_RETURN(AuthResult out, decide_spend(tx, card, r, channel, secrets, now));
     if (out.approved) {
@@ -406,13 +412,13 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Fin
     }
     CC_RETURN_IF_ERROR(record(tx, card, r, authz::channel_name(channel), k, "AUTH", "AUTHORIZATION", "DR", 0, out, now));
     return out;
-  });
+  }));
 }
 
 Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Finish& finish) {
   CC_ASSIGN_OR_RETURN(authz::Channel channel, spend_channel(r));
   CC_ASSIGN_OR_RETURN(Secrets secrets, check_secrets(ctx, r));
-  return card_message(ctx, r, finish, "PURCHASE", [&](Tx& tx, const CardRow& card, const MessageKey& k,
+  return observed(ctx, r, card_message(ctx, r, finish, "PURCHASE", [&](Tx& tx, const CardRow& card, const MessageKey& k,
                                                       int64_t now) -> Result<AuthResult> {
     CC_ASSIGN_OR_RETURN(AuthResult out, decide_spend(tx, card, r, channel, secrets, now));
     int64_t entry_id = 0;
@@ -439,7 +445,7 @@ Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Fini
     CC_RETURN_IF_ERROR(record(tx, card, r, authz::channel_name(channel), k, "PURCHASE", "PURCHASE", "DR", entry_id,
                               out, now));
     return out;
-  });
+  }));
 }
 
 Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish& finish) {

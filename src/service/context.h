@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "notify/sms.h"
 #include "security/vault.h"
@@ -36,6 +37,9 @@ struct Context {
   const ServiceConfig& config;
   SmsChannel& sms;
   std::function<int64_t()> now;  // unix seconds; injectable for tests
+  // Told of every authorization or purchase decided (not of an answer repeated for a duplicate),
+  // after its unit committed: metrics. Optional; must be cheap and never block.
+  std::function<void(std::string_view source, bool approved, std::string_view response_code)> on_decision = {};
 };
 
 // The authenticated caller of the partner API.

@@ -96,6 +96,11 @@ Result<std::vector<WebhookEventRow>> OutboxOps::claim_due_webhooks(int64_t now, 
   return due;
 }
 
+Result<int64_t> OutboxOps::count_pending_webhooks() {
+  CC_SQL(q, "SELECT COUNT(*) FROM webhook_events WHERE state = 'PENDING'");
+  return scalar(q);
+}
+
 Status OutboxOps::record_webhook_attempt(const std::string& event_id, int attempt, int64_t at, int http_status,
                                          const std::string& error, const std::string& new_state,
                                          int64_t next_attempt_at) {

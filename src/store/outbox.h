@@ -33,6 +33,8 @@ class OutboxOps : protected StoreOps {
   Result<std::vector<WebhookEventRow>> claim_due_webhooks(int64_t now, size_t limit, int64_t lease_seconds);
   Status record_webhook_attempt(const std::string& event_id, int attempt, int64_t at, int http_status,
                                 const std::string& error, const std::string& new_state, int64_t next_attempt_at);
+  // Events still to deliver (state PENDING, due or not): the backlog a metric reports.
+  Result<int64_t> count_pending_webhooks();
   // The partner's events, newest first.
   Result<std::vector<WebhookEventRow>> list_webhook_events(const std::string& partner_id, size_t limit);
   // The delivery attempts of one event, first first.

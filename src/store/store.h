@@ -24,7 +24,9 @@
 #include "store/history.h"
 #include "store/ledger.h"
 #include "store/outbox.h"
+#include "store/migrations.h"
 #include "store/programs.h"
+#include "store/schema.h"
 #include "store/records.h"
 #include "store/transactions.h"
 
@@ -39,11 +41,12 @@ class Tx final : public ProgramOps,
                  public AuthorizationOps,
                  public TransactionOps,
                  public OutboxOps,
-                 public HistoryOps {
+                 public HistoryOps,
+                 public SchemaOps {
  public:
   explicit Tx(sql::Connection& c)
       : ProgramOps(c), CredentialOps(c), CardOps(c), LedgerOps(c), AuthorizationOps(c), TransactionOps(c),
-        OutboxOps(c), HistoryOps(c) {}
+        OutboxOps(c), HistoryOps(c), SchemaOps(c) {}
   Tx(const Tx&) = delete;
   Tx& operator=(const Tx&) = delete;
 };
@@ -74,16 +77,42 @@ class Store {
   virtual Status read(const std::function<Status(Tx&)>& unit) = 0;
   virtual std::string engine() const = 0;  // "sqlite" | "postgres"
   virtual StoreStats stats() const = 0;
+
+  // Told of every write transaction once it has ended: how long it took, begin to durable commit,
+  // and how many units it carried (metrics). Set it before the store is used; it runs on the
+  // committing thread, so it must be cheap and never block.
+  using CommitObserver = std::function<void(uint64_t micros, size_t units)>;
+  void set_commit_observer(CommitObserver observer) { commit_observer_ = std::move(observer); }
+
+ protected:
+  void observe_commit(uint64_t micros, size_t units) const {
+    if (commit_observer_) commit_observer_(micros, units);
+  }
+
+ private:
+  CommitObserver commit_observer_;
 };
 
-// Opens (creating and migrating) the embedded SQLite store at `path` in WAL mode.
-Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
+// Where the database's schema stands against this build (readiness, `serve --no-migrate`).
+struct SchemaStatus {
+  int64_t version = 0;  // the highest migration the database has applied
+  int latest = 0;       // the highest this build carries
+  // A schema a newer build has moved on is current too: migrations only add (docs/operations.md).
+  bool current() const { return version >= latest; }
+};
+// Reads it in a read-only unit; an error when the store does not answer.
+Result<SchemaStatus> schema_status(Store& store);
+
+// Opens (creating and, unless told otherwise, migrating) the embedded SQLite store at `path` in
+// WAL mode.
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, const MigrateOptions& migrations = {});
 
 // Opens (and migrates) the PostgreSQL store at `dsn` (a libpq connection string) with a pool of
 // `pool_size` connections; several nodes may open the same database at once. A unit holds a
 // connection for its whole transaction, so the pool bounds how many units run at once (the
 // server commits them in parallel, and PostgreSQL flushes concurrent commits together).
-Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn, size_t pool_size = 8);
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn, size_t pool_size = 8,
+                                                   const MigrateOptions& migrations = {});
 
 namespace detail {
 template <class F, class Run>

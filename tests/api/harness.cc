@@ -234,32 +234,59 @@ std::unique_ptr<Server> Server::prepare(const ServerOptions& opt) {
 
 std::unique_ptr<Server> Server::start(const ServerOptions& opt) {
   std::unique_ptr<Server> s = prepare(opt);
-  if (!s) return nullptr;
-  pid_t pid = spawn_cardcore(s->serve_args_, s->dir_ + "/stdout.log", s->dir_ + "/stderr.log");
-  if (pid < 0) return nullptr;
-  s->pid_ = pid;
+  if (!s || !s->launch()) return nullptr;
+  return s;
+}
 
-  // Bounded wait for server.json, then for /healthz.
+bool Server::launch(bool wait_until_ready, const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = serve_args_;
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::error_code ec;
+  fs::remove(dir_ + "/server.json", ec);
+  pid_t pid = spawn_cardcore(args, dir_ + "/stdout.log", dir_ + "/stderr.log");
+  if (pid < 0) return false;
+  pid_ = pid;
+
+  // Bounded wait for server.json: it appears once HTTP listens and says "ready" once the store
+  // is open and migrated and both listeners are up; then /readyz answers 200.
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
-      s->pid_ = -1;
+      pid_ = -1;
       ADD_FAILURE() << "cardcore exited during start-up (status " << status << "); stderr:\n"
-                    << s->read_file("stderr.log") << "\nstdout:\n" << s->read_file("stdout.log");
-      return nullptr;
+                    << read_file("stderr.log") << "\nstdout:\n" << read_file("stdout.log");
+      return false;
     }
-    json info = json::parse(s->read_file("server.json"), nullptr, false);
+    json info = json::parse(read_file("server.json"), nullptr, false);
     if (info.is_object() && info.contains("httpPort") && info["httpPort"].is_number_integer()) {
-      s->port_ = static_cast<uint16_t>(info["httpPort"].get<int>());
-      HttpResponse h = s->get("/healthz");
-      if (h.status == 200) return s;
+      port_ = static_cast<uint16_t>(info["httpPort"].get<int>());
+      if (!wait_until_ready) return true;
+      if (info.value("ready", false) && get("/readyz").status == 200) return true;
     }
     std::this_thread::sleep_for(20ms);
   }
-  ADD_FAILURE() << "cardcore did not come up within 20 s; stderr:\n" << s->read_file("stderr.log");
-  s->stop();
-  return nullptr;
+  ADD_FAILURE() << "cardcore did not come up within 20 s; stderr:\n" << read_file("stderr.log");
+  stop();
+  return false;
+}
+
+int Server::run_cli(std::vector<std::string> args, std::string* output) const {
+  if (postgres_dsn_.empty()) args.insert(args.end(), {"--data", dir_});
+  else args.insert(args.end(), {"--postgres", postgres_dsn_});
+  const std::string log = dir_ + "/cli.log";
+  int rc = run_cardcore(args, log, 120s);
+  if (output) *output = slurp(log);
+  return rc;
+}
+
+int Server::run_serve_until_exit(const std::vector<std::string>& extra_args, std::string* output) const {
+  std::vector<std::string> args = serve_args_;
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  const std::string log = dir_ + "/run-until-exit.log";
+  int rc = run_cardcore(args, log, 30s);
+  if (output) *output = slurp(log);
+  return rc;
 }
 
 int Server::run_until_exit(const ServerOptions& opt, std::string* output) {

@@ -67,13 +67,27 @@ struct ServerOptions {
 
 class Server {
  public:
-  // Starts the binary and waits (bounded) until DIR/server.json exists and /healthz answers.
+  // Starts the binary and waits (bounded) until DIR/server.json says it is ready and /readyz
+  // answers 200.
   // Fails the current test (ADD_FAILURE) and returns nullptr when it does not come up.
   static std::unique_ptr<Server> start(const ServerOptions& opt = {});
   // Runs `cardcore serve` as start() would, for a server that must refuse to start: waits
   // (bounded, 30 s) for it to exit and returns its exit code (-1 when it did not exit by itself),
   // its stdout and stderr into *output.
   static int run_until_exit(const ServerOptions& opt, std::string* output);
+  // A data directory (and on PostgreSQL a schema) with no server running on it yet: run
+  // run_cli() on it, then launch().
+  static std::unique_ptr<Server> prepare(const ServerOptions& opt);
+  // Starts `cardcore serve` (plus extra_args) on the prepared directory and waits, bounded, until
+  // it is ready (/readyz 200), or when !wait_until_ready only until HTTP listens. False after
+  // ADD_FAILURE when it does not get there.
+  bool launch(bool wait_until_ready = true, const std::vector<std::string>& extra_args = {});
+  // Runs `cardcore <args> --data DIR` (or `--postgres DSN`) on this server's store to its end:
+  // the exit code, stdout and stderr into *output.
+  int run_cli(std::vector<std::string> args, std::string* output) const;
+  // Runs `cardcore serve` (plus extra_args) on this directory for a server that must refuse to
+  // start; as run_until_exit.
+  int run_serve_until_exit(const std::vector<std::string>& extra_args, std::string* output) const;
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -138,8 +152,6 @@ class Server {
 
  private:
   Server() = default;
-  // The data directory (and schema), config file and `serve` arguments, not yet started.
-  static std::unique_ptr<Server> prepare(const ServerOptions& opt);
   // ADD_FAILURE when the stopped server's stderr holds a sanitizer report.
   void expect_no_sanitizer_report() const;
   pid_t pid_ = -1;

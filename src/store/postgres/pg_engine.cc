@@ -332,11 +332,12 @@ class PostgresStore final : public Store {
 
   // Migrations run under a session advisory lock, so nodes starting together take turns (the
   // second finds nothing to do).
-  static Status migrate(PgConnection& c) {
+  static Status migrate(PgConnection& c, const MigrateOptions& options) {
     CC_RETURN_IF_ERROR(c.exec("SELECT pg_advisory_lock(hashtext('cardcore.migrate.' || current_schema()))"));
     Status st = sql::migrate(c, "postgres",
                              "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
-                             "NOT NULL, applied_at BIGINT NOT NULL DEFAULT (EXTRACT(EPOCH FROM now())::bigint))");
+                             "NOT NULL, applied_at BIGINT NOT NULL DEFAULT (EXTRACT(EPOCH FROM now())::bigint))",
+                             options);
     Status unlock = c.exec("SELECT pg_advisory_unlock(hashtext('cardcore.migrate.' || current_schema()))");
     if (!st) return st;
     return unlock;
@@ -384,11 +385,12 @@ class PostgresStore final : public Store {
   std::string engine() const override { return "postgres"; }
 
   void count(std::chrono::steady_clock::time_point started, size_t units = 1) {
+    const auto micros = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
     commits_.fetch_add(1, std::memory_order_relaxed);
     units_.fetch_add(units, std::memory_order_relaxed);
-    commit_micros_.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                 std::chrono::steady_clock::now() - started).count()),
-                             std::memory_order_relaxed);
+    commit_micros_.fetch_add(micros, std::memory_order_relaxed);
+    observe_commit(micros, units);
   }
 
   StoreStats stats() const override {
@@ -403,12 +405,13 @@ class PostgresStore final : public Store {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn, size_t pool_size) {
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn, size_t pool_size,
+                                                   const MigrateOptions& migrations) {
   if (pool_size < 1) pool_size = 1;
   std::vector<std::unique_ptr<PgConnection>> conns;
   for (size_t i = 0; i < pool_size; ++i) {
     CC_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> c, PgConnection::open(dsn));
-    if (i == 0) CC_RETURN_IF_ERROR(PostgresStore::migrate(*c));
+    if (i == 0) CC_RETURN_IF_ERROR(PostgresStore::migrate(*c, migrations));
     conns.push_back(std::move(c));
   }
   return std::unique_ptr<Store>(std::make_unique<PostgresStore>(std::move(conns)));

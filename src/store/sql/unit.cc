@@ -91,15 +91,16 @@ std::vector<Status> run_batch(Connection& c, std::span<const Unit> units) {
   return run_batch(c, list);
 }
 
-Status migrate(Connection& c, std::string_view engine, const std::string& ddl) {
+Status migrate(Connection& c, std::string_view engine, const std::string& ddl, const MigrateOptions& options) {
   CC_RETURN_IF_ERROR(c.exec(ddl));
+  if (!options.apply) return {};
   int64_t current = 0;
   {
     CC_ASSIGN_OR_RETURN(Query q, query(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
     CC_ASSIGN_OR_RETURN(current, scalar(q));
   }
   for (const Migration& m : all_migrations()) {
-    if (m.engine != engine || m.version <= current) continue;
+    if (m.engine != engine || m.version <= current || m.version > options.to_version) continue;
     Status st = [&]() -> Status {
       CC_RETURN_IF_ERROR(c.begin());
       CC_RETURN_IF_ERROR(c.exec(m.sql));
@@ -111,6 +112,7 @@ Status migrate(Connection& c, std::string_view engine, const std::string& ddl) {
       (void)c.rollback();
       return fail(code::kFailure, "migration " + m.name + " failed: " + st.error().message);
     }
+    if (options.on_applied) options.on_applied(m);
   }
   return {};
 }

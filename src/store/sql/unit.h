@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/error.h"
+#include "store/migrations.h"
 #include "store/sql/seam.h"
 
 namespace cardcore {
@@ -32,8 +33,9 @@ Status run_read(Connection& c, const std::function<Status(Tx&)>& unit, bool& ret
 std::vector<Status> run_batch(Connection& c, std::span<const Unit> units);
 std::vector<Status> run_batch(Connection& c, std::span<const Unit* const> units);
 
-// Applies, in order and one transaction each, every migration of `engine` above the version
-// recorded in schema_migrations (created with `ddl` when missing).
-Status migrate(Connection& c, std::string_view engine, const std::string& ddl);
+// Creates schema_migrations with `ddl` when missing, then (when options.apply) applies, in order
+// and one transaction each, every migration of `engine` above the version recorded there and at
+// or below options.to_version.
+Status migrate(Connection& c, std::string_view engine, const std::string& ddl, const MigrateOptions& options);
 
 }  // namespace cardcore::sql

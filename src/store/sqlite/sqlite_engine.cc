@@ -247,10 +247,11 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, std::unique_ptr<SqliteConnection> c) : path_(std::move(path)), c_(std::move(c)) {}
 
-  Status migrate() {
+  Status migrate(const MigrateOptions& options) {
     return sql::migrate(*c_, "sqlite",
                         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
-                        "NULL, applied_at INTEGER NOT NULL DEFAULT (unixepoch()))");
+                        "NULL, applied_at INTEGER NOT NULL DEFAULT (unixepoch()))",
+                        options);
   }
 
   Status run(const std::function<Status(Tx&)>& unit) override {
@@ -364,11 +365,12 @@ class SqliteStore final : public Store {
       size_t units;
       std::chrono::steady_clock::time_point started;
       ~Count() {
+        const auto micros = static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
         s->commits_.fetch_add(1, std::memory_order_relaxed);
         s->units_.fetch_add(units, std::memory_order_relaxed);
-        s->commit_micros_.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::steady_clock::now() - started).count()),
-                                    std::memory_order_relaxed);
+        s->commit_micros_.fetch_add(micros, std::memory_order_relaxed);
+        s->observe_commit(micros, units);
       }
     } count{this, units, started};
     if (units == 1) {
@@ -403,10 +405,10 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, const MigrateOptions& migrations) {
   CC_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> c, SqliteConnection::open(path, SqliteConnection::Mode::kWriter));
   auto store = std::make_unique<SqliteStore>(path, std::move(c));
-  CC_RETURN_IF_ERROR(store->migrate());
+  CC_RETURN_IF_ERROR(store->migrate(migrations));
   return std::unique_ptr<Store>(std::move(store));
 }
 
