@@ -28,6 +28,7 @@
 #include "notify/sms.h"
 #include "notify/webhooks.h"
 #include "cli/periodic_job.h"
+#include "cli/progress.h"
 #include "service/authorization.h"
 #include "domain/pan.h"
 #include "security/crypto.h"
@@ -210,7 +211,14 @@ int ledger_verify(const std::string& data_dir, std::string postgres_dsn) {
   if (postgres_dsn.empty() && !fs::exists(path)) die("no database at " + path);
   auto store = open_store(data_dir, postgres_dsn);
   if (!store) die("store: " + store.error().message);
-  auto problems = transact(**store, [](Tx& tx) { return tx.verify_ledger(); });
+  cli::Progress progress("ledger verify", 0, "checks");
+  auto problems = transact_read(**store, [&](Tx& tx) {
+    return tx.verify_ledger([&](int i, int n) {
+      progress.set_total(static_cast<uint64_t>(n));
+      progress.update(static_cast<uint64_t>(i));
+    });
+  });
+  progress.finish();
   if (!problems) die("verify: " + problems.error().message);
   for (const std::string& p : *problems) std::printf("PROBLEM %s\n", p.c_str());
   if (problems->empty()) {
@@ -219,6 +227,28 @@ int ledger_verify(const std::string& data_dir, std::string postgres_dsn) {
   }
   std::printf("ledger has %zu problem(s)\n", problems->size());
   return 1;
+}
+
+// `cardcore backup --to FILE`: an online copy of the SQLite database (the server may run).
+int backup(const std::string& data_dir, std::string postgres_dsn, const std::string& to) {
+  if (const char* v = std::getenv("CARDCORE_POSTGRES_DSN"); v && *v && postgres_dsn.empty()) postgres_dsn = v;
+  if (!postgres_dsn.empty()) {
+    die("backup copies the embedded SQLite store; back up PostgreSQL with pg_dump or pg_basebackup "
+        "(docs/operations.md, Backups)");
+  }
+  cli::Progress progress("backup", 0, "pages");
+  Status st = backup_sqlite_store(data_dir + "/cardcore.db", to, [&](uint64_t done, uint64_t total) {
+    progress.set_total(total);
+    progress.update(done);
+  });
+  progress.finish();
+  if (!st) die("backup: " + st.error().message);
+  std::error_code ec;
+  const auto bytes = fs::file_size(to, ec);
+  std::printf("backed up %s/cardcore.db to %s (%.1f MiB)\n", data_dir.c_str(), to.c_str(),
+              ec ? 0.0 : static_cast<double>(bytes) / (1024.0 * 1024.0));
+  std::printf("the keys are not in it: keep vault.keys, hmac.key and zpk.key backed up apart\n");
+  return 0;
 }
 
 // `cardcore keys init`: provisions vault.keys, hmac.key and zpk.key for a new installation (production
@@ -632,6 +662,11 @@ int main(int argc, char** argv) {
   verify->add_option("--data", verify_dir, "Data directory")->capture_default_str();
   std::string verify_pg;
   verify->add_option("--postgres", verify_pg, "PostgreSQL connection string (default: the SQLite database in --data)");
+  auto* backup = app.add_subcommand("backup", "Copy the SQLite database to a new file while the server runs");
+  std::string backup_dir = "./data", backup_pg, backup_to;
+  backup->add_option("--data", backup_dir, "Data directory")->capture_default_str();
+  backup->add_option("--postgres", backup_pg, "(refused: PostgreSQL is backed up with pg_dump or pg_basebackup)");
+  backup->add_option("--to", backup_to, "The new file (never overwritten)")->required();
   auto* keys = app.add_subcommand("keys", "Key management");
   keys->require_subcommand(1);
   std::string keys_dir = "./data";
@@ -650,6 +685,7 @@ int main(int argc, char** argv) {
   }
   if (verify->parsed()) return cardcore::ledger_verify(verify_dir, verify_pg);
   if (migrate->parsed()) return cardcore::migrate(migrate_dir, migrate_pg, migrate_to);
+  if (backup->parsed()) return cardcore::backup(backup_dir, backup_pg, backup_to);
   if (keys_init->parsed()) return cardcore::keys_init(keys_dir);
   if (serve->parsed()) {
     // Config file first, then re-apply the flags that were given explicitly.

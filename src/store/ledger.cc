@@ -64,7 +64,12 @@ Result<LedgerBalance> LedgerOps::ledger_balance(const std::string& account_id) {
   return b.value_or(LedgerBalance{});
 }
 
-Result<std::vector<std::string>> LedgerOps::verify_ledger() {
+Result<std::vector<std::string>> LedgerOps::verify_ledger(const std::function<void(int i, int n)>& on_check) {
+  constexpr int kChecks = 5;
+  int check = 0;
+  auto next = [&] {
+    if (on_check) on_check(check++, kChecks);
+  };
   std::vector<std::string> problems;
   auto report = [&](Query& q, auto line) -> Status {
     for (;;) {
@@ -73,6 +78,7 @@ Result<std::vector<std::string>> LedgerOps::verify_ledger() {
       problems.push_back(line(q));
     }
   };
+  next();
   {
     CC_SQL(q, "SELECT a.account_id, a.balance_paise, COALESCE(SUM(p.amount_paise), 0) "
               "FROM ledger_accounts a LEFT JOIN postings p ON p.account_id = a.account_id "
@@ -82,6 +88,7 @@ Result<std::vector<std::string>> LedgerOps::verify_ledger() {
              std::to_string(s.i64(2));
     }));
   }
+  next();
   {
     CC_SQL(q, "SELECT j.entry_id, COALESCE(SUM(p.amount_paise), 0), COUNT(p.account_id) FROM journal_entries j "
               "LEFT JOIN postings p ON p.entry_id = j.entry_id GROUP BY j.entry_id "
@@ -91,6 +98,7 @@ Result<std::vector<std::string>> LedgerOps::verify_ledger() {
              std::to_string(s.i64(2)) + " postings";
     }));
   }
+  next();
   {
     CC_SQL(q, "SELECT account_id, balance_paise, held_paise FROM ledger_accounts WHERE NOT allow_negative "
               "AND (balance_paise < 0 OR held_paise < 0 OR balance_paise < held_paise)");
@@ -99,6 +107,7 @@ Result<std::vector<std::string>> LedgerOps::verify_ledger() {
              std::to_string(s.i64(2)) + ")";
     }));
   }
+  next();
   {
     // What a wallet holds equals what its open authorizations hold.
     CC_SQL(q, "SELECT account_id, held_paise, open_holds FROM (SELECT a.account_id, a.held_paise, "
@@ -110,8 +119,10 @@ Result<std::vector<std::string>> LedgerOps::verify_ledger() {
              std::to_string(s.i64(2));
     }));
   }
+  next();
   CC_SQL(t, "SELECT COALESCE(SUM(balance_paise), 0) FROM ledger_accounts");
   CC_ASSIGN_OR_RETURN(int64_t total, scalar(t));
+  if (on_check) on_check(kChecks, kChecks);
   if (total != 0) problems.push_back("ledger: balances sum to " + std::to_string(total) + ", not zero");
   return problems;
 }

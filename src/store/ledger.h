@@ -6,6 +6,7 @@
 // available balance, and a wallet's held amount equals what its open authorizations hold.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,8 @@ class LedgerOps : protected StoreOps {
   // Recomputes every balance from the postings, checks that entries sum to zero, that no
   // internal account is negative and that holds equal open authorizations; one line per
   // problem (empty = clean).
-  Result<std::vector<std::string>> verify_ledger();
+  // `on_check(i, n)` is told before each of its n checks (progress of a long verify).
+  Result<std::vector<std::string>> verify_ledger(const std::function<void(int i, int n)>& on_check = {});
 
   // Holds: conditional on the available balance (balance - held >= amount). Answers the
   // available balance after the hold, read from the row this unit now holds (so exact whatever

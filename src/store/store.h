@@ -107,6 +107,13 @@ Result<SchemaStatus> schema_status(Store& store);
 // WAL mode.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, const MigrateOptions& migrations = {});
 
+// Copies the SQLite database at `db_path` to the new file `to` with SQLite's online backup API,
+// from one read snapshot, while a server may go on writing: the copy holds every unit committed
+// before it began and none after. `to` must not exist; it appears (renamed from to.partial, synced)
+// only once the copy passed PRAGMA quick_check. `progress` is told pages copied / total.
+Status backup_sqlite_store(const std::string& db_path, const std::string& to,
+                           const std::function<void(uint64_t done, uint64_t total)>& progress = {});
+
 // Opens (and migrates) the PostgreSQL store at `dsn` (a libpq connection string) with a pool of
 // `pool_size` connections; several nodes may open the same database at once. A unit holds a
 // connection for its whole transaction, so the pool bounds how many units run at once (the

@@ -248,7 +248,7 @@ bool Server::launch(bool wait_until_ready, const std::vector<std::string>& extra
   pid_ = pid;
 
   // Bounded wait for server.json: it appears once HTTP listens and says "ready" once the store
-  // is open and migrated and both listeners are up; then /readyz answers 200.
+  // is open and migrated and both listeners are up.
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
@@ -262,7 +262,8 @@ bool Server::launch(bool wait_until_ready, const std::vector<std::string>& extra
     if (info.is_object() && info.contains("httpPort") && info["httpPort"].is_number_integer()) {
       port_ = static_cast<uint16_t>(info["httpPort"].get<int>());
       if (!wait_until_ready) return true;
-      if (info.value("ready", false) && get("/readyz").status == 200) return true;
+      // Not /readyz: a draining server (httpQueueBudgetMs 0) is rightly not ready, yet serves.
+      if (info.value("ready", false) && get("/healthz").status == 200) return true;
     }
     std::this_thread::sleep_for(20ms);
   }
@@ -624,6 +625,18 @@ ApiTest::Fixture ApiTest::fresh(const json& card_extra) {
   }
   return ::testing::AssertionSuccess();
 }
+
+double metric_value(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
+      return std::stod(line.substr(series.size() + 1));
+    }
+  }
+  return -1;
+}
+
+HttpResponse http_get(uint16_t port, const std::string& target) { return do_request(port, "GET", target, "", {}); }
 
 int ledger_verify(const std::string& data_dir, std::string* output) {
   const std::string dsn = trim(slurp(data_dir + "/" + kPostgresDsnFile));

@@ -67,8 +67,8 @@ struct ServerOptions {
 
 class Server {
  public:
-  // Starts the binary and waits (bounded) until DIR/server.json says it is ready and /readyz
-  // answers 200.
+  // Starts the binary and waits (bounded) until DIR/server.json says it is ready and /healthz
+  // answers.
   // Fails the current test (ADD_FAILURE) and returns nullptr when it does not come up.
   static std::unique_ptr<Server> start(const ServerOptions& opt = {});
   // Runs `cardcore serve` as start() would, for a server that must refuse to start: waits
@@ -79,7 +79,7 @@ class Server {
   // run_cli() on it, then launch().
   static std::unique_ptr<Server> prepare(const ServerOptions& opt);
   // Starts `cardcore serve` (plus extra_args) on the prepared directory and waits, bounded, until
-  // it is ready (/readyz 200), or when !wait_until_ready only until HTTP listens. False after
+  // it is ready (server.json says so), or when !wait_until_ready only until HTTP listens. False after
   // ADD_FAILURE when it does not get there.
   bool launch(bool wait_until_ready = true, const std::vector<std::string>& extra_args = {});
   // Runs `cardcore <args> --data DIR` (or `--postgres DSN`) on this server's store to its end:
@@ -198,6 +198,13 @@ class ApiTest : public ::testing::Test {
 // DIR (--data DIR, or --postgres with their schema); returns its exit code (-1 when it could
 // not run or was killed) and stores its stdout+stderr into *output when given.
 int ledger_verify(const std::string& data_dir, std::string* output = nullptr);
+
+// The value of the sample `series` in Prometheus text (name and labels exactly as exposed, the
+// labels sorted by name), or -1 when there is none.
+double metric_value(const std::string& text, const std::string& series);
+
+// One HTTP/1.1 request to 127.0.0.1:port (another server than cardcore, e.g. Prometheus).
+HttpResponse http_get(uint16_t port, const std::string& target);
 
 // A rupee amount of an answer (number or numeric string) in paise; -1 when it is neither.
 int64_t paise(const json& v);

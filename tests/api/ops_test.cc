@@ -1,10 +1,19 @@
 // What operators run the server with: GET /metrics (Prometheus text, counts that match the
 // traffic sent, no secret in it, accepted by promtool), GET /readyz while the store's migrations
 // wait and after, `cardcore migrate` and `serve --no-migrate`.
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -17,17 +26,6 @@ namespace apitest {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The value of the sample `series` (name and labels exactly as exposed, labels sorted), or -1.
-double sample(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
-      return std::stod(line.substr(series.size() + 1));
-    }
-  }
-  return -1;
-}
 
 // Runs `promtool check metrics` on the text; its exit code and output.
 int promtool_check(const std::string& dir, const std::string& text, std::string* output) {
@@ -88,15 +86,15 @@ TEST(ApiOps, MetricsCountTheTrafficSentAndHoldNoSecret) {
   ASSERT_EQ(m.status, 200);
   EXPECT_EQ(m.header("content-type").rfind("text/plain; version=0.0.4", 0), 0u) << m.header("content-type");
   const std::string& text = m.body;
-  EXPECT_EQ(sample(text, R"(cardcore_http_requests_total{code="200",route="/api/v0/partner/enKashCard/balance"})"), 3)
+  EXPECT_EQ(metric_value(text, R"(cardcore_http_requests_total{code="200",route="/api/v0/partner/enKashCard/balance"})"), 3)
       << text;
-  EXPECT_EQ(sample(text, R"(cardcore_http_requests_total{code="200",route="/api/v0/sandbox/authorizations"})"), 3);
-  EXPECT_EQ(sample(text, R"(cardcore_http_requests_total{code="200",route="/api/v0/sandbox/authorizations/{authorizationId}/capture"})"),
+  EXPECT_EQ(metric_value(text, R"(cardcore_http_requests_total{code="200",route="/api/v0/sandbox/authorizations"})"), 3);
+  EXPECT_EQ(metric_value(text, R"(cardcore_http_requests_total{code="200",route="/api/v0/sandbox/authorizations/{authorizationId}/capture"})"),
             1);
-  EXPECT_EQ(sample(text, R"(cardcore_http_requests_total{code="404",route="unmatched"})"), 1);
-  EXPECT_EQ(sample(text, R"(cardcore_authorizations_total{approved="true",response_code="00",source="SANDBOX"})"), 2);
-  EXPECT_EQ(sample(text, R"(cardcore_authorizations_total{approved="false",response_code="51",source="SANDBOX"})"), 1);
-  EXPECT_EQ(sample(text, R"(cardcore_http_request_duration_seconds_count{route="/api/v0/partner/enKashCard/balance"})"),
+  EXPECT_EQ(metric_value(text, R"(cardcore_http_requests_total{code="404",route="unmatched"})"), 1);
+  EXPECT_EQ(metric_value(text, R"(cardcore_authorizations_total{approved="true",response_code="00",source="SANDBOX"})"), 2);
+  EXPECT_EQ(metric_value(text, R"(cardcore_authorizations_total{approved="false",response_code="51",source="SANDBOX"})"), 1);
+  EXPECT_EQ(metric_value(text, R"(cardcore_http_request_duration_seconds_count{route="/api/v0/partner/enKashCard/balance"})"),
             3);
   {
     std::smatch info;
@@ -105,12 +103,12 @@ TEST(ApiOps, MetricsCountTheTrafficSentAndHoldNoSecret) {
     EXPECT_EQ(info[3].str(), test_engine());
   }
   // Every unit above committed: commits counted, and units per commit counted for each.
-  const double commits = sample(text, "cardcore_store_commit_duration_seconds_count");
+  const double commits = metric_value(text, "cardcore_store_commit_duration_seconds_count");
   EXPECT_GE(commits, 10);
-  EXPECT_EQ(sample(text, "cardcore_store_units_per_commit_count"), commits);
-  EXPECT_GE(sample(text, "cardcore_store_units_per_commit_sum"), commits);
-  EXPECT_GE(sample(text, "cardcore_webhook_outbox_pending"), 0);
-  EXPECT_GE(sample(text, R"(cardcore_webhook_deliveries_total{result="delivered"})"), 0);
+  EXPECT_EQ(metric_value(text, "cardcore_store_units_per_commit_count"), commits);
+  EXPECT_GE(metric_value(text, "cardcore_store_units_per_commit_sum"), commits);
+  EXPECT_GE(metric_value(text, "cardcore_webhook_outbox_pending"), 0);
+  EXPECT_GE(metric_value(text, R"(cardcore_webhook_deliveries_total{result="delivered"})"), 0);
   // No id a caller sent, no token, no secret: labels are templates and codes.
   for (const std::string& secret : {c.p.access_token, c.p.client_secret, c.p.password, c.card, auth_id,
                                     std::string(kAdminKey)}) {
@@ -118,6 +116,134 @@ TEST(ApiOps, MetricsCountTheTrafficSentAndHoldNoSecret) {
   }
   std::string promtool;
   EXPECT_EQ(promtool_check(s->dir(), text, &promtool), 0) << promtool;
+}
+
+// A loopback port that was free a moment ago (Prometheus cannot listen on port 0 and say where).
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+std::string url_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : s) {
+    if (std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += hex[ch >> 4];
+      out += hex[ch & 15];
+    }
+  }
+  return out;
+}
+
+// Debian's Prometheus server on loopback, scraping one target every second; stopped with the object.
+class Prometheus {
+ public:
+  Prometheus(const std::string& dir, uint16_t target_port) : dir_(dir), port_(free_port()) {
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ + "/prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                                               "scrape_configs:\n  - job_name: cardcore\n    static_configs:\n"
+                                               "      - targets: ['127.0.0.1:"
+                                            << target_port << "']\n";
+    std::vector<std::string> args = {"prometheus", "--config.file=" + dir_ + "/prometheus.yml",
+                                     "--storage.tsdb.path=" + dir_ + "/data",
+                                     "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    const std::string log = dir_ + "/prometheus.log";
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    if (::posix_spawnp(&pid_, "prometheus", &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+  }
+  ~Prometheus() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 500 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(20ms);
+    if (::waitpid(pid_, &status, WNOHANG) == 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  bool running() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
+  std::string log() const {
+    std::ifstream f(dir_ + "/prometheus.log");
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+  // The value of an instant query whose answer is one sample, as Prometheus prints it; "" when
+  // there is no such sample (yet).
+  std::string query(const std::string& promql) const {
+    HttpResponse r = http_get(port_, "/api/v1/query?query=" + url_encode(promql));
+    if (r.status != 200 || !r.is_json) return "";
+    const json& result = r.j["data"]["result"];
+    if (!result.is_array() || result.size() != 1) return "";
+    return result[0]["value"][1].get<std::string>();
+  }
+
+ private:
+  std::string dir_;
+  uint16_t port_;
+  pid_t pid_ = -1;
+};
+
+// A real Prometheus (Debian's package) scrapes cardcore while traffic runs; its query API then
+// answers the counts that were sent.
+TEST(ApiOps, ARealPrometheusScrapesTheCountsSent) {
+  auto s = Server::start();
+  ASSERT_TRUE(s);
+  Prometheus prometheus(s->dir() + "/prometheus", s->port());
+  ASSERT_TRUE(prometheus.running()) << prometheus.log();
+  Card c;
+  c.p = s->admin_create_partner("Scraped Co");
+  c.account = s->create_account(c.p);
+  c.card = s->create_card(c.p, c.account).value("enKashCardId", "");
+  ASSERT_TRUE(IsOkA(s->admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.p.company_id},
+                                                                   {"cardAccountId", c.account},
+                                                                   {"amount", 1000},
+                                                                   {"reference", "POOL-" + c.account}})));
+  constexpr int kLoads = 4;
+  for (int i = 0; i < kLoads; ++i) {
+    HttpResponse l = s->partner_post(c.p, "/balance", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                       {"enKashCardId", c.card}, {"amount", 50},
+                                                       {"transactionType", "CR"},
+                                                       {"uniqueReferenceNumber", "SCRAPE-" + std::to_string(i)}});
+    ASSERT_TRUE(IsOkA(l)) << l.describe();
+    std::this_thread::sleep_for(300ms);  // spread over several scrapes
+  }
+  HttpResponse a = s->post_json("/api/v0/sandbox/authorizations", c.auth(25), c.headers());
+  ASSERT_EQ(a.j["payload"].value("responseCode", ""), "00") << a.describe();
+
+  const std::string loads = R"(cardcore_http_requests_total{job="cardcore",route="/api/v0/partner/enKashCard/balance",code="200"})";
+  const std::string approved = R"(cardcore_authorizations_total{job="cardcore",source="SANDBOX",approved="true",response_code="00"})";
+  std::string seen_loads, seen_approved, up;
+  for (auto deadline = std::chrono::steady_clock::now() + 60s; std::chrono::steady_clock::now() < deadline;) {
+    seen_loads = prometheus.query(loads);
+    seen_approved = prometheus.query(approved);
+    up = prometheus.query(R"(up{job="cardcore"})");
+    if (seen_loads == std::to_string(kLoads) && seen_approved == "1") break;
+    std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_EQ(up, "1") << prometheus.log();
+  EXPECT_EQ(seen_loads, std::to_string(kLoads)) << prometheus.log();
+  EXPECT_EQ(seen_approved, "1") << prometheus.log();
+  EXPECT_NE(prometheus.query(R"(cardcore_build_info{job="cardcore",engine=")" + test_engine() + "\"}"), "");
 }
 
 // The store's migrations wait for a lock another process holds (PostgreSQL: another node
@@ -197,6 +323,68 @@ TEST(ApiOps, MigrateAppliesWhatIsMissingAndNoMigrateRefusesASchemaBehind) {
   // And it serves: a partner can be created and log in.
   PartnerCreds p = s->admin_create_partner("After Migrate Co");
   EXPECT_FALSE(p.access_token.empty());
+}
+
+}  // namespace
+}  // namespace apitest
+
+namespace apitest {
+namespace {
+
+// `cardcore backup --to FILE` while the server runs: the copy holds what was committed before it
+// and nothing after, and a server started on it (with the same keys) serves that state and its
+// ledger verifies. PostgreSQL is backed up with pg_dump: the command says so and copies nothing.
+TEST(ApiOps, BackupWhileServingRestoresToAWorkingStore) {
+  auto s = Server::start();
+  ASSERT_TRUE(s);
+  Card c;
+  c.p = s->admin_create_partner("Backup Co");
+  c.account = s->create_account(c.p);
+  c.card = s->create_card(c.p, c.account).value("enKashCardId", "");
+  ASSERT_TRUE(IsOkA(s->admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.p.company_id},
+                                                                   {"cardAccountId", c.account},
+                                                                   {"amount", 1000},
+                                                                   {"reference", "POOL-" + c.account}})));
+  auto load = [&](const std::string& ref) {
+    return s->partner_post(c.p, "/balance", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                             {"enKashCardId", c.card}, {"amount", 123},
+                                             {"transactionType", "CR"}, {"uniqueReferenceNumber", ref}});
+  };
+  ASSERT_TRUE(IsOkA(load("BACKUP-1")));
+  HttpResponse hold = s->post_json("/api/v0/sandbox/authorizations", c.auth(23), c.headers());
+  ASSERT_EQ(hold.j["payload"].value("responseCode", ""), "00") << hold.describe();
+
+  const std::string restore_dir = s->dir() + "/restored";
+  std::filesystem::create_directories(restore_dir);
+  const std::string file = restore_dir + "/cardcore.db";
+  std::string out;
+  if (!s->postgres_dsn().empty()) {
+    EXPECT_EQ(s->run_cli({"backup", "--to", file}, &out), 2) << out;
+    EXPECT_NE(out.find("pg_dump"), std::string::npos) << out;
+    EXPECT_FALSE(std::filesystem::exists(file));
+    return;
+  }
+  ASSERT_EQ(s->run_cli({"backup", "--to", file}, &out), 0) << out;
+  EXPECT_NE(out.find("backed up"), std::string::npos) << out;
+  EXPECT_EQ(s->run_cli({"backup", "--to", file}, &out), 2) << "never overwrites: " << out;
+  EXPECT_NE(out.find("exists"), std::string::npos) << out;
+  ASSERT_TRUE(IsOkA(load("BACKUP-2")));  // after the copy: not in it
+
+  for (const char* key : {"vault.keys", "hmac.key", "zpk.key"}) {
+    std::filesystem::copy_file(s->dir() + "/" + key, restore_dir + "/" + key);
+  }
+  ServerOptions o;
+  o.data_dir = restore_dir;
+  auto restored = Server::start(o);
+  ASSERT_TRUE(restored);
+  ASSERT_EQ(restored->token(c.p).status, 200);
+  json card = restored->search_card(c.p, c.account, c.card);
+  ASSERT_TRUE(card.is_object());
+  EXPECT_EQ(paise(card["otbBalance"]), 100'00) << card.dump();  // ₹123 loaded, ₹23 held; the second load is not there
+  EXPECT_EQ(ledger_verify(restore_dir, &out), 0) << out;
+  // The running original went on: both loads and the hold.
+  ASSERT_EQ(s->token(c.p).status, 200);
+  EXPECT_EQ(paise(s->search_card(c.p, c.account, c.card)["otbBalance"]), 223'00);
 }
 
 }  // namespace

@@ -27,6 +27,35 @@ TEST_F(IsoServer, EchoTest0800) {
   EXPECT_EQ(a.get(70), "301");
 }
 
+// GET /metrics counts every ISO 8583 answer by request MTI and field 39, and every decision by
+// source; no card number in it.
+TEST_F(IsoServer, MetricsCountMessagesAndDecisions) {
+  Card c = funded_card(100);
+  auto value = [](const std::string& text, const std::string& series) {
+    double v = apitest::metric_value(text, series);
+    return v < 0 ? 0.0 : v;  // a series not yet seen counts 0
+  };
+  const std::string approved_msg = R"(cardcore_iso_messages_total{mti="0100",response_code="00"})";
+  const std::string declined_msg = R"(cardcore_iso_messages_total{mti="0100",response_code="51"})";
+  const std::string echo_msg = R"(cardcore_iso_messages_total{mti="0800",response_code="00"})";
+  const std::string approved = R"(cardcore_authorizations_total{approved="true",response_code="00",source="ISO8583"})";
+  const std::string declined = R"(cardcore_authorizations_total{approved="false",response_code="51",source="ISO8583"})";
+  const std::string timed = R"(cardcore_iso_message_duration_seconds_count{mti="0100"})";
+  const std::string before = srv().get("/metrics").body;
+  EXPECT_EQ(exchange(auth("0100", c, 1000, 701)).get(39), "00");
+  EXPECT_EQ(exchange(auth("0100", c, 50'000'000, 702)).get(39), "51");
+  EXPECT_EQ(exchange(auth("0100", c, 1000, 701)).get(39), "00");  // a duplicate: a message, no new decision
+  EXPECT_EQ(exchange({"0800", {{7, "0131235959"}, {11, "000703"}, {70, "301"}}}).get(39), "00");
+  const std::string after = srv().get("/metrics").body;
+  EXPECT_EQ(value(after, approved_msg) - value(before, approved_msg), 2) << after;
+  EXPECT_EQ(value(after, declined_msg) - value(before, declined_msg), 1);
+  EXPECT_EQ(value(after, echo_msg) - value(before, echo_msg), 1);
+  EXPECT_EQ(value(after, approved) - value(before, approved), 1);
+  EXPECT_EQ(value(after, declined) - value(before, declined), 1);
+  EXPECT_EQ(value(after, timed) - value(before, timed), 3);
+  EXPECT_EQ(after.find(c.pan), std::string::npos);
+}
+
 TEST_F(IsoServer, UndecodableWithReadableMtiGetsFormatErrorAndConnectionStays) {
   Conn c(port());
   ASSERT_TRUE(c.ok());

@@ -14,10 +14,15 @@
 // This file is the SQLite side of store/sql/seam.h and nothing else.
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
+#include <thread>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -410,6 +415,87 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, const 
   auto store = std::make_unique<SqliteStore>(path, std::move(c));
   CC_RETURN_IF_ERROR(store->migrate(migrations));
   return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace cardcore
+
+namespace cardcore {
+
+Status backup_sqlite_store(const std::string& db_path, const std::string& to,
+                           const std::function<void(uint64_t done, uint64_t total)>& progress) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(db_path, ec)) return fail(code::kFailure, "no database at " + db_path);
+  if (fs::exists(to, ec)) return fail(code::kDuplicate, to + " exists: a backup never overwrites a file");
+  const std::string partial = to + ".partial";
+  fs::remove(partial, ec);
+  fs::remove(partial + "-journal", ec);
+  struct Db {
+    sqlite3* db = nullptr;
+    ~Db() { sqlite3_close(db); }
+  } src, dst;
+  auto failed = [&](sqlite3* db, int rc, const std::string& what) -> Status {
+    Error e = error_from(db, rc);
+    e.message = what + ": " + e.message;
+    fs::remove(partial, ec);
+    return std::unexpected(e);
+  };
+  int rc = sqlite3_open_v2(db_path.c_str(), &src.db, SQLITE_OPEN_READONLY, nullptr);
+  if (rc != SQLITE_OK) return failed(src.db, rc, "open " + db_path);
+  sqlite3_busy_timeout(src.db, 10000);
+  // One read transaction for the whole copy: every step copies from the same snapshot, while the
+  // server goes on committing to the WAL (a reader never waits for a writer, nor it for us).
+  rc = sqlite3_exec(src.db, "BEGIN; SELECT COUNT(*) FROM sqlite_master;", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return failed(src.db, rc, "read " + db_path);
+  rc = sqlite3_open_v2(partial.c_str(), &dst.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc != SQLITE_OK) return failed(dst.db, rc, "create " + partial);
+  sqlite3_backup* b = sqlite3_backup_init(dst.db, "main", src.db, "main");
+  if (!b) return failed(dst.db, sqlite3_errcode(dst.db), "backup");
+  for (;;) {
+    rc = sqlite3_backup_step(b, 1024);  // pages per step: 4 MiB at the default page size
+    if (progress) {
+      const int total = sqlite3_backup_pagecount(b);
+      progress(static_cast<uint64_t>(total - sqlite3_backup_remaining(b)), static_cast<uint64_t>(total));
+    }
+    if (rc == SQLITE_DONE) break;
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    if (rc != SQLITE_OK) break;
+  }
+  const int finish = sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) return failed(dst.db, rc, "backup");
+  if (finish != SQLITE_OK) return failed(dst.db, finish, "backup");
+  sqlite3_exec(src.db, "COMMIT", nullptr, nullptr, nullptr);
+  std::string check;
+  rc = sqlite3_exec(
+      dst.db, "PRAGMA quick_check",
+      [](void* out, int, char** values, char**) {
+        *static_cast<std::string*>(out) += values[0] ? values[0] : "";
+        return 0;
+      },
+      &check, nullptr);
+  if (rc != SQLITE_OK) return failed(dst.db, rc, "check the copy");
+  if (check != "ok") {
+    fs::remove(partial, ec);
+    return fail(code::kFailure, "the copy fails PRAGMA quick_check: " + check);
+  }
+  sqlite3_close(dst.db);
+  dst.db = nullptr;
+  // Durable before it gets its name, and the name durable too.
+  int fd = ::open(partial.c_str(), O_RDONLY);
+  bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced) return fail(code::kFailure, "fsync " + partial + " failed");
+  fs::rename(partial, to, ec);
+  if (ec) return fail(code::kFailure, "rename to " + to + ": " + ec.message());
+  const fs::path dir = fs::absolute(to).parent_path();
+  if (int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY); d >= 0) {
+    ::fsync(d);
+    ::close(d);
+  }
+  return {};
 }
 
 }  // namespace cardcore
