@@ -37,6 +37,7 @@
 #include "security/vault.h"
 #include "service/admin.h"
 #include "store/store.h"
+#include "store/transfer.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -227,6 +228,64 @@ int ledger_verify(const std::string& data_dir, std::string postgres_dsn) {
   }
   std::printf("ledger has %zu problem(s)\n", problems->size());
   return 1;
+}
+
+// `cardcore migrate-data --from DIR --to DSN`: moves an embedded installation to PostgreSQL.
+// Exit 0 moved and verified, 1 verification found differences, 3 stopped by --batches (run again
+// to go on), 2 failed.
+int migrate_data(const std::string& from_dir, const std::string& dsn, int64_t batch_rows, int64_t max_batches) {
+  if (dsn.empty()) die("migrate-data needs --to DSN (the PostgreSQL database to move into)");
+  const std::string db = from_dir + "/cardcore.db";
+  if (!fs::exists(db)) die("no database at " + db);
+  // A server still writing the source would leave rows behind: refuse while its pid lives.
+  json info = json::parse(read_file(from_dir + "/server.json"), nullptr, false);
+  if (info.is_object() && info.contains("pid") && info["pid"].is_number_integer()) {
+    const pid_t pid = info["pid"].get<pid_t>();
+    if (pid > 0 && ::kill(pid, 0) == 0) {
+      die("a cardcore server (pid " + std::to_string(pid) + ") is running on " + from_dir + ": stop it first");
+    }
+  }
+  cli::Progress progress("migrate-data", 0, "rows");
+  TransferOptions options;
+  options.batch_rows = static_cast<size_t>(batch_rows);
+  options.max_batches = max_batches;
+  options.progress = [&](uint64_t done, uint64_t total) {
+    progress.set_total(total);
+    progress.update(done);
+  };
+  std::printf("moving %s to PostgreSQL\n", db.c_str());
+  std::fflush(stdout);
+  auto moved = copy_sqlite_to_postgres(db, dsn, options);
+  progress.finish();
+  if (!moved) die("migrate-data: " + moved.error().message);
+  if (moved->resumed) std::printf("resumed the move an earlier run began\n");
+  std::printf("%-28s %12s %12s\n", "table", "source rows", "target rows");
+  for (const TableTransfer& t : moved->tables) {
+    std::printf("%-28s %12lld %12lld\n", t.table.c_str(), static_cast<long long>(t.source_rows),
+                static_cast<long long>(t.target_rows));
+  }
+  if (moved->stopped) {
+    std::printf("stopped after %lld batches (--batches): run the same command again to go on\n",
+                static_cast<long long>(max_batches));
+    return 3;
+  }
+  bool ok = true;
+  for (const TableTransfer& t : moved->tables) ok = ok && t.source_rows == t.target_rows;
+  std::printf("row counts: %s\n", ok ? "equal" : "DIFFER");
+  for (const std::string& d : moved->balance_differences) std::printf("BALANCE %s\n", d.c_str());
+  std::printf("balances: %lld accounts compared, %zu differ\n", static_cast<long long>(moved->accounts_compared),
+              moved->balance_differences.size());
+  ok = ok && moved->balance_differences.empty();
+  auto target = open_postgres_store(dsn, 1);
+  if (!target) die("store: " + target.error().message);
+  auto problems = transact_read(**target, [](Tx& tx) { return tx.verify_ledger(); });
+  if (!problems) die("verify: " + problems.error().message);
+  for (const std::string& p : *problems) std::printf("PROBLEM %s\n", p.c_str());
+  std::printf("ledger verify on the target: %s\n", problems->empty() ? "clean" : "PROBLEMS");
+  ok = ok && problems->empty();
+  if (!ok) return 1;
+  std::printf("moved: serve with --postgres and the same vault.keys, hmac.key and zpk.key\n");
+  return 0;
 }
 
 // `cardcore backup --to FILE`: an online copy of the SQLite database (the server may run).
@@ -662,6 +721,13 @@ int main(int argc, char** argv) {
   verify->add_option("--data", verify_dir, "Data directory")->capture_default_str();
   std::string verify_pg;
   verify->add_option("--postgres", verify_pg, "PostgreSQL connection string (default: the SQLite database in --data)");
+  auto* migrate_data = app.add_subcommand("migrate-data", "Move an embedded (SQLite) installation into an empty PostgreSQL database");
+  std::string md_from, md_to;
+  int64_t md_batch = 1000, md_batches = -1;
+  migrate_data->add_option("--from", md_from, "Data directory of the SQLite installation (its server stopped)")->required();
+  migrate_data->add_option("--to", md_to, "PostgreSQL connection string of the target database")->required();
+  migrate_data->add_option("--batch", md_batch, "Rows per target transaction")->capture_default_str()->check(CLI::Range(1, 100000));
+  migrate_data->add_option("--batches", md_batches, "Stop after this many batches (run again to go on)")->check(CLI::NonNegativeNumber);
   auto* backup = app.add_subcommand("backup", "Copy the SQLite database to a new file while the server runs");
   std::string backup_dir = "./data", backup_pg, backup_to;
   backup->add_option("--data", backup_dir, "Data directory")->capture_default_str();
@@ -686,6 +752,7 @@ int main(int argc, char** argv) {
   if (verify->parsed()) return cardcore::ledger_verify(verify_dir, verify_pg);
   if (migrate->parsed()) return cardcore::migrate(migrate_dir, migrate_pg, migrate_to);
   if (backup->parsed()) return cardcore::backup(backup_dir, backup_pg, backup_to);
+  if (migrate_data->parsed()) return cardcore::migrate_data(md_from, md_to, md_batch, md_batches);
   if (keys_init->parsed()) return cardcore::keys_init(keys_dir);
   if (serve->parsed()) {
     // Config file first, then re-apply the flags that were given explicitly.

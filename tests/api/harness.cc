@@ -210,7 +210,7 @@ std::unique_ptr<Server> Server::prepare(const ServerOptions& opt) {
     }
     s->dir_ = buf.data();
   }
-  if (test_engine() == "postgres") {
+  if ((opt.engine.empty() ? test_engine() : opt.engine) == "postgres") {
     // The data dir names its schema, so a restart on the same dir finds the same data.
     s->postgres_dsn_ = trim(slurp(s->dir_ + "/" + kPostgresDsnFile));
     if (s->postgres_dsn_.empty()) {
@@ -272,9 +272,9 @@ bool Server::launch(bool wait_until_ready, const std::vector<std::string>& extra
   return false;
 }
 
-int Server::run_cli(std::vector<std::string> args, std::string* output) const {
-  if (postgres_dsn_.empty()) args.insert(args.end(), {"--data", dir_});
-  else args.insert(args.end(), {"--postgres", postgres_dsn_});
+int Server::run_cli(std::vector<std::string> args, std::string* output, bool name_store) const {
+  if (name_store && postgres_dsn_.empty()) args.insert(args.end(), {"--data", dir_});
+  if (name_store && !postgres_dsn_.empty()) args.insert(args.end(), {"--postgres", postgres_dsn_});
   const std::string log = dir_ + "/cli.log";
   int rc = run_cardcore(args, log, 120s);
   if (output) *output = slurp(log);

@@ -63,6 +63,9 @@ struct ServerOptions {
   // server on its data, and on PostgreSQL its schema); the Server then leaves both in place
   // when destroyed.
   std::string data_dir;
+  // "sqlite" or "postgres" for this server whatever the run's engine (a test that moves data
+  // between engines); empty: test_engine().
+  std::string engine;
 };
 
 class Server {
@@ -82,9 +85,9 @@ class Server {
   // it is ready (server.json says so), or when !wait_until_ready only until HTTP listens. False after
   // ADD_FAILURE when it does not get there.
   bool launch(bool wait_until_ready = true, const std::vector<std::string>& extra_args = {});
-  // Runs `cardcore <args> --data DIR` (or `--postgres DSN`) on this server's store to its end:
-  // the exit code, stdout and stderr into *output.
-  int run_cli(std::vector<std::string> args, std::string* output) const;
+  // Runs `cardcore <args> --data DIR` (or `--postgres DSN`; neither when !name_store) on this
+  // server's store to its end: the exit code, stdout and stderr into *output.
+  int run_cli(std::vector<std::string> args, std::string* output, bool name_store = true) const;
   // Runs `cardcore serve` (plus extra_args) on this directory for a server that must refuse to
   // start; as run_until_exit.
   int run_serve_until_exit(const std::vector<std::string>& extra_args, std::string* output) const;

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "harness.h"
+#include "test_engine.h"
 
 namespace apitest {
 namespace {
@@ -385,6 +386,115 @@ TEST(ApiOps, BackupWhileServingRestoresToAWorkingStore) {
   // The running original went on: both loads and the hold.
   ASSERT_EQ(s->token(c.p).status, 200);
   EXPECT_EQ(paise(s->search_card(c.p, c.account, c.card)["otbBalance"]), 223'00);
+}
+
+}  // namespace
+}  // namespace apitest
+
+namespace apitest {
+namespace {
+
+// `cardcore migrate-data --from DIR --to DSN` on a populated SQLite installation: interrupted
+// (--batches) and run again, it moves every row; cards, balances, holds and transactions read the
+// same through the API of a server on the target; ledger verify is clean; a target that holds
+// data is refused. The target is always a PostgreSQL schema of its own: the SQLite run of this
+// test checks a move that cannot reach its target fails and leaves the source as it was.
+TEST(ApiOps, MigrateDataMovesAnEmbeddedStoreToPostgres) {
+  ServerOptions source_options;
+  source_options.engine = "sqlite";
+  auto src = Server::start(source_options);
+  ASSERT_TRUE(src);
+  Card c;
+  c.p = src->admin_create_partner("Moving Co");
+  c.account = src->create_account(c.p);
+  ASSERT_TRUE(IsOkA(src->admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.p.company_id},
+                                                                     {"cardAccountId", c.account},
+                                                                     {"amount", 5000},
+                                                                     {"reference", "POOL-" + c.account}})));
+  std::vector<std::string> cards;
+  for (int i = 0; i < 3; ++i) {
+    c.card = src->create_card(c.p, c.account).value("enKashCardId", "");
+    ASSERT_FALSE(c.card.empty());
+    cards.push_back(c.card);
+    ASSERT_TRUE(IsOkA(src->partner_post(c.p, "/balance", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                          {"enKashCardId", c.card}, {"amount", 100 + i},
+                                                          {"transactionType", "CR"},
+                                                          {"uniqueReferenceNumber", "MOVE-" + std::to_string(i)}})));
+    HttpResponse a = src->post_json("/api/v0/sandbox/authorizations", c.auth(10 + i), c.headers());
+    ASSERT_EQ(a.j["payload"].value("responseCode", ""), "00") << a.describe();
+    HttpResponse p = src->post_json("/api/v0/sandbox/purchases", c.auth(5), c.headers());
+    ASSERT_EQ(p.j["payload"].value("responseCode", ""), "00") << p.describe();
+  }
+  ASSERT_TRUE(IsOkA(src->partner_post(c.p, "/block", src->block_body(c.p, c.account, cards[0], "L"))));
+  auto read_state = [&](const Server& s) {
+    json state = json::object();
+    for (const std::string& id : cards) {
+      json card = s.search_card(c.p, c.account, id);
+      HttpResponse t = s.partner_post(c.p, "/transaction/all", {{"companyId", c.p.company_id},
+                                                                {"cardAccountId", c.account},
+                                                                {"enKashCardId", id}, {"pageSize", 100}});
+      state[id] = {{"card", card}, {"transactions", t.j["payload"].value("transactions", json::array())}};
+    }
+    return state;
+  };
+  const json before = read_state(*src);
+  const std::string source_dir = src->dir();
+  ASSERT_EQ(src->stop(), 0);
+
+  std::string out;
+  if (test_engine() != "postgres") {
+    const std::string unreachable = "host=127.0.0.1 port=1 user=nobody dbname=nothing connect_timeout=2";
+    EXPECT_EQ(src->run_cli({"migrate-data", "--from", source_dir, "--to", unreachable}, &out, false), 2) << out;
+    EXPECT_NE(out.find("cannot connect"), std::string::npos) << out;
+    ServerOptions again;
+    again.data_dir = source_dir;
+    auto restarted = Server::start(again);
+    ASSERT_TRUE(restarted);
+    ASSERT_EQ(restarted->token(c.p).status, 200);
+    EXPECT_EQ(read_state(*restarted), before);
+    return;
+  }
+
+  const std::string target = testsupport::create_test_schema();
+  ASSERT_FALSE(target.empty());
+  std::vector<std::string> move = {"migrate-data", "--from", source_dir, "--to", target, "--batch", "3"};
+  std::vector<std::string> first = move;
+  first.insert(first.end(), {"--batches", "4"});
+  EXPECT_EQ(src->run_cli(first, &out, false), 3) << out;
+  EXPECT_NE(out.find("run the same command again"), std::string::npos) << out;
+  ASSERT_EQ(src->run_cli(move, &out, false), 0) << out;
+  EXPECT_NE(out.find("resumed"), std::string::npos) << out;
+  EXPECT_NE(out.find("row counts: equal"), std::string::npos) << out;
+  EXPECT_NE(out.find(", 0 differ"), std::string::npos) << out;
+  EXPECT_NE(out.find("ledger verify on the target: clean"), std::string::npos) << out;
+  EXPECT_EQ(src->run_cli(move, &out, false), 2) << out;
+  EXPECT_NE(out.find("already holds data"), std::string::npos) << out;
+
+  // A server on the target, with the installation's keys, serves the same cards.
+  const std::string moved_dir = source_dir + "-moved";
+  std::filesystem::create_directories(moved_dir);
+  for (const char* key : {"vault.keys", "hmac.key", "zpk.key"}) {
+    std::filesystem::copy_file(source_dir + "/" + key, moved_dir + "/" + key);
+  }
+  std::ofstream(moved_dir + "/test-postgres.dsn") << target << "\n";
+  ServerOptions moved_options;
+  moved_options.data_dir = moved_dir;
+  moved_options.engine = "postgres";
+  auto moved = Server::start(moved_options);
+  ASSERT_TRUE(moved);
+  ASSERT_EQ(moved->token(c.p).status, 200);
+  EXPECT_EQ(read_state(*moved), before);
+  // New rows get ids after the moved ones: one more load and authorization work there.
+  c.card = cards[1];
+  ASSERT_TRUE(IsOkA(moved->partner_post(c.p, "/balance", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                          {"enKashCardId", c.card}, {"amount", 7},
+                                                          {"transactionType", "CR"},
+                                                          {"uniqueReferenceNumber", "AFTER-MOVE"}})));
+  HttpResponse a = moved->post_json("/api/v0/sandbox/authorizations", c.auth(3), c.headers());
+  EXPECT_EQ(a.j["payload"].value("responseCode", ""), "00") << a.describe();
+  EXPECT_EQ(ledger_verify(moved_dir, &out), 0) << out;
+  moved.reset();
+  testsupport::drop_test_schema(target);
 }
 
 }  // namespace

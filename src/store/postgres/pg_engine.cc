@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/sql/engines.h"
 #include "store/sql/seam.h"
 #include "store/sql/unit.h"
 #include "store/store.h"
@@ -404,6 +405,13 @@ class PostgresStore final : public Store {
 };
 
 }  // namespace
+
+namespace sql {
+Result<std::unique_ptr<Connection>> open_postgres_connection(const std::string& dsn) {
+  CC_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> c, PgConnection::open(dsn));
+  return std::unique_ptr<Connection>(std::move(c));
+}
+}  // namespace sql
 
 Result<std::unique_ptr<Store>> open_postgres_store(const std::string& dsn, size_t pool_size,
                                                    const MigrateOptions& migrations) {

@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/sql/engines.h"
 #include "store/sql/seam.h"
 #include "store/sql/unit.h"
 #include "store/store.h"
@@ -409,6 +410,14 @@ class SqliteStore final : public Store {
 };
 
 }  // namespace
+
+namespace sql {
+Result<std::unique_ptr<Connection>> open_sqlite_reader(const std::string& path) {
+  if (!std::filesystem::exists(path)) return fail(code::kFailure, "no database at " + path);
+  CC_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> c, SqliteConnection::open(path, SqliteConnection::Mode::kReader));
+  return std::unique_ptr<Connection>(std::move(c));
+}
+}  // namespace sql
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, const MigrateOptions& migrations) {
   CC_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> c, SqliteConnection::open(path, SqliteConnection::Mode::kWriter));
