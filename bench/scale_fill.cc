@@ -17,10 +17,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <random>
 #include <string>
 
 #include "bench_rows.h"
+#include "cli/progress.h"
 #include "store/store.h"
 
 namespace cardcore::bench {
@@ -80,11 +82,12 @@ int run(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
   const int64_t now = ::time(nullptr);
   const int64_t year_ago = now - 365 * 86400;
+  // On a terminal: a bar per phase; in a pipe (scripts/bench): quiet.
+  std::optional<cli::Progress> bar;
   auto progress = [&](const char* what, int64_t done, int64_t total) {
-    if (done % (o.batch * 25) == 0 || done == total)
-      std::fprintf(stderr, "  %s: %lld / %lld (%.0f s)\n", what, static_cast<long long>(done),
-                   static_cast<long long>(total),
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (!bar) bar.emplace(std::string("scale_fill ") + what, static_cast<uint64_t>(total));
+    bar->update(static_cast<uint64_t>(done));
+    if (done == total) bar.reset();
   };
   for (int64_t i = 0; i < o.cards;) {
     const int64_t end = std::min(o.cards, i + o.batch);

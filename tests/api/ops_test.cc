@@ -369,6 +369,18 @@ TEST(ApiOps, BackupWhileServingRestoresToAWorkingStore) {
   EXPECT_NE(out.find("backed up"), std::string::npos) << out;
   EXPECT_EQ(s->run_cli({"backup", "--to", file}, &out), 2) << "never overwrites: " << out;
   EXPECT_NE(out.find("exists"), std::string::npos) << out;
+  EXPECT_EQ(out.find('\r'), std::string::npos) << "no progress drawn into a file: " << out;
+  {
+    // On a terminal (script(1) gives it one) the copy draws its progress.
+    const std::string log = s->dir() + "/tty.log";
+    const std::string cmd = std::string("script -qec \"") + CARDCORE_BINARY + " backup --data " + s->dir() +
+                            " --to " + s->dir() + "/tty-copy.db\" /dev/null > " + log + " 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    std::ifstream f(log);
+    const std::string tty(std::istreambuf_iterator<char>(f), {});
+    EXPECT_NE(tty.find("backup ["), std::string::npos) << tty;
+    EXPECT_NE(tty.find("100.0%"), std::string::npos) << tty;
+  }
   ASSERT_TRUE(IsOkA(load("BACKUP-2")));  // after the copy: not in it
 
   for (const char* key : {"vault.keys", "hmac.key", "zpk.key"}) {
@@ -467,6 +479,7 @@ TEST(ApiOps, MigrateDataMovesAnEmbeddedStoreToPostgres) {
   EXPECT_NE(out.find("row counts: equal"), std::string::npos) << out;
   EXPECT_NE(out.find(", 0 differ"), std::string::npos) << out;
   EXPECT_NE(out.find("ledger verify on the target: clean"), std::string::npos) << out;
+  EXPECT_EQ(out.find('\r'), std::string::npos) << "no progress drawn into a file: " << out;
   EXPECT_EQ(src->run_cli(move, &out, false), 2) << out;
   EXPECT_NE(out.find("already holds data"), std::string::npos) << out;
 
