@@ -23,6 +23,7 @@
 #include "api/partner_api.h"
 #include "http/log.h"
 #include "http/server.h"
+#include "http/static_files.h"
 #include "iso8583/processor.h"
 #include "iso8583/server.h"
 #include "notify/sms.h"
@@ -43,6 +44,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace cardcore {
+// docs/openapi.json, compiled in (cmake/embed_file.cmake).
+std::string_view openapi_document();
+
 namespace {
 
 struct ServeOptions {
@@ -73,6 +77,7 @@ struct ServeOptions {
   int postgres_pool_size = 8;  // connections a serving node keeps (units in flight at once)
   WebhookOptions webhooks;
   int64_t hold_expiry_interval_seconds = 60;
+  std::string web_root = CARDCORE_WEB_ROOT;  // /docs: web/docs and web/node_modules/swagger-ui-dist
   bool no_migrate = false;  // refuse to start on a schema that is not current instead of migrating
 };
 
@@ -162,6 +167,7 @@ void apply_config_file(ServeOptions& o) {
   get("webhookBaseBackoffSeconds", o.webhooks.base_backoff_seconds);
   get("webhookMaxBackoffSeconds", o.webhooks.max_backoff_seconds);
   get("webhookMaxAgeSeconds", o.webhooks.max_age_seconds);
+  get("webRoot", o.web_root);
 }
 
 // `cardcore ledger verify`: recomputes every balance from the postings. Exit 0 clean, 1 not.
@@ -446,9 +452,19 @@ int serve(ServeOptions o) {
   // other route answers 503 with Retry-After.
   std::vector<std::string> routes = api::partner_route_templates();
   for (const std::string& r : api::admin_route_templates()) routes.push_back(r);
-  for (const char* r : {"/healthz", "/readyz", "/metrics"}) routes.emplace_back(r);
+  for (const char* r : {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"}) routes.emplace_back(r);
   metrics::Metrics metrics({CARDCORE_VERSION, CARDCORE_COMMIT, o.postgres_dsn.empty() ? "sqlite" : "postgres"}, routes);
   Startup startup;
+  // The API reference: the document as compiled in, rendered by swagger-ui-dist from web/.
+  const std::vector<std::pair<std::string, std::string>> docs_headers = {
+      {"Content-Security-Policy",
+       "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
+      {"Referrer-Policy", "no-referrer"}};
+  const http::StaticFiles docs_ui("/docs/swagger-ui", o.web_root + "/node_modules/swagger-ui-dist", "",
+                                  docs_headers,
+                                  {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "favicon-16x16.png"});
+  const http::StaticFiles docs_page("/docs", o.web_root + "/docs", "index.html", docs_headers);
 
   http::ServerOptions so;
   so.address = o.http_address;
@@ -471,6 +487,20 @@ int serve(ServeOptions o) {
           r.body = metrics.render();
           r.content_type = metrics::Metrics::kContentType;
           return r;
+        }
+        if (req.path == "/openapi.json") {
+          http::Response r;
+          r.body = std::string(openapi_document());
+          r.headers.emplace_back("Access-Control-Allow-Origin", "*");  // for client generators and viewers
+          return r;
+        }
+        if (auto r = docs_ui.handle(req)) {
+          if (r->status == 200) r->route = "/docs";
+          return *r;
+        }
+        if (auto r = docs_page.handle(req)) {
+          if (r->status == 200) r->route = "/docs";
+          return *r;
         }
         if (!startup.ready.load(std::memory_order_acquire)) {
           http::Response r = api::error(Error{code::kUnavailable,

@@ -206,6 +206,10 @@ int ledger_verify(const std::string& data_dir, std::string* output = nullptr);
 // labels sorted by name), or -1 when there is none.
 double metric_value(const std::string& text, const std::string& series);
 
+// A loopback port that was free a moment ago (bound to port 0 and released), for a helper
+// server that cannot listen on port 0 and say where (Prometheus, Prism).
+uint16_t free_loopback_port();
+
 // One HTTP/1.1 request to 127.0.0.1:port (another server than cardcore, e.g. Prometheus).
 HttpResponse http_get(uint16_t port, const std::string& target);
 

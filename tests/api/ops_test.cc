@@ -119,22 +119,6 @@ TEST(ApiOps, MetricsCountTheTrafficSentAndHoldNoSecret) {
   EXPECT_EQ(promtool_check(s->dir(), text, &promtool), 0) << promtool;
 }
 
-// A loopback port that was free a moment ago (Prometheus cannot listen on port 0 and say where).
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -153,7 +137,7 @@ std::string url_encode(const std::string& s) {
 // Debian's Prometheus server on loopback, scraping one target every second; stopped with the object.
 class Prometheus {
  public:
-  Prometheus(const std::string& dir, uint16_t target_port) : dir_(dir), port_(free_port()) {
+  Prometheus(const std::string& dir, uint16_t target_port) : dir_(dir), port_(free_loopback_port()) {
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ + "/prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
                                                "scrape_configs:\n  - job_name: cardcore\n    static_configs:\n"

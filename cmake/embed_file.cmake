@@ -1,0 +1,17 @@
+# Writes OUT: a C++ source defining `std::string_view NAME()` that returns the bytes of IN
+# (text; embedded as a raw string literal, in chunks under the compilers' literal limits).
+file(READ ${IN} content)
+string(FIND "${content}" ")cardcore_embed\"" clash)
+if(NOT clash EQUAL -1)
+  message(FATAL_ERROR "${IN} contains the raw-string delimiter of cmake/embed_file.cmake")
+endif()
+string(LENGTH "${content}" length)
+set(body "// Generated from ${IN} by cmake/embed_file.cmake. Do not edit.\n#include <string>\n#include <string_view>\nnamespace cardcore {\nstd::string_view ${NAME}() {\n  static const std::string kText = std::string(\n")
+set(offset 0)
+while(offset LESS length)
+  string(SUBSTRING "${content}" ${offset} 60000 chunk)
+  string(APPEND body "      R\"cardcore_embed(${chunk})cardcore_embed\"\n")
+  math(EXPR offset "${offset} + 60000")
+endwhile()
+string(APPEND body "  );\n  return kText;\n}\n}  // namespace cardcore\n")
+file(WRITE ${OUT} "${body}")
