@@ -168,7 +168,11 @@ std::optional<http::Response> handle_admin(const Context& ctx, const std::string
   }
   auto it = routes().find(req.path);
   if (it == routes().end()) return error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
-  if (req.method != "POST") return error(Error{code::kMethodNotAllowed, "method: use POST", "method"});
+  if (req.method != "POST") {
+    http::Response r = error(Error{code::kMethodNotAllowed, "method: use POST", "method"});
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
   if (!is_json_content_type(req.header("content-type"))) {
     return error(Error{code::kUnsupportedMediaType, "Content-Type: must be application/json", "Content-Type"});
   }

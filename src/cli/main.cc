@@ -473,7 +473,9 @@ int serve(ServeOptions o) {
   so.threads = o.threads;
   so.workers = o.workers;
   so.queue_budget_ms = o.http_queue_budget_ms;
-  so.run_inline = [](const http::Request& r) { return r.path == "/healthz"; };
+  // Cheap and never blocking: the liveness probe and the metrics scrape (answered even when every
+  // worker is busy).
+  so.run_inline = [](const http::Request& r) { return r.path == "/healthz" || r.path == "/metrics"; };
   so.on_answered = [&metrics](const http::Request& req, const http::Response& res, double seconds) {
     metrics.http_request(res.route.empty() ? std::string_view(req.path) : res.route, res.status, seconds);
   };
@@ -613,10 +615,19 @@ int serve(ServeOptions o) {
     return metrics::DeliveryTotals{c.delivered, c.attempted > settled ? c.attempted - settled : 0, c.failed};
   });
   Store& the_store = **store;
-  metrics.set_outbox_pending([&the_store]() -> std::optional<int64_t> {
+  // The outbox backlog is read every 5 s here, not at each scrape: /metrics is answered on the
+  // I/O thread, so a scrape never waits for the store or for a worker (it must work under overload).
+  std::atomic<int64_t> outbox_pending{-1};
+  auto read_outbox_pending = [&the_store, &outbox_pending] {
     auto n = transact_read(the_store, [](Tx& tx) { return tx.count_pending_webhooks(); });
-    if (!n) return std::nullopt;
-    return *n;
+    outbox_pending.store(n ? *n : -1, std::memory_order_relaxed);
+  };
+  read_outbox_pending();
+  PeriodicJob outbox_gauge(std::chrono::seconds(5), read_outbox_pending);
+  metrics.set_outbox_pending([&outbox_pending]() -> std::optional<int64_t> {
+    const int64_t n = outbox_pending.load(std::memory_order_relaxed);
+    if (n < 0) return std::nullopt;
+    return n;
   });
   // Releases authorization holds older than holdExpiryDays.
   PeriodicJob hold_expiry(std::chrono::seconds(o.hold_expiry_interval_seconds), [&ctx] {
@@ -700,6 +711,7 @@ int serve(ServeOptions o) {
   g_server = nullptr;
   iso_server.stop();
   hold_expiry.stop();
+  outbox_gauge.stop();
   webhooks.stop();
   const StoreStats st = (*store)->stats();
   logx::info("stopped", {{"storeCommits", st.commits}, {"storeUnits", st.units},

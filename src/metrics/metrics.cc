@@ -215,6 +215,7 @@ std::string Metrics::render() const {
   units.metric.push_back(store_units_per_commit_->collect());
   families.push_back(std::move(units));
 
+  std::lock_guard lock(sources_mu_);
   if (outbox_pending_) {
     if (std::optional<int64_t> pending = outbox_pending_()) {
       auto g = family("cardcore_webhook_outbox_pending", "Webhook events not yet delivered (state PENDING)",

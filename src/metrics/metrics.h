@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,10 +77,17 @@ class Metrics {
   // One write transaction of the store (Store::set_commit_observer).
   void store_commit(uint64_t micros, size_t units);
 
-  // Read at each scrape; either may be left unset. `outbox_pending` answers nullopt when the
-  // store could not be read (the gauge is then left out of that scrape).
-  void set_outbox_pending(std::function<std::optional<int64_t>()> f) { outbox_pending_ = std::move(f); }
-  void set_deliveries(std::function<DeliveryTotals()> f) { deliveries_ = std::move(f); }
+  // Read at each scrape; either may be left unset, and set while scrapes already run (the
+  // server answers /metrics from its start). `outbox_pending` answers nullopt when the store
+  // could not be read (the gauge is then left out of that scrape).
+  void set_outbox_pending(std::function<std::optional<int64_t>()> f) {
+    std::lock_guard lock(sources_mu_);
+    outbox_pending_ = std::move(f);
+  }
+  void set_deliveries(std::function<DeliveryTotals()> f) {
+    std::lock_guard lock(sources_mu_);
+    deliveries_ = std::move(f);
+  }
 
   // The text exposition format (version 0.0.4), what GET /metrics answers.
   std::string render() const;
@@ -104,6 +112,7 @@ class Metrics {
   std::vector<std::unique_ptr<Mti>> mtis_;      // fixed after construction; the last is "other"
   std::vector<std::unique_ptr<Source>> sources_;  // likewise
   std::unique_ptr<AtomicHistogram> store_commit_seconds_, store_units_per_commit_;
+  mutable std::mutex sources_mu_;  // guards the two below; taken by scrapes, never on the hot path
   std::function<std::optional<int64_t>()> outbox_pending_;
   std::function<DeliveryTotals()> deliveries_;
 };

@@ -617,6 +617,10 @@ Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r, const Fi
 
 Result<AuthResult> refund(const Context& ctx, const AuthRequest& r, const Finish& finish) {
   if (r.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
+  // The channel is optional on a refund (POS when absent), never free text.
+  if (!r.channel.empty() && !authz::parse_channel(r.channel)) {
+    return invalid_param("channel", "must be POS, ECOM, ATM or CONTACTLESS");
+  }
   return card_message(ctx, r, finish, "REFUND", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
     const CardRow* card = &c;
     std::string reference = "RF-" + svc::make_id("", 12);

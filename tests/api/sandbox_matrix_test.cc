@@ -375,6 +375,18 @@ TEST_F(ApiSandboxMatrix, RefundAfterClearingCreditsTheCard) {
   check(c, 850'00, 0, {"AUTHORIZATION/APPROVED", "CLEARING/APPROVED", "REFUND/APPROVED"});
 }
 
+TEST_F(ApiSandboxMatrix, RefundWithAChannelThatIsNoChannelIsRefusedAndChangesNothing) {
+  SandboxCard c = SandboxCard::make(srv(), 1000);
+  json b = c.ref();
+  b["amount"] = 100;
+  b["channel"] = "TELEPATHY";
+  HttpResponse r = c.sandbox("/refunds", b);
+  EXPECT_EQ(r.status, 422) << r.describe();
+  EXPECT_NE(r.j.value("message", "").find("channel"), std::string::npos) << r.describe();
+  EXPECT_EQ(c.otb(), 1000'00);
+  check(c, 1000'00, 0, {});
+}
+
 // ---- expiry ----
 
 TEST_F(ApiSandboxMatrix, ExpireReleasesTheHold) {
