@@ -3,9 +3,6 @@
 // proxy (`prism proxy --errors`, from tests/e2e/node_modules): any request or answer that does not
 // match the document, and any operation the scenario leaves out, fails the test. Also: the server
 // serves that very document at GET /openapi.json and renders it at GET /docs, offline.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -59,51 +56,25 @@ TEST(ApiContract, ServesItsOwnDocumentAndTheReferencePage) {
 // Prism's validating proxy in front of the server; stopped with the object.
 class PrismProxy {
  public:
-  PrismProxy(const std::string& dir, uint16_t upstream_port, uint16_t port) : port_(port), log_(dir + "/prism.log") {
-    const std::string prism = std::string(CARDCORE_E2E_DIR) + "/node_modules/.bin/prism";
-    std::vector<std::string> args = {prism, "proxy", "--errors", "--host", "127.0.0.1", "--port", std::to_string(port),
-                                     CARDCORE_OPENAPI, "http://127.0.0.1:" + std::to_string(upstream_port)};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);  // node and its children: one group to stop
-    posix_spawnattr_setpgroup(&attr, 0);
-    if (::posix_spawn(&pid_, prism.c_str(), &fa, &attr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~PrismProxy() {
-    if (pid_ <= 0) return;
-    ::kill(-pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 250 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(20ms);
-    if (::waitpid(pid_, &status, WNOHANG) == 0) {
-      ::kill(-pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-    }
-  }
+  PrismProxy(const std::string& dir, uint16_t upstream_port, uint16_t port)
+      : port_(port),
+        process_({std::string(CARDCORE_E2E_DIR) + "/node_modules/.bin/prism", "proxy", "--errors", "--host", "127.0.0.1",
+                  "--port", std::to_string(port), CARDCORE_OPENAPI, "http://127.0.0.1:" + std::to_string(upstream_port)},
+                 dir + "/prism.log") {}
   // Waits (bounded) until the proxy answers: /healthz through it.
   bool ready() const {
     for (auto deadline = std::chrono::steady_clock::now() + 90s; std::chrono::steady_clock::now() < deadline;) {
-      if (pid_ <= 0 || ::kill(pid_, 0) != 0) return false;
+      if (!process_.running()) return false;
       if (http_get(port_, "/healthz").status == 200) return true;
       std::this_thread::sleep_for(200ms);
     }
     return false;
   }
-  std::string log() const { return slurp_file(log_); }
+  std::string log() const { return process_.log(); }
 
  private:
   uint16_t port_;
-  std::string log_;
-  pid_t pid_ = -1;
+  HelperProcess process_;
 };
 
 TEST(ApiContract, EveryOperationThroughPrismsValidatingProxyMatchesTheDocument) {

@@ -121,15 +121,41 @@ std::string trim(std::string s) {
   return s;
 }
 
-// Spawns CARDCORE_BINARY with `args` and an environment without the developer's CARDCORE_*
-// variables; stdout and stderr go to the files named. Returns the pid, or -1 (ADD_FAILURE).
-pid_t spawn_cardcore(std::vector<std::string> args, const std::string& out_path, const std::string& err_path) {
-  std::string bin = CARDCORE_BINARY;
-  args.insert(args.begin(), bin);
+// Spawns `args` (argv[0] looked up on PATH when it has no slash) with stdin from /dev/null and
+// stdout and stderr into the files named (the same file when equal); in a process group of its
+// own when `own_group`. Returns the pid, or -1 (ADD_FAILURE).
+pid_t spawn_process(std::vector<std::string> args, char* const* envp, const std::string& out_path,
+                    const std::string& err_path, bool own_group) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (err_path == out_path) posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  else posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (own_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
+  pid_t pid = -1;
+  int rc = ::posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    ADD_FAILURE() << "posix_spawn " << args[0] << ": " << std::strerror(rc);
+    return -1;
+  }
+  return pid;
+}
 
+// Spawns CARDCORE_BINARY with `args` and an environment without the developer's CARDCORE_*
+// variables; stdout and stderr go to the files named. Returns the pid, or -1 (ADD_FAILURE).
+pid_t spawn_cardcore(std::vector<std::string> args, const std::string& out_path, const std::string& err_path) {
+  args.insert(args.begin(), CARDCORE_BINARY);
   std::vector<std::string> env_store;
   for (char** e = environ; e && *e; ++e) {
     if (std::strncmp(*e, "CARDCORE_", 9) == 0) continue;  // nothing from the developer's shell
@@ -139,20 +165,7 @@ pid_t spawn_cardcore(std::vector<std::string> args, const std::string& out_path,
   std::vector<char*> envp;
   for (auto& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    ADD_FAILURE() << "posix_spawn " << bin << ": " << std::strerror(rc);
-    return -1;
-  }
-  return pid;
+  return spawn_process(std::move(args), envp.data(), out_path, err_path, false);
 }
 
 // Runs CARDCORE_BINARY with `args` to its end, stdout and stderr both into `log_path`; SIGKILL
@@ -444,25 +457,11 @@ json Server::card_history(const std::string& card_id) const {
 }
 
 namespace {
-std::string form_escape(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 }  // namespace
 
 HttpResponse Server::token_request(const PartnerCreds& c, const std::string& password) const {
-  std::string form = "grant_type=password&username=" + form_escape(c.username) + "&password=" +
-                     form_escape(password) + "&clientId=" + form_escape(c.client_id);
+  std::string form = "grant_type=password&username=" + percent_encode(c.username) + "&password=" +
+                     percent_encode(password) + "&clientId=" + percent_encode(c.client_id);
   return post_form("/oauth/token", form,
                    {{"Authorization", "Basic " + base64(c.client_id + ":" + c.client_secret)}});
 }
@@ -477,7 +476,7 @@ HttpResponse Server::token(PartnerCreds& c) const {
 }
 
 HttpResponse Server::refresh(const PartnerCreds& c, const std::string& refresh_token) const {
-  return post_form("/oauth/token", "grant_type=refresh_token&refresh_token=" + form_escape(refresh_token),
+  return post_form("/oauth/token", "grant_type=refresh_token&refresh_token=" + percent_encode(refresh_token),
                    {{"Authorization", "Basic " + base64(c.client_id + ":" + c.client_secret)}});
 }
 
@@ -638,6 +637,39 @@ double metric_value(const std::string& text, const std::string& series) {
   }
   return -1;
 }
+
+std::string percent_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+HelperProcess::HelperProcess(std::vector<std::string> argv, std::string log_path)
+    : log_path_(std::move(log_path)), pid_(spawn_process(std::move(argv), environ, log_path_, log_path_, true)) {}
+
+HelperProcess::~HelperProcess() {
+  if (pid_ <= 0) return;
+  ::kill(-pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 500 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(20ms);
+  if (::waitpid(pid_, &status, WNOHANG) == 0) {
+    ::kill(-pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+  }
+}
+
+bool HelperProcess::running() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
+
+std::string HelperProcess::log() const { return slurp(log_path_); }
 
 uint16_t free_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

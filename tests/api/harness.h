@@ -206,6 +206,27 @@ int ledger_verify(const std::string& data_dir, std::string* output = nullptr);
 // labels sorted by name), or -1 when there is none.
 double metric_value(const std::string& text, const std::string& series);
 
+// RFC 3986 percent-encoding of everything but unreserved characters (form values, query strings).
+std::string percent_encode(const std::string& s);
+
+// Another program a test runs beside cardcore (Prometheus, Prism): started in a process group
+// of its own with stdout and stderr into `log_path`, stopped with the object (SIGTERM to the
+// group, then SIGKILL after a bounded wait).
+class HelperProcess {
+ public:
+  // `argv[0]` is looked up on PATH when it has no slash.
+  HelperProcess(std::vector<std::string> argv, std::string log_path);
+  ~HelperProcess();
+  HelperProcess(const HelperProcess&) = delete;
+  HelperProcess& operator=(const HelperProcess&) = delete;
+  bool running() const;
+  std::string log() const;
+
+ private:
+  std::string log_path_;
+  pid_t pid_ = -1;
+};
+
 // A loopback port that was free a moment ago (bound to port 0 and released), for a helper
 // server that cannot listen on port 0 and say where (Prometheus, Prism).
 uint16_t free_loopback_port();

@@ -1,15 +1,8 @@
 // What operators run the server with: GET /metrics (Prometheus text, counts that match the
 // traffic sent, no secret in it, accepted by promtool), GET /readyz while the store's migrations
 // wait and after, `cardcore migrate` and `serve --no-migrate`.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 #include <sqlite3.h>
 
 #include <cstdio>
@@ -49,18 +42,24 @@ struct Card {
   }
 };
 
+// A fresh partner's account (its pool funded with `pool_rupees`) and one card on it.
+Card funded_card(const Server& s, const std::string& partner_name, int pool_rupees = 1000) {
+  Card c;
+  c.p = s.admin_create_partner(partner_name);
+  c.account = s.create_account(c.p);
+  c.card = s.create_card(c.p, c.account).value("enKashCardId", "");
+  EXPECT_FALSE(c.card.empty());
+  EXPECT_TRUE(IsOkA(s.admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.p.company_id},
+                                                                  {"cardAccountId", c.account},
+                                                                  {"amount", pool_rupees},
+                                                                  {"reference", "POOL-" + c.account}})));
+  return c;
+}
+
 TEST(ApiOps, MetricsCountTheTrafficSentAndHoldNoSecret) {
   auto s = Server::start();
   ASSERT_TRUE(s);
-  Card c;
-  c.p = s->admin_create_partner("Metrics Co");
-  c.account = s->create_account(c.p);
-  c.card = s->create_card(c.p, c.account).value("enKashCardId", "");
-  ASSERT_FALSE(c.card.empty());
-  ASSERT_TRUE(IsOkA(s->admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.p.company_id},
-                                                                   {"cardAccountId", c.account},
-                                                                   {"amount", 1000},
-                                                                   {"reference", "POOL-" + c.account}})));
+  Card c = funded_card(*s, "Metrics Co");
   for (int i = 0; i < 3; ++i) {
     HttpResponse l = s->partner_post(c.p, "/balance", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
                                                        {"enKashCardId", c.card}, {"amount", 100},
@@ -119,63 +118,22 @@ TEST(ApiOps, MetricsCountTheTrafficSentAndHoldNoSecret) {
   EXPECT_EQ(promtool_check(s->dir(), text, &promtool), 0) << promtool;
 }
 
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
-}
-
 // Debian's Prometheus server on loopback, scraping one target every second; stopped with the object.
 class Prometheus {
  public:
-  Prometheus(const std::string& dir, uint16_t target_port) : dir_(dir), port_(free_loopback_port()) {
-    std::filesystem::create_directories(dir_);
-    std::ofstream(dir_ + "/prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                                               "scrape_configs:\n  - job_name: cardcore\n    static_configs:\n"
-                                               "      - targets: ['127.0.0.1:"
-                                            << target_port << "']\n";
-    std::vector<std::string> args = {"prometheus", "--config.file=" + dir_ + "/prometheus.yml",
-                                     "--storage.tsdb.path=" + dir_ + "/data",
-                                     "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    const std::string log = dir_ + "/prometheus.log";
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    if (::posix_spawnp(&pid_, "prometheus", &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Prometheus() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 500 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(20ms);
-    if (::waitpid(pid_, &status, WNOHANG) == 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  bool running() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
-  std::string log() const {
-    std::ifstream f(dir_ + "/prometheus.log");
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  }
+  Prometheus(const std::string& dir, uint16_t target_port)
+      : dir_((std::filesystem::create_directories(dir), dir)),
+        port_(free_loopback_port()),
+        config_(write_config(dir_, target_port)),
+        process_({"prometheus", "--config.file=" + config_, "--storage.tsdb.path=" + dir_ + "/data",
+                  "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"},
+                 dir_ + "/prometheus.log") {}
+  bool running() const { return process_.running(); }
+  std::string log() const { return process_.log(); }
   // The value of an instant query whose answer is one sample, as Prometheus prints it; "" when
   // there is no such sample (yet).
   std::string query(const std::string& promql) const {
-    HttpResponse r = http_get(port_, "/api/v1/query?query=" + url_encode(promql));
+    HttpResponse r = http_get(port_, "/api/v1/query?query=" + percent_encode(promql));
     if (r.status != 200 || !r.is_json) return "";
     const json& result = r.j["data"]["result"];
     if (!result.is_array() || result.size() != 1) return "";
@@ -183,9 +141,18 @@ class Prometheus {
   }
 
  private:
+  static std::string write_config(const std::string& dir, uint16_t target_port) {
+    const std::string path = dir + "/prometheus.yml";
+    std::ofstream(path) << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                           "scrape_configs:\n  - job_name: cardcore\n    static_configs:\n"
+                           "      - targets: ['127.0.0.1:"
+                        << target_port << "']\n";
+    return path;
+  }
   std::string dir_;
   uint16_t port_;
-  pid_t pid_ = -1;
+  std::string config_;
+  HelperProcess process_;
 };
 
 // A real Prometheus (Debian's package) scrapes cardcore while traffic runs; its query API then
@@ -195,14 +162,7 @@ TEST(ApiOps, ARealPrometheusScrapesTheCountsSent) {
   ASSERT_TRUE(s);
   Prometheus prometheus(s->dir() + "/prometheus", s->port());
   ASSERT_TRUE(prometheus.running()) << prometheus.log();
-  Card c;
-  c.p = s->admin_create_partner("Scraped Co");
-  c.account = s->create_account(c.p);
-  c.card = s->create_card(c.p, c.account).value("enKashCardId", "");
-  ASSERT_TRUE(IsOkA(s->admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.p.company_id},
-                                                                   {"cardAccountId", c.account},
-                                                                   {"amount", 1000},
-                                                                   {"reference", "POOL-" + c.account}})));
+  Card c = funded_card(*s, "Scraped Co");
   constexpr int kLoads = 4;
   for (int i = 0; i < kLoads; ++i) {
     HttpResponse l = s->partner_post(c.p, "/balance", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
@@ -322,14 +282,7 @@ namespace {
 TEST(ApiOps, BackupWhileServingRestoresToAWorkingStore) {
   auto s = Server::start();
   ASSERT_TRUE(s);
-  Card c;
-  c.p = s->admin_create_partner("Backup Co");
-  c.account = s->create_account(c.p);
-  c.card = s->create_card(c.p, c.account).value("enKashCardId", "");
-  ASSERT_TRUE(IsOkA(s->admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.p.company_id},
-                                                                   {"cardAccountId", c.account},
-                                                                   {"amount", 1000},
-                                                                   {"reference", "POOL-" + c.account}})));
+  Card c = funded_card(*s, "Backup Co");
   auto load = [&](const std::string& ref) {
     return s->partner_post(c.p, "/balance", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
                                              {"enKashCardId", c.card}, {"amount", 123},
