@@ -16,6 +16,7 @@
 #include "domain/clock.h"
 #include "domain/ledger.h"
 #include "store/store.h"
+#include "store/transfer.h"
 #include "test_engine.h"
 
 namespace cardcore {
@@ -102,8 +103,9 @@ class StoreConformance : public ::testing::TestWithParam<Engine> {
     std::filesystem::remove_all(dir_);
   }
 
-  void seed() {
-    ASSERT_TRUE(transact(*store_, [&](Tx& tx) -> Status {
+  void seed() { seed(*store_); }
+  static void seed(Store& store) {
+    ASSERT_TRUE(transact(store, [&](Tx& tx) -> Status {
       CC_RETURN_IF_ERROR(tx.insert_partner({"CRAAAAAAA", "P", "9000000001", "", "none", "CEKAAAAAAA", "h",
                                             Sealed{"k1", "blob"}, 1, Sealed{}}));
       CC_RETURN_IF_ERROR(tx.insert_company({"CEKAAAAAAA", "CRAAAAAAA", "Co", 1}));
@@ -1224,6 +1226,216 @@ TEST_P(StoreConformance, AFailedStatementTheUnitIgnoresIsNeverCommitted) {
   ASSERT_FALSE(st) << "both engines refuse to commit a unit with a failed statement";
   EXPECT_EQ(st.error().code, code::kFailure);
   EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.find_company("CEKCCCCCCC"); }));
+}
+
+// ---- Schema, migrations, commits observed ----
+
+TEST_P(StoreConformance, AnOpenedStoreIsAtThisBuildsSchema) {
+  auto s = schema_status(*store_);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->latest, latest_migration_version(store_->engine()));
+  EXPECT_EQ(s->version, s->latest);
+  EXPECT_TRUE(s->current());
+}
+
+TEST_P(StoreConformance, MigrationsStopAtAVersionAndOpenAsFoundWhenNotApplied) {
+  // A second database of this engine, beside the fixture's.
+  const std::string dir = dir_ + "/second";
+  std::filesystem::create_directories(dir);
+  auto open = [&](const MigrateOptions& m) -> Result<std::unique_ptr<Store>> {
+    if (GetParam().name == "sqlite") return open_sqlite_store(dir + "/second.db", m);
+    const std::string schema = pg_schema_for(dir_) + "_second";
+    pg_admin("CREATE SCHEMA IF NOT EXISTS " + schema);
+    return open_postgres_store(testsupport::with_schema(pg_dsn(), schema), 1, m);
+  };
+  std::vector<std::string> applied;
+  MigrateOptions first;
+  first.to_version = 1;
+  first.on_applied = [&](const Migration& m) { applied.push_back(m.name); };
+  {
+    auto store = open(first);
+    ASSERT_TRUE(store) << store.error().message;
+    auto s = schema_status(**store);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->version, 1);
+    EXPECT_FALSE(s->current());
+  }
+  EXPECT_EQ(applied, std::vector<std::string>{"001_init"});
+  MigrateOptions as_found;
+  as_found.apply = false;
+  as_found.on_applied = [&](const Migration& m) { applied.push_back(m.name); };
+  {
+    auto store = open(as_found);
+    ASSERT_TRUE(store);
+    EXPECT_EQ(schema_status(**store)->version, 1) << "apply = false changes nothing";
+  }
+  EXPECT_EQ(applied.size(), 1u);
+  MigrateOptions rest;
+  rest.on_applied = [&](const Migration& m) { applied.push_back(m.name); };
+  {
+    auto store = open(rest);
+    ASSERT_TRUE(store);
+    EXPECT_TRUE(schema_status(**store)->current());
+  }
+  EXPECT_EQ(static_cast<int>(applied.size()), latest_migration_version(GetParam().name));
+  if (GetParam().name == "postgres") pg_admin("DROP SCHEMA IF EXISTS " + pg_schema_for(dir_) + "_second CASCADE");
+}
+
+TEST_P(StoreConformance, TheCommitObserverSeesEveryWriteTransactionAndItsUnits) {
+  std::atomic<uint64_t> commits{0}, units{0};
+  store_->set_commit_observer([&](uint64_t, size_t n) {
+    commits.fetch_add(1);
+    units.fetch_add(n);
+  });
+  const StoreStats before = store_->stats();
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.insert_company({"CEKOBSERVE1", "CRAAAAAAA", "Co", 2}); }));
+  std::vector<std::function<Status(Tx&)>> batch = {
+      [](Tx& tx) { return tx.insert_company({"CEKOBSERVE2", "CRAAAAAAA", "Co", 2}); },
+      [](Tx& tx) { return tx.insert_company({"CEKOBSERVE3", "CRAAAAAAA", "Co", 2}); }};
+  for (const Status& st : store_->run_batch(batch)) EXPECT_TRUE(st);
+  ASSERT_TRUE(transact_read(*store_, [](Tx& tx) { return tx.count_partners(); })) << "a read is no commit";
+  const StoreStats after = store_->stats();
+  EXPECT_EQ(commits.load(), after.commits - before.commits);
+  EXPECT_EQ(units.load(), after.units - before.units);
+  EXPECT_EQ(units.load(), 3u);
+}
+
+TEST_P(StoreConformance, PendingWebhooksAreCounted) {
+  EXPECT_EQ(*transact_read(*store_, [](Tx& tx) { return tx.count_pending_webhooks(); }), 0);
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    for (int i = 0; i < 3; ++i) {
+      CC_RETURN_IF_ERROR(tx.insert_webhook_event(
+          {"EVCOUNT" + std::to_string(i), "CRAAAAAAA", "t", "{}", i, 0, 0, i == 2 ? "FAILED" : "PENDING", ""}));
+    }
+    return {};
+  }));
+  EXPECT_EQ(*transact_read(*store_, [](Tx& tx) { return tx.count_pending_webhooks(); }), 2);
+}
+
+TEST_P(LedgerConformance, VerifyTellsOfEachCheck) {
+  std::vector<std::pair<int, int>> seen;
+  auto v = transact_read(*store_, [&](Tx& tx) {
+    return tx.verify_ledger([&](int i, int n) { seen.emplace_back(i, n); });
+  });
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->empty());
+  ASSERT_EQ(seen.size(), 6u);
+  EXPECT_EQ(seen.front(), (std::pair{0, 5}));
+  EXPECT_EQ(seen.back(), (std::pair{5, 5}));
+}
+
+// ---- Backup (SQLite) and the move to PostgreSQL ----
+
+TEST_P(StoreConformance, BackupCopiesTheSqliteDatabaseFromOneSnapshot) {
+  if (GetParam().name != "sqlite") GTEST_SKIP() << "SQLite's online backup; PostgreSQL is backed up with pg_dump";
+  const std::string copy = dir_ + "/copy.db";
+  uint64_t last_done = 0, last_total = 0;
+  ASSERT_TRUE(backup_sqlite_store(dir_ + "/test.db", copy, [&](uint64_t done, uint64_t total) {
+    last_done = done;
+    last_total = total;
+  }));
+  EXPECT_GT(last_total, 0u);
+  EXPECT_EQ(last_done, last_total);
+  // Written after the copy: not in it.
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.insert_company({"CEKAFTERCPY", "CRAAAAAAA", "Co", 2}); }));
+  auto copied = open_sqlite_store(copy);
+  ASSERT_TRUE(copied) << copied.error().message;
+  EXPECT_TRUE(*transact(**copied, [](Tx& tx) { return tx.find_card("EKCAAAAAAA"); }));
+  EXPECT_FALSE(*transact(**copied, [](Tx& tx) { return tx.find_company("CEKAFTERCPY"); }));
+  // Never over an existing file; never from a database that is not there.
+  Status again = backup_sqlite_store(dir_ + "/test.db", copy);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, code::kDuplicate);
+  Status missing = backup_sqlite_store(dir_ + "/nothing.db", dir_ + "/other.db");
+  ASSERT_FALSE(missing);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/other.db"));
+}
+
+TEST_P(StoreConformance, TransferMovesEverySqliteRowIntoAnEmptyPostgresInBatchesAndResumes) {
+  if (pg_dsn().empty()) GTEST_SKIP() << "needs a PostgreSQL server (CARDCORE_TEST_PG_DSN)";
+  // The source: the fixture's store on SQLite, else a SQLite store seeded the same way.
+  std::unique_ptr<Store> own_source;
+  std::string source_path = dir_ + "/test.db";
+  if (GetParam().name != "sqlite") {
+    source_path = dir_ + "/source.db";
+    auto opened = open_sqlite_store(source_path);
+    ASSERT_TRUE(opened);
+    own_source = std::move(*opened);
+    seed(*own_source);
+  }
+  Store& source = own_source ? *own_source : *store_;
+  ASSERT_TRUE(transact(source, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.post_entry(ledger::fund("CEKAAAAAAA", "CAAAAAAAA", 100'000, "F1"), "CRAAAAAAA", 1));
+    CC_RETURN_IF_ERROR(tx.post_entry(ledger::load("CAAAAAAAA", "EKCAAAAAAA", 40'000, 1'000'000'000, "L1"), "CRAAAAAAA", 2));
+    CC_RETURN_IF_ERROR(tx.insert_status_change({"EKCAAAAAAA", std::nullopt, CardStatus::kUnlocked, "r",
+                                                ChangeChannel::kApi, "a", 3}));
+    return tx.insert_webhook_event({"EVMOVE1", "CRAAAAAAA", "t", "{}", 3, 0, 0, "PENDING", ""});
+  }));
+  const std::string target = testsupport::create_test_schema();
+  ASSERT_FALSE(target.empty());
+
+  TransferOptions o;
+  o.batch_rows = 2;
+  o.max_batches = 3;
+  uint64_t progress_done = 0, progress_total = 0;
+  o.progress = [&](uint64_t done, uint64_t total) {
+    progress_done = done;
+    progress_total = total;
+  };
+  auto first = copy_sqlite_to_postgres(source_path, target, o);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(first->stopped);
+  EXPECT_FALSE(first->resumed);
+  EXPECT_GT(progress_done, 0u);
+  EXPECT_LT(progress_done, progress_total);
+
+  o.max_batches = -1;
+  auto second = copy_sqlite_to_postgres(source_path, target, o);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_FALSE(second->stopped);
+  EXPECT_TRUE(second->resumed);
+  EXPECT_EQ(progress_done, progress_total);
+  for (const TableTransfer& t : second->tables) EXPECT_EQ(t.source_rows, t.target_rows) << t.table;
+  EXPECT_TRUE(second->balance_differences.empty());
+  EXPECT_GE(second->accounts_compared, 3);
+
+  // The target serves the moved data, verifies, and gives new rows ids past the moved ones.
+  {
+    auto moved = open_postgres_store(target, 1);
+    ASSERT_TRUE(moved);
+    auto b = transact(**moved, [](Tx& tx) { return tx.ledger_balance(ledger::wallet_account("EKCAAAAAAA")); });
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->balance_paise, 40'000);
+    EXPECT_EQ(b->held_paise, 0);  // holds with their authorizations: tests/api/ops_test.cc moves those
+    auto problems = transact_read(**moved, [](Tx& tx) { return tx.verify_ledger(); });
+    ASSERT_TRUE(problems);
+    EXPECT_TRUE(problems->empty());
+    EXPECT_TRUE(transact(**moved, [](Tx& tx) -> Result<int64_t> {
+      return tx.post_entry(ledger::load("CAAAAAAAA", "EKCBBBBBBB", 100, 1'000'000'000, "L2"), "CRAAAAAAA", 4);
+    }));
+    EXPECT_TRUE(transact(**moved, [](Tx& tx) {
+      return tx.insert_status_change({"EKCBBBBBBB", std::nullopt, CardStatus::kUnlocked, "r", ChangeChannel::kApi, "a", 4});
+    }));
+  }
+  // Moved already: the target holds data now.
+  auto third = copy_sqlite_to_postgres(source_path, target, o);
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, code::kDuplicate);
+  testsupport::drop_test_schema(target);
+}
+
+TEST_P(StoreConformance, TransferRefusesASourceBehindThisBuildsSchema) {
+  if (pg_dsn().empty()) GTEST_SKIP() << "needs a PostgreSQL server (CARDCORE_TEST_PG_DSN)";
+  MigrateOptions m;
+  m.to_version = 1;
+  ASSERT_TRUE(open_sqlite_store(dir_ + "/old.db", m));
+  const std::string target = testsupport::create_test_schema();
+  auto r = copy_sqlite_to_postgres(dir_ + "/old.db", target, {});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("cardcore migrate"), std::string::npos) << r.error().message;
+  auto missing = copy_sqlite_to_postgres(dir_ + "/none.db", target, {});
+  EXPECT_FALSE(missing);
+  testsupport::drop_test_schema(target);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, LedgerConformance, ::testing::ValuesIn(engines()),
