@@ -154,12 +154,15 @@ struct Server::Impl {
         logx::error("handler exception", {{"request_id", req.request_id}, {"what", e.what()}});
         out = on_error(500, "internal error");
       }
+      // Counted before the answer is written: a client that has the answer finds it counted.
+      if (opt.on_answered) {
+        opt.on_answered(req, out, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      }
       bool keep_alive = msg.keep_alive();
       auto res = to_beast(out, msg.version(), keep_alive, req.request_id);
       auto [wec, wn] = co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
       auto latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - started).count();
-      if (opt.on_answered) opt.on_answered(req, out, static_cast<double>(latency_us) / 1e6);
       logx::info("request", {{"server", opt.name}, {"request_id", req.request_id},
                              {"method", req.method}, {"path", req.path}, {"status", out.status},
                              {"latency_us", latency_us}, {"remote", remote}});

@@ -56,7 +56,7 @@ struct ServerOptions {
   // Requests whose handler is cheap and never blocks (a liveness probe) run on the I/O thread.
   std::function<bool(const Request&)> run_inline;
   std::string name = "http";       // in log lines
-  // Told of every answered request once its answer is written (metrics); runs on an I/O thread.
+  // Told of every request as its answer is about to be written (metrics); runs on an I/O thread.
   std::function<void(const Request&, const Response&, double seconds)> on_answered;
 };
 
