@@ -10,6 +10,7 @@
 #include "security/crypto.h"
 #include "service/admin.h"
 #include "service/balances.h"
+#include "service/operator.h"
 
 namespace cardcore::api {
 namespace {
@@ -21,9 +22,13 @@ using nlohmann::json;
 
 #define TRY_FIELD(lhs, expr) CC_ASSIGN_OR_RETURN_IMPL(CC_CONCAT(field_, __LINE__), lhs, expr)
 
-using AdminFn = Result<json> (*)(const Context&, const JsonBody&);
+// `actor`: who acts, for the audit trail ("admin" with the key, "console:…" in a console session).
+using AdminFn = Result<json> (*)(const Context&, const std::string& actor, const JsonBody&);
 
-Result<json> create_partner(const Context& ctx, const JsonBody& b) {
+constexpr std::string_view kSessionCookie = "cardcore_session";
+constexpr std::string_view kCsrfCookie = "cardcore_csrf";
+
+Result<json> create_partner(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
   admin::NewPartner r;
   TRY_FIELD(r.name, b.str("name", 128));
   TRY_FIELD(r.mobile, b.str("mobile", 16, true));
@@ -36,7 +41,7 @@ Result<json> create_partner(const Context& ctx, const JsonBody& b) {
               {"planMasterId", c.plan_master_id}, {"webhookSecret", c.webhook_secret}};
 }
 
-Result<json> create_company(const Context& ctx, const JsonBody& b) {
+Result<json> create_company(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
   TRY_FIELD(std::string partner_id, b.str("partnerId", 32));
   TRY_FIELD(std::string name, b.str("name", 128));
   TRY_FIELD(CompanyRow c, admin::create_company(ctx, partner_id, name));
@@ -44,7 +49,7 @@ Result<json> create_company(const Context& ctx, const JsonBody& b) {
               {"createdOn", clock::format_ist(c.created_at)}};
 }
 
-Result<json> create_plan(const Context& ctx, const JsonBody& b) {
+Result<json> create_plan(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
   admin::NewPlan r;
   TRY_FIELD(r.partner_id, b.str("partnerId", 32));
   TRY_FIELD(r.name, b.str("name", 128));
@@ -59,30 +64,29 @@ Result<json> create_plan(const Context& ctx, const JsonBody& b) {
               {"maxCardBalance", rupees_json(p.max_balance_paise)}, {"gift", p.gift}};
 }
 
-Result<json> enroll_mfa(const Context& ctx, const JsonBody& b) {
+Result<json> enroll_mfa(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
   TRY_FIELD(std::string card_id, b.str("enKashCardId", 32));
   TRY_FIELD(admin::MfaEnrollment e, admin::enroll_mfa(ctx, card_id));
   return json{{"enKashCardId", e.card_id}, {"secret", e.secret_base32}, {"otpauthUri", e.otpauth_uri}};
 }
 
-Result<json> unlock_login(const Context& ctx, const JsonBody& b) {
+Result<json> unlock_login(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
   TRY_FIELD(std::string username, b.str("username", 32, true));
   CC_RETURN_IF_ERROR(admin::unlock_login(ctx, username));
   return json("Success");
 }
 
-Result<json> advance_order(const Context& ctx, const JsonBody& b) {
+Result<json> advance_order(const Context& ctx, const std::string& actor, const JsonBody& b) {
   TRY_FIELD(std::string order_id, b.str("orderId", 32));
   TRY_FIELD(std::string status, b.str("status", 16));
-  TRY_FIELD(PhysicalOrderRow o, admin::advance_order(ctx, order_id, status));
+  TRY_FIELD(std::string reason, b.str("reason", 256));
+  TRY_FIELD(PhysicalOrderRow o, admin::advance_order(ctx, order_id, status, actor, reason));
   return order_json(o);
 }
 
-Result<json> card_history(const Context& ctx, const JsonBody& b) {
-  TRY_FIELD(std::string card_id, b.str("enKashCardId", 32));
-  TRY_FIELD(admin::CardHistory h, admin::card_history(ctx, card_id));
+json status_changes_json(const std::vector<StatusChangeRow>& rows) {
   json changes = json::array();
-  for (const StatusChangeRow& c : h.changes) {
+  for (const StatusChangeRow& c : rows) {
     changes.push_back({{"from", c.old_status ? status_code(*c.old_status) : ""},
                        {"to", status_code(c.new_status)},
                        {"reason", c.reason},
@@ -90,10 +94,16 @@ Result<json> card_history(const Context& ctx, const JsonBody& b) {
                        {"actor", c.actor},
                        {"at", clock::format_ist(c.at)}});
   }
-  return json{{"card", card_json(h.card)}, {"statusChanges", changes}};
+  return changes;
 }
 
-Result<json> audit_trail(const Context& ctx, const JsonBody& b) {
+Result<json> card_history(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
+  TRY_FIELD(std::string card_id, b.str("enKashCardId", 32));
+  TRY_FIELD(admin::CardHistory h, admin::card_history(ctx, card_id));
+  return json{{"card", card_json(h.card)}, {"statusChanges", status_changes_json(h.changes)}};
+}
+
+Result<json> audit_trail(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
   TRY_FIELD(std::string partner_id, b.str("partnerId", 32));
   TRY_FIELD(std::string object_id, b.str("objectId", 32));
   TRY_FIELD(std::optional<int64_t> before, b.count("beforeId"));
@@ -110,28 +120,197 @@ Result<json> audit_trail(const Context& ctx, const JsonBody& b) {
   return json{{"entries", out}};
 }
 
-Result<json> fund_account(const Context& ctx, const JsonBody& b) {
+Result<json> fund_account(const Context& ctx, const std::string& actor, const JsonBody& b) {
   TRY_FIELD(std::string company_id, b.str("companyId", 32));
   TRY_FIELD(std::string account_id, b.str("cardAccountId", 32));
   TRY_FIELD(std::optional<int64_t> amount, b.amount_paise("amount"));
   TRY_FIELD(std::string reference, b.str("reference", 64, true));
-  TRY_FIELD(balances::FundResult r, balances::fund(ctx, company_id, account_id, amount, reference));
+  TRY_FIELD(balances::FundResult r, balances::fund(ctx, company_id, account_id, amount, reference, actor));
   return json{{"cardAccountId", account_id}, {"reference", reference}, {"entryId", r.entry_id},
               {"availableBalance", rupees_json(r.pool_balance_paise)}};
 }
 
-Result<json> webhook_secret(const Context& ctx, const JsonBody& b) {
+Result<json> webhook_secret(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
   TRY_FIELD(std::string partner_id, b.str("partnerId", 32));
   TRY_FIELD(std::optional<bool> rotate, b.boolean("rotate"));
   TRY_FIELD(std::string secret, admin::webhook_secret(ctx, partner_id, rotate.value_or(false)));
   return json{{"partnerId", partner_id}, {"webhookSecret", secret}};
 }
 
-Result<json> webhook_url(const Context& ctx, const JsonBody& b) {
+Result<json> webhook_url(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
   TRY_FIELD(std::string partner_id, b.str("partnerId", 32));
   TRY_FIELD(std::string url, b.str("webhookUrl", 2048));
   CC_RETURN_IF_ERROR(admin::set_webhook_url(ctx, partner_id, url));
   return json{{"partnerId", partner_id}, {"webhookUrl", url}};
+}
+
+// ---- The operator console's reads and card actions (service/operator.h).
+
+// A page size from the body: `limit`, 1..max, else `fallback`.
+Result<size_t> page_limit(const JsonBody& b, int64_t fallback, int64_t max) {
+  TRY_FIELD(std::optional<int64_t> limit, b.count("limit"));
+  if (limit && (*limit < 1 || *limit > max)) return invalid_param("limit", "must be 1 to " + std::to_string(max));
+  return static_cast<size_t>(limit.value_or(fallback));
+}
+
+json operator_card_json(const CardRow& c) {
+  json j = card_json(c);
+  j["balance"] = rupees_json(c.balance_paise);
+  j["heldAmount"] = rupees_json(c.held_paise);
+  j["availableBalance"] = rupees_json(c.balance_paise - c.held_paise);
+  j["mobile"] = c.mobile;
+  j["wrongPinCount"] = c.pin_failures;
+  j["pinLocked"] = c.pin_failures >= authz::kMaxPinFailures;
+  return j;
+}
+
+json cards_json(const std::vector<CardRow>& cards) {
+  json out = json::array();
+  for (const CardRow& c : cards) out.push_back(operator_card_json(c));
+  return out;
+}
+
+json next_json(const std::string& next) { return next.empty() ? json(nullptr) : json(next); }
+
+Result<json> search(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
+  TRY_FIELD(std::string query, b.str("query", 128));
+  TRY_FIELD(std::string by, b.str("by", 16));
+  TRY_FIELD(std::string after, b.str("after", 32));
+  TRY_FIELD(size_t limit, page_limit(b, 20, 100));
+  TRY_FIELD(admin::CardSearchPage page, admin::search_cards(ctx, query, by, after, limit));
+  return json{{"cards", cards_json(page.cards)}, {"next", next_json(page.next)}};
+}
+
+json webhook_event_json(const WebhookEventRow& e) {
+  return {{"eventId", e.event_id},     {"type", e.type},
+          {"partnerId", e.partner_id}, {"enKashCardId", e.card_id},
+          {"state", e.state},          {"attempts", e.attempts},
+          {"lastError", e.last_error}, {"createdOn", clock::format_ist(e.created_at)},
+          {"nextAttemptOn", e.state == "PENDING" ? json(clock::format_ist(e.next_attempt_at)) : json(nullptr)}};
+}
+
+Result<json> card_detail(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
+  TRY_FIELD(std::string card_id, b.str("enKashCardId", 32));
+  TRY_FIELD(admin::CardDetail d, admin::card_detail(ctx, card_id));
+  const int64_t now = ctx.now();
+  json holds = json::array();
+  for (const AuthorizationRow& a : d.open_authorizations) {
+    holds.push_back({{"authorizationId", a.authorization_id},
+                     {"heldAmount", rupees_json(a.held_paise)},
+                     {"authorizedAmount", rupees_json(a.authorized_paise)},
+                     {"merchantName", a.merchant_name},
+                     {"mcc", a.mcc},
+                     {"channel", authz::channel_name(a.channel)},
+                     {"source", a.source},
+                     {"createdOn", clock::format_ist(a.created_at)},
+                     {"ageSeconds", std::max<int64_t>(0, now - a.created_at)}});
+  }
+  json webhooks = json::array();
+  for (const WebhookEventRow& e : d.webhooks) webhooks.push_back(webhook_event_json(e));
+  const UsageTotals& u = d.usage.used;
+  return json{{"card", operator_card_json(d.card)},
+              {"account", account_json(d.account)},
+              {"statusChanges", status_changes_json(d.changes)},
+              {"openAuthorizations", holds},
+              {"usageControls", usage_json(d.usage.controls)},
+              {"used", {{"today", {{"amount", rupees_json(u.day_paise)}, {"count", u.day_count}}},
+                        {"thisMonth", {{"amount", rupees_json(u.month_paise)}, {"count", u.month_count}}},
+                        {"thisYear", {{"amount", rupees_json(u.year_paise)}, {"count", u.year_count}}}}},
+              {"physicalOrder", d.order ? order_json(*d.order) : json(nullptr)},
+              {"webhookDeliveries", webhooks}};
+}
+
+Result<json> card_transactions(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
+  TRY_FIELD(std::string card_id, b.str("enKashCardId", 32));
+  TRY_FIELD(std::optional<int64_t> offset, b.count("offset"));
+  TRY_FIELD(size_t limit, page_limit(b, 20, 100));
+  TRY_FIELD(TransactionPage page, admin::card_transactions(ctx, card_id, static_cast<size_t>(offset.value_or(0)), limit));
+  json rows = json::array();
+  for (const TransactionRow& t : page.rows) {
+    json j = transaction_json(t);
+    j["responseCode"] = t.response_code.empty() ? json(nullptr) : json(t.response_code);
+    j["responseMeaning"] = t.response_code.empty() ? json(nullptr) : json(authz::response_code_meaning(t.response_code));
+    rows.push_back(std::move(j));
+  }
+  return json{{"transactions", rows}, {"total", page.total}, {"totalCapped", page.total_capped}};
+}
+
+Result<json> card_status(const Context& ctx, const std::string& actor, const JsonBody& b) {
+  TRY_FIELD(std::string card_id, b.str("enKashCardId", 32));
+  TRY_FIELD(std::string status, b.str("status", 4));
+  TRY_FIELD(std::string reason, b.str("reason", 256));
+  TRY_FIELD(CardRow c, admin::set_card_status(ctx, actor, card_id, status, reason));
+  return json{{"card", operator_card_json(c)}};
+}
+
+Result<json> pin_unlock(const Context& ctx, const std::string& actor, const JsonBody& b) {
+  TRY_FIELD(std::string card_id, b.str("enKashCardId", 32));
+  TRY_FIELD(std::string reason, b.str("reason", 256));
+  TRY_FIELD(CardRow c, admin::unlock_pin(ctx, actor, card_id, reason));
+  return json{{"card", operator_card_json(c)}};
+}
+
+Result<json> list_companies(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
+  TRY_FIELD(std::string after, b.str("after", 32));
+  TRY_FIELD(size_t limit, page_limit(b, 50, 100));
+  TRY_FIELD(admin::CompanyPage page, admin::list_companies(ctx, after, limit));
+  json out = json::array();
+  for (const CompanyRow& c : page.companies) {
+    out.push_back({{"companyId", c.company_id}, {"partnerId", c.partner_id}, {"companyName", c.name},
+                   {"createdOn", clock::format_ist(c.created_at)}});
+  }
+  return json{{"companies", out}, {"next", next_json(page.next)}};
+}
+
+json account_line_json(const admin::AccountLine& l) {
+  json j = account_json(l.account);
+  j["poolBalance"] = rupees_json(l.pool_balance_paise);
+  j["cards"] = l.cards;
+  return j;
+}
+
+Result<json> company_detail(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
+  TRY_FIELD(std::string company_id, b.str("companyId", 32));
+  TRY_FIELD(std::string after, b.str("after", 32));
+  TRY_FIELD(size_t limit, page_limit(b, 50, 100));
+  TRY_FIELD(admin::CompanyDetail d, admin::company_detail(ctx, company_id, after, limit));
+  json accounts = json::array();
+  for (const admin::AccountLine& l : d.accounts) accounts.push_back(account_line_json(l));
+  return json{{"companyId", d.company.company_id}, {"companyName", d.company.name},
+              {"partnerId", d.company.partner_id}, {"partnerName", d.partner_name},
+              {"createdOn", clock::format_ist(d.company.created_at)},
+              {"cardAccounts", accounts}, {"next", next_json(d.next)}};
+}
+
+Result<json> account_detail(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
+  TRY_FIELD(std::string account_id, b.str("cardAccountId", 32));
+  TRY_FIELD(size_t limit, page_limit(b, 100, 500));
+  TRY_FIELD(admin::AccountDetail d, admin::account_detail(ctx, account_id, limit));
+  return json{{"cardAccount", account_line_json(d.line)}, {"cards", cards_json(d.cards)}};
+}
+
+json decisions_json(const std::vector<DecisionCount>& counts, int64_t from, int64_t bucket_seconds, int buckets) {
+  json rows = json::array();
+  for (const DecisionCount& c : counts) {
+    rows.push_back({{"bucket", c.bucket}, {"responseCode", c.response_code}, {"count", c.count}});
+  }
+  return {{"from", from}, {"bucketSeconds", bucket_seconds}, {"buckets", buckets}, {"counts", rows}};
+}
+
+Result<json> activity(const Context& ctx, const std::string& /*actor*/, const JsonBody& /*b*/) {
+  TRY_FIELD(admin::Activity a, admin::activity(ctx));
+  json meanings = json::object();
+  for (const auto* counts : {&a.hour, &a.day}) {
+    for (const DecisionCount& c : *counts) meanings[c.response_code] = authz::response_code_meaning(c.response_code);
+  }
+  json problems = json::array();
+  for (const WebhookEventRow& e : a.webhook_problems) problems.push_back(webhook_event_json(e));
+  return json{{"now", a.now},
+              {"lastHour", decisions_json(a.hour, a.hour_from, a.hour_bucket_seconds, 12)},
+              {"lastDay", decisions_json(a.day, a.day_from, a.day_bucket_seconds, 24)},
+              {"responseCodes", meanings},
+              {"webhooks", {{"pending", a.webhooks.pending}, {"retrying", a.webhooks.retrying},
+                            {"failed", a.webhooks.failed}, {"problems", problems}}}};
 }
 
 const std::map<std::string, AdminFn, std::less<>>& routes() {
@@ -147,14 +326,79 @@ const std::map<std::string, AdminFn, std::less<>>& routes() {
       {"/admin/v1/cardAccounts/fund", fund_account},
       {"/admin/v1/partners/webhookSecret", webhook_secret},
       {"/admin/v1/partners/webhookUrl", webhook_url},
+      {"/admin/v1/search", search},
+      {"/admin/v1/cards/detail", card_detail},
+      {"/admin/v1/cards/transactions", card_transactions},
+      {"/admin/v1/cards/status", card_status},
+      {"/admin/v1/cards/pin/unlock", pin_unlock},
+      {"/admin/v1/companies/list", list_companies},
+      {"/admin/v1/companies/detail", company_detail},
+      {"/admin/v1/cardAccounts/detail", account_detail},
+      {"/admin/v1/activity", activity},
   };
   return kRoutes;
+}
+
+constexpr std::string_view kLoginPath = "/admin/v1/session";
+constexpr std::string_view kLogoutPath = "/admin/v1/session/logout";
+
+bool key_matches(std::string_view given, const std::string& admin_key) {
+  return !given.empty() && crypto::constant_time_equal(crypto::sha256(given), crypto::sha256(admin_key));
+}
+
+// The value of cookie `name` in a Cookie header ("a=1; b=2"); empty when absent. Hand-written:
+// Boost.Beast parses no cookies, and the console's two need nothing more than this.
+std::string cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    size_t end = header.find(';');
+    std::string_view pair = header.substr(0, end);
+    header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1));
+    }
+  }
+  return {};
+}
+
+// The session cookie (HttpOnly: the page's scripts never see the token) and the CSRF cookie
+// (read by the page, sent back in X-CSRF-Token), both SameSite=Strict, Secure behind TLS. A
+// max_age of 0 clears them.
+void add_session_cookies(http::Response& r, const http::Request& req, const std::string& token,
+                         const std::string& csrf, int64_t max_age) {
+  const bool secure = req.header("x-forwarded-proto") == "https";
+  auto cookie = [&](std::string_view name, const std::string& value, bool http_only) {
+    std::string c = std::string(name) + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age) +
+                    "; SameSite=Strict";
+    if (http_only) c += "; HttpOnly";
+    if (secure) c += "; Secure";
+    r.headers.emplace_back("Set-Cookie", c);
+  };
+  cookie(kSessionCookie, token, true);
+  cookie(kCsrfCookie, csrf, false);
+  r.headers.emplace_back("Cache-Control", "no-store");
+}
+
+http::Response console_login(const Context& ctx, const std::string& admin_key, const http::Request& req,
+                             const JsonBody& b) {
+  auto given = b.str("adminKey", 256);
+  if (!given) return error(given.error());
+  if (given->empty()) return error(Error{code::kInvalidParameter, "adminKey: is required", "adminKey"});
+  if (!key_matches(*given, admin_key)) return error(Error{code::kUnauthenticated, "adminKey: wrong", "adminKey"});
+  auto login = admin::start_console_session(ctx);
+  if (!login) return error(login.error());
+  const int64_t ttl = login->expires_at - ctx.now();
+  http::Response r = ok(json{{"csrfToken", login->csrf_token},
+                             {"expiresOn", clock::format_ist(login->expires_at)},
+                             {"expiresInSeconds", ttl}});
+  add_session_cookies(r, req, login->token, login->csrf_token, ttl);
+  return r;
 }
 
 }  // namespace
 
 std::vector<std::string> admin_route_templates() {
-  std::vector<std::string> out;
+  std::vector<std::string> out{std::string(kLoginPath), std::string(kLogoutPath)};
   for (const auto& [path, fn] : routes()) out.push_back(path);
   return out;
 }
@@ -162,12 +406,28 @@ std::vector<std::string> admin_route_templates() {
 std::optional<http::Response> handle_admin(const Context& ctx, const std::string& admin_key,
                                            const http::Request& req) {
   if (req.path.rfind("/admin/", 0) != 0) return std::nullopt;
-  std::string_view given = req.header("x-admin-key");
-  if (given.empty() || !crypto::constant_time_equal(crypto::sha256(given), crypto::sha256(admin_key))) {
-    return error(Error{code::kUnauthenticated, "X-Admin-Key: missing or wrong", "X-Admin-Key"});
-  }
+  const bool login = req.path == kLoginPath;
   auto it = routes().find(req.path);
-  if (it == routes().end()) return error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
+  const bool known = login || req.path == kLogoutPath || it != routes().end();
+  // Who calls: the admin key, else a console session (its cookie and its CSRF token).
+  std::string actor;
+  std::string session_token;
+  if (!login) {
+    std::string_view given = req.header("x-admin-key");
+    session_token = cookie_value(req.header("cookie"), kSessionCookie);
+    if (!given.empty() || session_token.empty()) {
+      if (!key_matches(given, admin_key)) {
+        return error(Error{code::kUnauthenticated, "X-Admin-Key: missing or wrong (or log in to the console)", "X-Admin-Key"});
+      }
+      actor = "admin";
+      session_token.clear();
+    } else if (known) {
+      auto who = admin::check_console_session(ctx, session_token, std::string(req.header("x-csrf-token")));
+      if (!who) return error(who.error());
+      actor = *who;
+    }
+  }
+  if (!known) return error(Error{code::kNotFoundPath, "path: no such endpoint " + req.path, "path"});
   if (req.method != "POST") {
     http::Response r = error(Error{code::kMethodNotAllowed, "method: use POST", "method"});
     r.headers.emplace_back("Allow", "POST");
@@ -178,7 +438,14 @@ std::optional<http::Response> handle_admin(const Context& ctx, const std::string
   }
   auto body = JsonBody::parse(req.body);
   if (!body) return error(body.error());
-  auto payload = it->second(ctx, *body);
+  if (login) return console_login(ctx, admin_key, req, *body);
+  if (req.path == kLogoutPath) {
+    if (auto st = admin::end_console_session(ctx, session_token); !st) return error(st.error());
+    http::Response r = ok(json("Success"));
+    add_session_cookies(r, req, "", "", 0);
+    return r;
+  }
+  auto payload = it->second(ctx, actor, *body);
   return payload ? ok(std::move(*payload)) : error(payload.error());
 }
 

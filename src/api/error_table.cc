@@ -39,6 +39,7 @@ constexpr ErrorAnswer kTable[] = {
     {code::kInvalidGrant, 422, 400, "invalid_grant", "/oauth/token: wrong login, locked login or bad refresh token"},
     {code::kInvalidTokenRequest, 422, 400, "invalid_request", "/oauth/token: a form field is missing or malformed"},
     {code::kUnsupportedGrantType, 422, 400, "unsupported_grant_type", "/oauth/token: grant_type is neither password nor refresh_token"},
+    {code::kCsrfRejected, 403, 403, nullptr, "console session: the X-CSRF-Token header is missing or not the session's"},
 };
 
 }  // namespace

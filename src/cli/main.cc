@@ -155,6 +155,7 @@ void apply_config_file(ServeOptions& o) {
   get("accessTokenTtlSeconds", o.service.access_token_ttl_seconds);
   get("refreshTokenTtlSeconds", o.service.refresh_token_ttl_seconds);
   get("otpTtlSeconds", o.service.otp_ttl_seconds);
+  get("consoleSessionSeconds", o.service.console_session_seconds);
   get("otpMaxPerCardPerHour", o.service.otp_max_per_card_per_hour);
   get("defaultBin", o.service.default_bin);
   get("argon2MemKib", o.argon2_mem_kib);
@@ -349,6 +350,7 @@ void validate_options(const ServeOptions& o) {
   if (o.body_limit_bytes < 1024 || o.body_limit_bytes > 16 * 1024 * 1024) die("bodyLimitBytes must be 1 KiB..16 MiB");
   if (!pan::valid_bin(o.service.default_bin)) die("defaultBin must be 6 to 8 digits");
   if (o.service.otp_ttl_seconds < 1 || o.service.otp_ttl_seconds > 3600) die("otpTtlSeconds must be 1..3600");
+  if (o.service.console_session_seconds < 60 || o.service.console_session_seconds > 7 * 86400) die("consoleSessionSeconds must be 60..604800");
   if (o.service.access_token_ttl_seconds < 1) die("accessTokenTtlSeconds must be at least 1");
   if (o.service.otp_max_per_card_per_hour < 1) die("otpMaxPerCardPerHour must be at least 1");
   if (o.service.refresh_token_ttl_seconds < o.service.access_token_ttl_seconds) {
@@ -452,7 +454,7 @@ int serve(ServeOptions o) {
   // other route answers 503 with Retry-After.
   std::vector<std::string> routes = api::partner_route_templates();
   for (const std::string& r : api::admin_route_templates()) routes.push_back(r);
-  for (const char* r : {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"}) routes.emplace_back(r);
+  for (const char* r : {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/console"}) routes.emplace_back(r);
   metrics::Metrics metrics({CARDCORE_VERSION, CARDCORE_COMMIT, o.postgres_dsn.empty() ? "sqlite" : "postgres"}, routes);
   Startup startup;
   // The API reference: the document as compiled in, rendered by swagger-ui-dist from web/.
@@ -465,6 +467,17 @@ int serve(ServeOptions o) {
                                   docs_headers,
                                   {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "favicon-16x16.png"});
   const http::StaticFiles docs_page("/docs", o.web_root + "/docs", "index.html", docs_headers);
+  // The operator console (docs/console.md): static files that call the admin API in a session.
+  const std::vector<std::pair<std::string, std::string>> console_headers = {
+      {"Content-Security-Policy",
+       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"}};
+  const http::StaticFiles console_vendor("/console/vendor", o.web_root + "/node_modules/chart.js/dist", "",
+                                         console_headers, {"chart.umd.js"});
+  const http::StaticFiles console_page("/console", o.web_root + "/console", "index.html", console_headers);
 
   http::ServerOptions so;
   so.address = o.http_address;
@@ -503,6 +516,12 @@ int serve(ServeOptions o) {
         if (auto r = docs_page.handle(req)) {
           if (r->status == 200) r->route = "/docs";
           return *r;
+        }
+        for (const http::StaticFiles* files : {&console_vendor, &console_page}) {
+          if (auto r = files->handle(req)) {
+            if (r->status == 200) r->route = "/console";
+            return *r;
+          }
         }
         if (!startup.ready.load(std::memory_order_acquire)) {
           http::Response r = api::error(Error{code::kUnavailable,

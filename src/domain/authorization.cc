@@ -1,5 +1,7 @@
 #include "domain/authorization.h"
 
+#include <utility>
+
 #include "domain/money.h"
 
 namespace cardcore::authz {
@@ -22,6 +24,31 @@ std::optional<Channel> parse_channel(std::string_view s) {
   if (s == "ATM") return Channel::kAtm;
   if (s == "CONTACTLESS") return Channel::kContactless;
   return std::nullopt;
+}
+
+std::string_view response_code_meaning(std::string_view code) {
+  static constexpr std::pair<std::string_view, std::string_view> kMeanings[] = {
+      {rc::kApproved, "approved"},
+      {rc::kDoNotHonour, "do not honour"},
+      {rc::kInvalidAmount, "invalid amount"},
+      {rc::kInvalidCard, "no such card"},
+      {rc::kClosedCard, "card closed (blocked)"},
+      {rc::kInsufficientFunds, "insufficient funds"},
+      {rc::kExpiredCard, "card expired"},
+      {rc::kWrongPin, "wrong PIN"},
+      {rc::kNotPermitted, "not permitted for this card"},
+      {rc::kAmountLimit, "amount limit exceeded"},
+      {rc::kRestrictedCard, "restricted card (locked)"},
+      {rc::kCountLimit, "count limit exceeded"},
+      {rc::kPinTriesExceeded, "PIN tries exceeded"},
+      {rc::kCardNotActive, "card not active yet"},
+      {rc::kDuplicate, "duplicate transmission"},
+      {rc::kSystemError, "system error"},
+  };
+  for (const auto& [c, meaning] : kMeanings) {
+    if (c == code) return meaning;
+  }
+  return {};
 }
 
 std::string_view channel_name(Channel c) {

@@ -47,6 +47,8 @@ inline constexpr const char* kCardNotActive = "78";
 inline constexpr const char* kDuplicate = "94";
 inline constexpr const char* kSystemError = "96";
 }  // namespace rc
+// A decision's response code in words ("insufficient funds"); "" for a code not listed above.
+std::string_view response_code_meaning(std::string_view code);
 
 enum class Channel { kPos, kEcom, kAtm, kContactless };
 std::optional<Channel> parse_channel(std::string_view s);  // "POS" | "ECOM" | "ATM" | "CONTACTLESS"

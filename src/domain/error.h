@@ -50,6 +50,7 @@ inline constexpr int kInvalidClient = 2010;      // OAuth invalid_client: bad Ba
 inline constexpr int kInvalidGrant = 2011;       // OAuth invalid_grant: bad login, locked, bad refresh token
 inline constexpr int kInvalidTokenRequest = 2012;  // OAuth invalid_request: a form field is missing
 inline constexpr int kUnsupportedGrantType = 2013; // OAuth unsupported_grant_type
+inline constexpr int kCsrfRejected = 2020;       // (403) console session without its CSRF token
 }  // namespace code
 
 struct Error {

@@ -57,7 +57,7 @@ bhttp::response<bhttp::string_body> to_beast(const Response& r, unsigned version
   res.set(bhttp::field::server, "cardcore");
   res.set(bhttp::field::content_type, r.content_type);
   res.set("X-Request-Id", request_id);
-  for (const auto& [k, v] : r.headers) res.set(k, v);
+  for (const auto& [k, v] : r.headers) res.insert(k, v);  // insert: a header may repeat (Set-Cookie)
   res.keep_alive(keep_alive);
   res.body() = r.body;
   res.prepare_payload();

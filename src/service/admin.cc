@@ -162,8 +162,12 @@ Status unlock_login(const Context& ctx, const std::string& username) {
   });
 }
 
-Result<PhysicalOrderRow> advance_order(const Context& ctx, const std::string& order_id, const std::string& to_code) {
+Result<PhysicalOrderRow> advance_order(const Context& ctx, const std::string& order_id, const std::string& to_code,
+                                       const std::string& actor, const std::string& reason) {
   if (order_id.empty()) return invalid_param("orderId", "is required");
+  if (!reason.empty() && !validate::printable(reason, 256)) {
+    return invalid_param("reason", "must be printable text of at most 256 characters");
+  }
   std::optional<OrderStatus> to = parse_order_status(to_code);
   if (!to || *to == OrderStatus::kOrdered) return invalid_param("status", "must be DISPATCHED, DELIVERED or RETURNED");
   int64_t now = ctx.now();
@@ -177,7 +181,8 @@ Result<PhysicalOrderRow> advance_order(const Context& ctx, const std::string& or
     }
     CC_ASSIGN_OR_RETURN(bool moved, tx.update_physical_order_status(order_id, o->status, *to, now));
     if (!moved) return fail(code::kOrderTransition, "status: order changed meanwhile; retry", "status");
-    CC_RETURN_IF_ERROR(tx.insert_audit({0, now, o->partner_id, "admin", "order." + to_code, order_id, "{}"}));
+    CC_RETURN_IF_ERROR(tx.insert_audit({0, now, o->partner_id, actor, "order." + to_code, order_id,
+                                        nlohmann::json{{"reason", reason}, {"channel", "ADMIN"}}.dump()}));
     o->status = *to;
     o->updated_at = now;
     return *o;

@@ -42,8 +42,10 @@ Status set_webhook_url(const Context& ctx, const std::string& partner_id, const 
 
 Status unlock_login(const Context& ctx, const std::string& username);
 
+// `actor` and `reason` go into the audit trail.
 Result<PhysicalOrderRow> advance_order(const Context& ctx, const std::string& order_id,
-                                       const std::string& new_status);
+                                       const std::string& new_status, const std::string& actor = "admin",
+                                       const std::string& reason = "");
 
 struct CardHistory { CardRow card; std::vector<StatusChangeRow> changes; };
 Result<CardHistory> card_history(const Context& ctx, const std::string& card_id);

@@ -165,6 +165,8 @@ Status record(Tx& tx, const CardRow& card, const AuthRequest& r, std::string_vie
                                            out.available_paise, k.rrn, std::string(txn_type), now,
                                            details(r, channel, k, out, txn_type).dump()));
   t.status = out.approved ? "APPROVED" : "DECLINED";
+  // The decisions to spend (the activity view counts them, as the metrics do), not what follows.
+  if (std::string_view(kind) == "AUTH" || std::string_view(kind) == "PURCHASE") t.response_code = out.response_code;
   t.description = out.approved ? std::string(txn_type) : std::string(txn_type) + " declined: " + out.reason;
   out.txn_id = t.txn_id;
   CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));

@@ -32,7 +32,7 @@ std::unexpected<Error> remap_posting_error(const Error& e, const std::string& re
 }  // namespace
 
 Result<FundResult> fund(const Context& ctx, const std::string& company_id, const std::string& card_account_id,
-                        std::optional<int64_t> amount, const std::string& reference) {
+                        std::optional<int64_t> amount, const std::string& reference, const std::string& actor) {
   if (company_id.empty()) return invalid_param("companyId", "is required");
   if (card_account_id.empty()) return invalid_param("cardAccountId", "is required");
   if (!amount) return invalid_param("amount", "is required");
@@ -48,8 +48,9 @@ Result<FundResult> fund(const Context& ctx, const std::string& company_id, const
     auto entry_id = tx.post_entry(ledger::fund(company_id, card_account_id, *amount, reference), acc->partner_id, now);
     if (!entry_id) return remap_posting_error(entry_id.error(), "reference", 0);
     CC_ASSIGN_OR_RETURN(LedgerBalance pool, tx.ledger_balance(ledger::pool_account(card_account_id)));
-    CC_RETURN_IF_ERROR(tx.insert_audit({0, now, acc->partner_id, "admin", "card_account.fund", card_account_id,
-                                        nlohmann::json{{"amountPaise", *amount}, {"reference", reference}}.dump()}));
+    CC_RETURN_IF_ERROR(tx.insert_audit({0, now, acc->partner_id, actor, "card_account.fund", card_account_id,
+                                        nlohmann::json{{"amountPaise", *amount}, {"reference", reference},
+                                                       {"channel", "ADMIN"}}.dump()}));
     return FundResult{*entry_id, pool.balance_paise};
   });
 }

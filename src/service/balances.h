@@ -17,8 +17,10 @@ struct FundResult {
 };
 // Credits the account's funding pool with money received from its company. A reference reused
 // for the same partner posts nothing and answers code 409.
+// `actor` names who funds in the audit trail (the admin key, or a console session).
 Result<FundResult> fund(const Context& ctx, const std::string& company_id, const std::string& card_account_id,
-                        std::optional<int64_t> amount_paise, const std::string& reference);
+                        std::optional<int64_t> amount_paise, const std::string& reference,
+                        const std::string& actor = "admin");
 
 struct LoadRequest {
   CardRef ref;

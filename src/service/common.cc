@@ -67,7 +67,7 @@ Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatu
                             const std::string& reason, ChangeChannel channel, const std::string& actor,
                             int64_t now) {
   CC_RETURN_IF_ERROR(tx.insert_status_change({card.card_id, from, to, reason, channel, actor, now}));
-  return enqueue_event(tx, card.partner_id, "card.status_changed", [&]() -> nlohmann::json {
+  return enqueue_event(tx, card.partner_id, card.card_id, "card.status_changed", [&]() -> nlohmann::json {
                        return {{"enKashCardId", card.card_id},
                         {"cardAccountId", card.card_account_id},
                         {"companyId", card.company_id},
@@ -79,19 +79,19 @@ Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatu
                        }, now);
 }
 
-Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view type,
+Status enqueue_event(Tx& tx, const std::string& partner_id, const std::string& card_id, std::string_view type,
                      const std::function<nlohmann::json()>& object, int64_t now) {
   CC_ASSIGN_OR_RETURN(std::optional<PartnerRow> partner, tx.find_partner(partner_id));
   if (!partner || partner->webhook_url.empty()) return {};
   std::string event_id = "EVT" + crypto::random_id_chars(16);
   nlohmann::json body{{"id", event_id}, {"type", type}, {"createdOn", clock::format_ist(now)},
                       {"partnerId", partner_id}, {"data", object()}};
-  return tx.insert_webhook_event({event_id, partner_id, std::string(type), body.dump(), now, now, 0, "PENDING", ""});
+  return tx.insert_webhook_event({event_id, partner_id, std::string(type), body.dump(), now, now, 0, "PENDING", "", card_id});
 }
 
 Status record_transaction(Tx& tx, const TransactionRow& row) {
   CC_RETURN_IF_ERROR(tx.insert_transaction(row));
-  return enqueue_event(tx, row.partner_id, "transaction.created",
+  return enqueue_event(tx, row.partner_id, row.card_id, "transaction.created",
                        [&] { return views::transaction_json(row); }, row.created_at);
 }
 

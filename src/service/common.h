@@ -38,8 +38,9 @@ Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatu
                             int64_t now);
 
 // Queues a webhook event in the outbox (same unit of work as the change) when the partner has
-// a webhook URL. `object()` makes the event's data, only when there is a receiver.
-Status enqueue_event(Tx& tx, const std::string& partner_id, std::string_view type,
+// a webhook URL, under the card it is about. `object()` makes the event's data, only when there
+// is a receiver.
+Status enqueue_event(Tx& tx, const std::string& partner_id, const std::string& card_id, std::string_view type,
                      const std::function<nlohmann::json()>& object, int64_t now);
 
 // A card transaction row for `card` with the snapshot fields (holder, company, last 4) filled;

@@ -28,6 +28,8 @@ struct ServiceConfig {
   std::string default_bin = "652150";
   int default_validity_years = 5;
   int64_t default_max_balance_paise = 200'000'00;  // ₹2,00,000 (RBI full-KYC PPI limit)
+  // The operator console: how long a login lasts.
+  int64_t console_session_seconds = 8 * 3600;
 };
 
 struct Context {

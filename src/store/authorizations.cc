@@ -144,6 +144,13 @@ Result<std::vector<AuthorizationRow>> AuthorizationOps::open_authorizations_befo
   return many(q.bind(1, before).bind(2, limit), read_auth);
 }
 
+Result<std::vector<AuthorizationRow>> AuthorizationOps::list_open_authorizations(const std::string& card_id,
+                                                                                size_t limit) {
+  // authorizations_by_message starts with card_id; a card has few authorizations open at once.
+  CC_SQL(q, AUTH_SELECT("WHERE card_id = ?1 AND status = 'OPEN' ORDER BY created_at, authorization_id LIMIT ?2"));
+  return many(q.bind(1, card_id).bind(2, limit), read_auth);
+}
+
 Result<std::optional<std::string>> AuthorizationOps::find_message(const std::string& source, const std::string& kind,
                                                                   const std::string& stan, const std::string& rrn,
                                                                   const std::string& terminal_id) {

@@ -37,6 +37,8 @@ class AuthorizationOps : protected StoreOps {
   Result<UsageTotals> card_usage(const std::string& card_id, const UsageWindows& w);
   // OPEN authorizations created before `before`, oldest first.
   Result<std::vector<AuthorizationRow>> open_authorizations_before(int64_t before, size_t limit);
+  // The card's open authorizations, oldest first.
+  Result<std::vector<AuthorizationRow>> list_open_authorizations(const std::string& card_id, size_t limit);
 
   // The stored answer of an earlier message with the same key, if any.
   Result<std::optional<std::string>> find_message(const std::string& source, const std::string& kind,

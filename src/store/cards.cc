@@ -36,6 +36,25 @@ Result<CardRow> read_card(const Query& s) {
   return r;
 }
 
+#define ACCOUNT_SELECT(where)                                                                   \
+  "SELECT card_account_id, partner_id, company_id, company_name, plan_master_id, user_id, email, " \
+  "mobile, account_title, account_type, created_at FROM card_accounts " where
+
+CardAccountRow read_account(const Query& s) {
+  return CardAccountRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                        s.text(6), s.text(7), s.text(8), s.text(9), s.i64(10)};
+}
+
+// `text` as a LIKE pattern (ESCAPE with a backslash) that matches it literally anywhere, case aside.
+std::string contains_pattern(const std::string& text) {
+  std::string out = "%";
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  return out + "%";
+}
+
 #define USAGE_COLUMNS                                                                            \
   "card_id, pos_allowed, online_allowed, atm_allowed, international_allowed, "                   \
   "contactless_allowed, per_txn_limit_paise, dtd_paise, mtd_paise, ytd_paise, dtd_count, "       \
@@ -80,12 +99,8 @@ Status CardOps::insert_card_account(const CardAccountRow& r) {
 }
 
 Result<std::optional<CardAccountRow>> CardOps::find_card_account(const std::string& id) {
-  CC_SQL(q, "SELECT card_account_id, partner_id, company_id, company_name, plan_master_id, user_id, "
-            "email, mobile, account_title, account_type, created_at FROM card_accounts WHERE card_account_id = ?1");
-  return one(q.bind(1, id), [](const Query& s) {
-    return CardAccountRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
-                          s.text(6), s.text(7), s.text(8), s.text(9), s.i64(10)};
-  });
+  CC_SQL(q, ACCOUNT_SELECT("WHERE card_account_id = ?1"));
+  return one(q.bind(1, id), read_account);
 }
 
 Status CardOps::insert_card(const CardRow& r) {
@@ -125,6 +140,39 @@ Result<std::vector<CardRow>> CardOps::list_cards(const std::string& account_id, 
 Result<int64_t> CardOps::count_cards(const std::string& account_id) {
   CC_SQL(q, "SELECT COUNT(*) FROM cards WHERE card_account_id = ?1");
   return scalar(q.bind(1, account_id));
+}
+
+Result<std::vector<CardRow>> CardOps::search_cards(const CardSearch& s) {
+  // Each key is a branch of a UNION served by an index of its own (006_console.sql); the page
+  // is then read by primary key. A reference is looked up per partner, the index's first column.
+  std::vector<std::string> branches;
+  if (s.by_last4) branches.emplace_back("SELECT card_id FROM cards WHERE pan_last4 = ?1");
+  if (s.by_mobile) branches.emplace_back("SELECT card_id FROM cards WHERE mobile = ?1");
+  if (s.by_card) branches.emplace_back("SELECT card_id FROM cards WHERE card_id = ?1");
+  if (s.by_account) branches.emplace_back("SELECT card_id FROM cards WHERE card_account_id = ?1");
+  if (s.by_company) {
+    branches.emplace_back("SELECT card_id FROM cards WHERE company_id = ?1");
+    branches.emplace_back("SELECT card_id FROM cards WHERE company_id IN "
+                          "(SELECT company_id FROM companies WHERE lower(name) LIKE ?4 ESCAPE '\\')");
+  }
+  if (s.by_reference) {
+    branches.emplace_back("SELECT card_id FROM card_transactions WHERE partner_id IN (SELECT partner_id FROM partners) "
+                          "AND pg_reference = ?1");
+  }
+  if (branches.empty() || s.query.empty()) return std::vector<CardRow>{};
+  std::string keys;
+  for (const std::string& b : branches) keys += (keys.empty() ? "" : " UNION ") + b;
+  CC_ASSIGN_OR_RETURN(Query q, dynamic_query(c_, std::string(CARD_SELECT("WHERE c.card_id IN (")) + keys +
+                                                     ") AND c.card_id > ?2 ORDER BY c.card_id LIMIT ?3"));
+  q.bind(1, s.query).bind(2, s.after).bind(3, s.limit);
+  if (s.by_company) q.bind(4, contains_pattern(s.query));
+  return many(q, read_card);
+}
+
+Result<std::vector<CardAccountRow>> CardOps::list_company_accounts(const std::string& company_id,
+                                                                   const std::string& after, size_t limit) {
+  CC_SQL(q, ACCOUNT_SELECT("WHERE company_id = ?1 AND card_account_id > ?2 ORDER BY card_account_id LIMIT ?3"));
+  return many(q.bind(1, company_id).bind(2, after).bind(3, limit), read_account);
 }
 
 Result<bool> CardOps::pan_fingerprint_exists(const std::string& fp) {

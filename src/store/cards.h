@@ -27,6 +27,13 @@ class CardOps : protected StoreOps {
   // The account's cards, oldest first.
   Result<std::vector<CardRow>> list_cards(const std::string& card_account_id, size_t limit);
   Result<int64_t> count_cards(const std::string& card_account_id);
+  // The operator's search: cards whose keys named in `s` equal the query (a company also by a
+  // part of its name, a transaction reference by the card it was posted to), in ascending card
+  // id order after `s.after`, at most `s.limit`.
+  Result<std::vector<CardRow>> search_cards(const CardSearch& s);
+  // A company's card accounts in ascending id order after `after`.
+  Result<std::vector<CardAccountRow>> list_company_accounts(const std::string& company_id, const std::string& after,
+                                                            size_t limit);
   Result<bool> pan_fingerprint_exists(const std::string& fingerprint);
   // Only when the stored status is `expected_old`; whether the row changed.
   Result<bool> update_card_status(const std::string& card_id, CardStatus expected_old, CardStatus new_status,

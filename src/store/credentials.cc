@@ -102,4 +102,29 @@ Result<int64_t> CredentialOps::count_otps_since(const std::string& card_id, int6
   return scalar(q.bind(1, card_id).bind(2, since));
 }
 
+Status CredentialOps::insert_console_session(const ConsoleSessionRow& r) {
+  CC_SQL(q, "INSERT INTO console_sessions (session_hash, csrf_hash, created_at, expires_at) VALUES (?1,?2,?3,?4)");
+  return done(q.bind(1, r.session_hash).bind(2, r.csrf_hash).bind(3, r.created_at).bind(4, r.expires_at));
+}
+
+Result<std::optional<ConsoleSessionRow>> CredentialOps::find_console_session(const std::string& session_hash) {
+  CC_SQL(q, "SELECT session_hash, csrf_hash, created_at, expires_at, ended_at FROM console_sessions "
+            "WHERE session_hash = ?1");
+  return one(q.bind(1, session_hash), [](const Query& s) {
+    ConsoleSessionRow r{s.text(0), s.text(1), s.i64(2), s.i64(3), std::nullopt};
+    if (!s.is_null(4)) r.ended_at = s.i64(4);
+    return r;
+  });
+}
+
+Result<bool> CredentialOps::end_console_session(const std::string& session_hash, int64_t now) {
+  CC_SQL(q, "UPDATE console_sessions SET ended_at = ?2 WHERE session_hash = ?1 AND ended_at IS NULL");
+  return changed(q.bind(1, session_hash).bind(2, now));
+}
+
+Status CredentialOps::delete_expired_console_sessions(int64_t now) {
+  CC_SQL(q, "DELETE FROM console_sessions WHERE expires_at < ?1");
+  return done(q.bind(1, now));
+}
+
 }  // namespace cardcore

@@ -40,6 +40,14 @@ class CredentialOps : protected StoreOps {
   // How many OTPs were issued for the card since `since` (rate limit).
   Result<int64_t> count_otps_since(const std::string& card_id, int64_t since);
 
+  // Operator console sessions, by the digest of the cookie's token.
+  Status insert_console_session(const ConsoleSessionRow& r);
+  Result<std::optional<ConsoleSessionRow>> find_console_session(const std::string& session_hash);
+  // Logout: whether a session that had not ended yet ended now.
+  Result<bool> end_console_session(const std::string& session_hash, int64_t now);
+  // Drops sessions that expired before `now`.
+  Status delete_expired_console_sessions(int64_t now);
+
  protected:
   using StoreOps::StoreOps;
 };

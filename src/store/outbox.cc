@@ -10,11 +10,11 @@ namespace {
 constexpr int kMaxIdempotencyRaces = 3;  // insert/select rounds in claim_idempotency_key
 
 #define WEBHOOK_COLUMNS \
-  "event_id, partner_id, type, payload_json, created_at, next_attempt_at, attempts, state, last_error"
+  "event_id, partner_id, type, payload_json, created_at, next_attempt_at, attempts, state, last_error, card_id"
 
 WebhookEventRow read_webhook(const Query& s) {
   return WebhookEventRow{s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5),
-                         static_cast<int>(s.i64(6)), s.text(7), s.text(8)};
+                         static_cast<int>(s.i64(6)), s.text(7), s.text(8), s.text(9)};
 }
 
 }  // namespace
@@ -76,9 +76,9 @@ Status OutboxOps::release_idempotency_key(const std::string& partner_id, const s
 }
 
 Status OutboxOps::insert_webhook_event(const WebhookEventRow& r) {
-  CC_SQL(q, "INSERT INTO webhook_events (" WEBHOOK_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+  CC_SQL(q, "INSERT INTO webhook_events (" WEBHOOK_COLUMNS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
   q.bind(1, r.event_id).bind(2, r.partner_id).bind(3, r.type).bind(4, r.payload_json).bind(5, r.created_at)
-      .bind(6, r.next_attempt_at).bind(7, r.attempts).bind(8, r.state).bind(9, r.last_error);
+      .bind(6, r.next_attempt_at).bind(7, r.attempts).bind(8, r.state).bind(9, r.last_error).bind(10, r.card_id);
   return done(q);
 }
 
@@ -125,6 +125,35 @@ Result<std::vector<WebhookAttemptRow>> OutboxOps::list_webhook_attempts(const st
   return many(q.bind(1, event_id), [](const Query& s) {
     return WebhookAttemptRow{s.text(0), static_cast<int>(s.i64(1)), s.i64(2), static_cast<int>(s.i64(3)), s.text(4)};
   });
+}
+
+Result<std::vector<WebhookEventRow>> OutboxOps::list_card_webhook_events(const std::string& card_id, size_t limit) {
+  CC_SQL(q, "SELECT " WEBHOOK_COLUMNS " FROM webhook_events WHERE card_id = ?1 ORDER BY created_at DESC, event_id DESC "
+            "LIMIT ?2");
+  return many(q.bind(1, card_id).bind(2, limit), read_webhook);
+}
+
+Result<WebhookBacklog> OutboxOps::webhook_backlog() {
+  // webhook_events_due starts with state.
+  CC_SQL(q, "SELECT state, COUNT(*), COALESCE(SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0) FROM webhook_events "
+            "WHERE state IN ('PENDING', 'FAILED') GROUP BY state");
+  WebhookBacklog b;
+  for (;;) {
+    CC_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) return b;
+    if (q.text(0) == "FAILED") {
+      b.failed = q.i64(1);
+    } else {
+      b.pending = q.i64(1);
+      b.retrying = q.i64(2);
+    }
+  }
+}
+
+Result<std::vector<WebhookEventRow>> OutboxOps::list_webhook_problems(size_t limit) {
+  CC_SQL(q, "SELECT " WEBHOOK_COLUMNS " FROM webhook_events WHERE state = 'FAILED' OR (state = 'PENDING' AND attempts > 0) "
+            "ORDER BY created_at DESC, event_id DESC LIMIT ?1");
+  return many(q.bind(1, limit), read_webhook);
 }
 
 }  // namespace cardcore

@@ -39,6 +39,12 @@ class OutboxOps : protected StoreOps {
   Result<std::vector<WebhookEventRow>> list_webhook_events(const std::string& partner_id, size_t limit);
   // The delivery attempts of one event, first first.
   Result<std::vector<WebhookAttemptRow>> list_webhook_attempts(const std::string& event_id);
+  // The newest events about a card.
+  Result<std::vector<WebhookEventRow>> list_card_webhook_events(const std::string& card_id, size_t limit);
+  // How many events wait and how many were given up.
+  Result<WebhookBacklog> webhook_backlog();
+  // The newest events given up or failing (pending after a failed attempt).
+  Result<std::vector<WebhookEventRow>> list_webhook_problems(size_t limit);
 
  protected:
   using StoreOps::StoreOps;

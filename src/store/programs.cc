@@ -7,6 +7,8 @@ using namespace sql;
 
 namespace {
 
+CompanyRow read_company(const Query& s) { return CompanyRow{s.text(0), s.text(1), s.text(2), s.i64(3)}; }
+
 #define PARTNER_SELECT(where)                                                                  \
   "SELECT partner_id, name, mobile, webhook_url, encryption, client_id, client_secret_hash, " \
   "payload_key_id, payload_key_blob, created_at, webhook_secret_key_id, webhook_secret_blob "   \
@@ -62,7 +64,7 @@ Status ProgramOps::insert_company(const CompanyRow& r) {
 
 Result<std::optional<CompanyRow>> ProgramOps::find_company(const std::string& id) {
   CC_SQL(q, "SELECT company_id, partner_id, name, created_at FROM companies WHERE company_id = ?1");
-  return one(q.bind(1, id), [](const Query& s) { return CompanyRow{s.text(0), s.text(1), s.text(2), s.i64(3)}; });
+  return one(q.bind(1, id), read_company);
 }
 
 Status ProgramOps::insert_plan(const PlanRow& r) {
@@ -80,6 +82,12 @@ Result<std::optional<PlanRow>> ProgramOps::find_plan(const std::string& id) {
     return PlanRow{s.text(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.i64(4)),
                    s.i64(5), s.boolean(6), s.i64(7)};
   });
+}
+
+Result<std::vector<CompanyRow>> ProgramOps::list_companies(const std::string& after, size_t limit) {
+  CC_SQL(q, "SELECT company_id, partner_id, name, created_at FROM companies WHERE company_id > ?1 "
+            "ORDER BY company_id LIMIT ?2");
+  return many(q.bind(1, after).bind(2, limit), read_company);
 }
 
 }  // namespace cardcore

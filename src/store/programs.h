@@ -24,6 +24,8 @@ class ProgramOps : protected StoreOps {
 
   Status insert_company(const CompanyRow& r);
   Result<std::optional<CompanyRow>> find_company(const std::string& company_id);
+  // Every partner's companies in ascending id order, from after `after`.
+  Result<std::vector<CompanyRow>> list_companies(const std::string& after, size_t limit);
 
   Status insert_plan(const PlanRow& r);
   Result<std::optional<PlanRow>> find_plan(const std::string& plan_master_id);

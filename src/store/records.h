@@ -194,6 +194,7 @@ struct TransactionRow {
   std::string details_json;       // txnDetails
   int64_t created_at = 0;
   int64_t modified_at = 0;
+  std::string response_code;      // an authorization's ISO 8583 decision ("00", "51", …); else ""
 };
 
 struct TransactionFilter {
@@ -229,6 +230,7 @@ struct WebhookEventRow {
   int attempts = 0;
   std::string state;  // PENDING | DELIVERED | FAILED
   std::string last_error;
+  std::string card_id;  // the card the event is about ("" when none)
 };
 
 // One delivery attempt of a webhook event: what the receiver answered (0 when none) or why not.
@@ -268,6 +270,35 @@ struct UsageTotals {
   int64_t day_paise = 0, month_paise = 0, year_paise = 0;
   int64_t day_count = 0, month_count = 0, year_count = 0;
   int64_t channel_day_paise = 0, channel_day_count = 0;
+};
+
+// An operator console session (docs/console.md): digests only, never the tokens.
+struct ConsoleSessionRow {
+  std::string session_hash, csrf_hash;  // SHA-256 hex of the cookie token and of the CSRF token
+  int64_t created_at = 0, expires_at = 0;
+  std::optional<int64_t> ended_at;  // logout
+};
+
+// The operator's card search: which keys `query` is compared with.
+struct CardSearch {
+  std::string query;
+  bool by_last4 = false, by_mobile = false, by_card = false, by_account = false, by_company = false,
+       by_reference = false;
+  std::string after;  // card id: the page starts after it (ascending card ids)
+  size_t limit = 20;
+};
+
+// How many authorization decisions answered `response_code` in one time bucket.
+struct DecisionCount {
+  int64_t bucket = 0;  // 0-based index of the bucket from the range's start
+  std::string response_code;
+  int64_t count = 0;
+};
+
+struct WebhookBacklog {
+  int64_t pending = 0;   // waiting for a first or a next attempt
+  int64_t retrying = 0;  // of those, how many failed at least once
+  int64_t failed = 0;    // given up
 };
 
 }  // namespace cardcore

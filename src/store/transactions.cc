@@ -14,7 +14,7 @@ namespace {
   "SELECT txn_id, partner_id, company_id, card_account_id, card_id, COALESCE(entry_id, 0), "      \
   "direction, amount_paise, balance_after_paise, pg_reference, type, status, description, "       \
   "remarks, created_by, details_json, created_at, modified_at, user_id, card_last4, holder_name, " \
-  "company_name FROM card_transactions " where
+  "company_name, response_code FROM card_transactions " where
 
 TransactionRow read_txn(const Query& s) {
   TransactionRow t;
@@ -25,7 +25,7 @@ TransactionRow read_txn(const Query& s) {
   t.description = s.text(12); t.remarks = s.text(13); t.created_by = s.text(14);
   t.details_json = s.text(15); t.created_at = s.i64(16); t.modified_at = s.i64(17);
   t.user_id = s.text(18); t.card_last4 = s.text(19); t.holder_name = s.text(20);
-  t.company_name = s.text(21);
+  t.company_name = s.text(21); t.response_code = s.text(22);
   return t;
 }
 
@@ -64,14 +64,14 @@ Status TransactionOps::insert_transaction(const TransactionRow& r) {
   CC_SQL(q, "INSERT INTO card_transactions (txn_id, partner_id, company_id, card_account_id, card_id, "
             "entry_id, direction, amount_paise, balance_after_paise, pg_reference, type, status, "
             "description, remarks, created_by, details_json, created_at, modified_at, user_id, card_last4, "
-            "holder_name, company_name) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-            "?17,?18,?19,?20,?21,?22)");
+            "holder_name, company_name, response_code) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+            "?15,?16,?17,?18,?19,?20,?21,?22,?23)");
   q.bind(1, r.txn_id).bind(2, r.partner_id).bind(3, r.company_id).bind(4, r.card_account_id).bind(5, r.card_id);
   if (r.entry_id > 0) q.bind(6, r.entry_id); else q.bind_null(6);
   q.bind(7, r.direction).bind(8, r.amount_paise).bind(9, r.balance_after_paise).bind(10, r.pg_reference)
       .bind(11, r.type).bind(12, r.status).bind(13, r.description).bind(14, r.remarks).bind(15, r.created_by)
       .bind(16, r.details_json).bind(17, r.created_at).bind(18, r.modified_at).bind(19, r.user_id)
-      .bind(20, r.card_last4).bind(21, r.holder_name).bind(22, r.company_name);
+      .bind(20, r.card_last4).bind(21, r.holder_name).bind(22, r.company_name).bind(23, r.response_code);
   return done(q);
 }
 
@@ -146,6 +146,14 @@ Result<TransactionPage> TransactionOps::list_transactions(const TransactionFilte
   rows.bind(static_cast<int>(w.params.size() + 1), f.limit).bind(static_cast<int>(w.params.size() + 2), f.offset);
   CC_ASSIGN_OR_RETURN(page.rows, many(rows, read_txn));
   return page;
+}
+
+Result<std::vector<DecisionCount>> TransactionOps::count_decisions(int64_t from, int64_t bucket_seconds) {
+  // card_txn_decisions: a partial index of the decisions' times.
+  CC_SQL(q, "SELECT (created_at - ?1) / ?2, response_code, COUNT(*) FROM card_transactions "
+            "WHERE created_at >= ?1 AND response_code <> '' GROUP BY 1, 2 ORDER BY 1, 2");
+  return many(q.bind(1, from).bind(2, bucket_seconds),
+              [](const Query& s) { return DecisionCount{s.i64(0), s.text(1), s.i64(2)}; });
 }
 
 }  // namespace cardcore

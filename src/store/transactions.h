@@ -24,6 +24,9 @@ class TransactionOps : protected StoreOps {
                                                                       const std::string& pg_reference);
   // Newest first; only the partner's rows of the account.
   Result<TransactionPage> list_transactions(const TransactionFilter& f);
+  // Every partner's authorization decisions from `from` on, per response code, in buckets of
+  // `bucket_seconds` (bucket 0 starts at `from`).
+  Result<std::vector<DecisionCount>> count_decisions(int64_t from, int64_t bucket_seconds);
 
  protected:
   using StoreOps::StoreOps;

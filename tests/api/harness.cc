@@ -106,7 +106,11 @@ HttpResponse do_request(uint16_t port, const std::string& method, const std::str
   if (read_ec) out.transport_error = "read (partial): " + read_ec.message();
   auto& res = parser.get();
   out.status = static_cast<int>(res.result_int());
-  for (const auto& f : res) out.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+  // A repeated header (Set-Cookie) keeps every value, one per line.
+  for (const auto& f : res) {
+    std::string& slot = out.headers[lower(std::string(f.name_string()))];
+    slot += (slot.empty() ? "" : "\n") + std::string(f.value());
+  }
   out.body = res.body();
   out.j = json::parse(out.body, nullptr, false);
   out.is_json = !out.j.is_discarded();

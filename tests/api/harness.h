@@ -34,7 +34,7 @@ inline constexpr const char* kBase = "/api/v0/partner/enKashCard";
 
 struct HttpResponse {
   int status = 0;                              // 0 when no answer was received at all
-  std::map<std::string, std::string> headers;  // names lower-cased
+  std::map<std::string, std::string> headers;  // names lower-cased; a repeated one: its values, one per line
   std::string body;
   json j;                 // parsed body (discarded value when not JSON)
   bool is_json = false;

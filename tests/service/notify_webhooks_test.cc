@@ -146,7 +146,7 @@ class WebhookWorkerTest : public ::testing::Test {
   }
   void add_event(const std::string& event_id, int64_t created_at, const std::string& partner_id = kPartner) {
     const WebhookEventRow row{event_id, partner_id, "card.status_changed", payload_for(event_id),
-                              created_at, created_at, 0, "PENDING", ""};
+                              created_at, created_at, 0, "PENDING", "", ""};
     ASSERT_TRUE(transact(*store_, [&](Tx& tx) { return tx.insert_webhook_event(row); }));
   }
   WebhookEventRow event(const std::string& event_id, const std::string& partner_id = kPartner) {

@@ -778,7 +778,7 @@ TEST_P(StoreConformance, WebhookClaimsLeaseDueEventsOldestFirst) {
   ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
     for (int i = 0; i < 4; ++i) {
       CC_RETURN_IF_ERROR(tx.insert_webhook_event({"EV" + std::to_string(i), "CRAAAAAAA", "card.status",
-                                                  "{}", 10 + i, 100 + (i == 3 ? 1000 : i), 0, "PENDING", ""}));
+                                                  "{}", 10 + i, 100 + (i == 3 ? 1000 : i), 0, "PENDING", "", ""}));
     }
     return {};
   }));
@@ -829,7 +829,7 @@ TEST_P(StoreConformance, WebhookClaimsLeaseDueEventsOldestFirst) {
 TEST_P(StoreConformance, ParallelWebhookWorkersNeverShareAnEvent) {
   ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
     for (int i = 0; i < 40; ++i) {
-      CC_RETURN_IF_ERROR(tx.insert_webhook_event({"EV" + std::to_string(i), "CRAAAAAAA", "t", "{}", i, 0, 0, "PENDING", ""}));
+      CC_RETURN_IF_ERROR(tx.insert_webhook_event({"EV" + std::to_string(i), "CRAAAAAAA", "t", "{}", i, 0, 0, "PENDING", "", ""}));
     }
     return {};
   }));
@@ -1305,11 +1305,188 @@ TEST_P(StoreConformance, PendingWebhooksAreCounted) {
   ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
     for (int i = 0; i < 3; ++i) {
       CC_RETURN_IF_ERROR(tx.insert_webhook_event(
-          {"EVCOUNT" + std::to_string(i), "CRAAAAAAA", "t", "{}", i, 0, 0, i == 2 ? "FAILED" : "PENDING", ""}));
+          {"EVCOUNT" + std::to_string(i), "CRAAAAAAA", "t", "{}", i, 0, 0, i == 2 ? "FAILED" : "PENDING", "", ""}));
     }
     return {};
   }));
   EXPECT_EQ(*transact_read(*store_, [](Tx& tx) { return tx.count_pending_webhooks(); }), 2);
+}
+
+// ---- The operator console (006_console.sql)
+
+TEST_P(StoreConformance, ConsoleSessionsAreFoundEndedOnceAndExpire) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_console_session({"live", "csrf1", 10, 100, std::nullopt}));
+    return tx.insert_console_session({"old", "csrf2", 1, 5, std::nullopt});
+  }));
+  auto live = transact_read(*store_, [](Tx& tx) { return tx.find_console_session("live"); });
+  ASSERT_TRUE(live && *live);
+  EXPECT_EQ((*live)->csrf_hash, "csrf1");
+  EXPECT_EQ((*live)->expires_at, 100);
+  EXPECT_FALSE((*live)->ended_at.has_value());
+  EXPECT_TRUE(*transact(*store_, [](Tx& tx) { return tx.end_console_session("live", 50); }));
+  EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.end_console_session("live", 60); })) << "ends once";
+  EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.end_console_session("nope", 60); }));
+  EXPECT_EQ(*(*transact_read(*store_, [](Tx& tx) { return tx.find_console_session("live"); }))->ended_at, 50);
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.delete_expired_console_sessions(6); }));
+  EXPECT_FALSE(transact_read(*store_, [](Tx& tx) { return tx.find_console_session("old"); })->has_value());
+  EXPECT_TRUE(transact_read(*store_, [](Tx& tx) { return tx.find_console_session("live"); })->has_value());
+}
+
+TEST_P(StoreConformance, CardSearchFindsEachKeyInPagesOfAscendingIds) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_company({"CEKBBBBBBB", "CRAAAAAAA", "Blue 100% Foods", 2}));
+    CC_RETURN_IF_ERROR(tx.insert_card_account({"CABBBBBBB", "CRAAAAAAA", "CEKBBBBBBB", "Blue 100% Foods", "PMAAAAAAA",
+                                               "EKBBBBBB", "b@b.co", "9000000002", "t", "MEAL", 2}));
+    CardRow c = card("EKCCCCCCCC", "fp3");
+    c.card_account_id = "CABBBBBBB";
+    c.company_id = "CEKBBBBBBB";
+    c.pan_last4 = "9876";
+    c.mobile = "9811122233";
+    CC_RETURN_IF_ERROR(tx.insert_card(c));
+    TransactionRow t = txn(1, "SUCCESS", "CR", 100, 5, "EKCCCCCCCC");
+    t.card_account_id = "CABBBBBBB";
+    t.pg_reference = "NEFT-XYZ";
+    return tx.insert_transaction(t);
+  }));
+  auto search = [&](const std::string& q, auto flag, const std::string& after = "", size_t limit = 10) {
+    CardSearch s;
+    s.query = q;
+    flag(s);
+    s.after = after;
+    s.limit = limit;
+    auto r = transact_read(*store_, [&](Tx& tx) { return tx.search_cards(s); });
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    std::vector<std::string> ids;
+    if (r) for (const CardRow& c : *r) ids.push_back(c.card_id);
+    return ids;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(search("1234", [](CardSearch& s) { s.by_last4 = true; }), (V{"EKCAAAAAAA", "EKCBBBBBBB"}));
+  EXPECT_EQ(search("1234", [](CardSearch& s) { s.by_last4 = true; }, "EKCAAAAAAA"), (V{"EKCBBBBBBB"}));
+  EXPECT_EQ(search("1234", [](CardSearch& s) { s.by_last4 = true; }, "", 1), (V{"EKCAAAAAAA"}));
+  EXPECT_EQ(search("9811122233", [](CardSearch& s) { s.by_mobile = true; }), (V{"EKCCCCCCCC"}));
+  EXPECT_EQ(search("EKCBBBBBBB", [](CardSearch& s) { s.by_card = true; }), (V{"EKCBBBBBBB"}));
+  EXPECT_EQ(search("CABBBBBBB", [](CardSearch& s) { s.by_account = true; }), (V{"EKCCCCCCCC"}));
+  EXPECT_EQ(search("CEKAAAAAAA", [](CardSearch& s) { s.by_company = true; }), (V{"EKCAAAAAAA", "EKCBBBBBBB"}));
+  EXPECT_EQ(search("blue 100", [](CardSearch& s) { s.by_company = true; }), (V{"EKCCCCCCCC"})) << "a part, any case";
+  EXPECT_EQ(search("100%", [](CardSearch& s) { s.by_company = true; }), (V{"EKCCCCCCCC"}));
+  EXPECT_EQ(search("%", [](CardSearch& s) { s.by_company = true; }), (V{"EKCCCCCCCC"})) << "% is a character";
+  EXPECT_EQ(search("_", [](CardSearch& s) { s.by_company = true; }), V{}) << "_ is a character";
+  EXPECT_EQ(search("NEFT-XYZ", [](CardSearch& s) { s.by_reference = true; }), (V{"EKCCCCCCCC"}));
+  // Every key at once, each card once.
+  auto any = [](CardSearch& s) { s.by_last4 = s.by_mobile = s.by_card = s.by_account = s.by_company = s.by_reference = true; };
+  EXPECT_EQ(search("EKCAAAAAAA", any), (V{"EKCAAAAAAA"}));
+  EXPECT_EQ(search("CEKAAAAAAA", any), (V{"EKCAAAAAAA", "EKCBBBBBBB"}));
+  EXPECT_EQ(search("nothing-matches", any), V{});
+  EXPECT_EQ(search("1234", [](CardSearch&) {}), V{}) << "no key: nothing";
+  // A card found reads like any other: sealed data, balance from the wallet.
+  CardSearch s;
+  s.query = "9876";
+  s.by_last4 = true;
+  auto found = transact_read(*store_, [&](Tx& tx) { return tx.search_cards(s); });
+  ASSERT_TRUE(found && found->size() == 1u);
+  EXPECT_EQ((*found)[0].pan.blob, "panblob");
+  EXPECT_EQ((*found)[0].balance_paise, 0);
+}
+
+TEST_P(StoreConformance, CompaniesAndTheirAccountsListInPages) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_company({"CEKBBBBBBB", "CRAAAAAAA", "B", 2}));
+    CC_RETURN_IF_ERROR(tx.insert_company({"CEKCCCCCCC", "CRAAAAAAA", "C", 3}));
+    return tx.insert_card_account({"CAZZZZZZZ", "CRAAAAAAA", "CEKAAAAAAA", "Co", "PMAAAAAAA", "EKZZZZZZ", "", "", "t",
+                                   "MEAL", 4});
+  }));
+  auto companies = [&](const std::string& after, size_t limit) {
+    std::vector<std::string> ids;
+    auto rows = transact_read(*store_, [&](Tx& tx) { return tx.list_companies(after, limit); });
+    EXPECT_TRUE(rows);
+    if (rows) for (const CompanyRow& c : *rows) ids.push_back(c.company_id);
+    return ids;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(companies("", 2), (V{"CEKAAAAAAA", "CEKBBBBBBB"}));
+  EXPECT_EQ(companies("CEKBBBBBBB", 2), (V{"CEKCCCCCCC"}));
+  auto accounts = transact_read(*store_, [](Tx& tx) { return tx.list_company_accounts("CEKAAAAAAA", "", 10); });
+  ASSERT_TRUE(accounts);
+  ASSERT_EQ(accounts->size(), 2u);
+  EXPECT_EQ((*accounts)[0].card_account_id, "CAAAAAAAA");
+  EXPECT_EQ((*accounts)[0].email, "a@b.co");
+  EXPECT_EQ((*accounts)[1].card_account_id, "CAZZZZZZZ");
+  EXPECT_EQ(transact_read(*store_, [](Tx& tx) { return tx.list_company_accounts("CEKAAAAAAA", "CAAAAAAAA", 10); })->size(), 1u);
+  EXPECT_TRUE(transact_read(*store_, [](Tx& tx) { return tx.list_company_accounts("CEKBBBBBBB", "", 10); })->empty());
+}
+
+TEST_P(StoreConformance, OpenAuthorizationsOfACardOldestFirst) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("AUTH3", 300, 30)));
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("AUTH1", 100, 10)));
+    AuthorizationRow closed = auth("AUTH2", 200, 20);
+    closed.status = authz::AuthStatus::kClosed;
+    CC_RETURN_IF_ERROR(tx.insert_authorization(closed));
+    AuthorizationRow other = auth("AUTH4", 400, 5);
+    other.card_id = "EKCBBBBBBB";
+    other.rrn = "RRN-OTHER";
+    return tx.insert_authorization(other);
+  }));
+  auto open = transact_read(*store_, [](Tx& tx) { return tx.list_open_authorizations("EKCAAAAAAA", 10); });
+  ASSERT_TRUE(open);
+  ASSERT_EQ(open->size(), 2u);
+  EXPECT_EQ((*open)[0].authorization_id, "AUTH1");
+  EXPECT_EQ((*open)[1].authorization_id, "AUTH3");
+  EXPECT_EQ((*open)[1].held_paise, 300);
+  EXPECT_EQ(transact_read(*store_, [](Tx& tx) { return tx.list_open_authorizations("EKCAAAAAAA", 1); })->size(), 1u);
+}
+
+TEST_P(StoreConformance, DecisionsAreCountedPerResponseCodeInTimeBuckets) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    const std::pair<int64_t, const char*> rows[] = {{1000, "00"}, {1059, "00"}, {1060, "62"}, {1119, "00"},
+                                                    {1120, "51"}, {999, "62"},  {1010, ""}};
+    int n = 0;
+    for (const auto& [at, code] : rows) {
+      TransactionRow t = txn(n++, *code == '0' ? "APPROVED" : "DECLINED", "DR", 100, at);
+      t.response_code = code;
+      CC_RETURN_IF_ERROR(tx.insert_transaction(t));
+    }
+    return {};
+  }));
+  auto counts = transact_read(*store_, [](Tx& tx) { return tx.count_decisions(1000, 60); });
+  ASSERT_TRUE(counts) << counts.error().message;
+  std::vector<std::tuple<int64_t, std::string, int64_t>> got;
+  for (const DecisionCount& c : *counts) got.emplace_back(c.bucket, c.response_code, c.count);
+  EXPECT_EQ(got, (std::vector<std::tuple<int64_t, std::string, int64_t>>{
+                     {0, "00", 2}, {1, "00", 1}, {1, "62", 1}, {2, "51", 1}}))
+      << "from the start on, without rows that are no decision";
+  // The code is read back with the row.
+  auto row = transact_read(*store_, [](Tx& tx) { return tx.find_transaction("CRAAAAAAA", "ECTR100000002"); });
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ((*row)->response_code, "62");
+}
+
+TEST_P(StoreConformance, WebhookEventsOfACardAndTheBacklog) {
+  EXPECT_EQ(transact_read(*store_, [](Tx& tx) { return tx.webhook_backlog(); })->pending, 0);
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_webhook_event({"EV1", "CRAAAAAAA", "card.status_changed", "{}", 10, 10, 0, "PENDING", "", "EKCAAAAAAA"}));
+    CC_RETURN_IF_ERROR(tx.insert_webhook_event({"EV2", "CRAAAAAAA", "transaction.created", "{}", 20, 30, 2, "PENDING", "HTTP 500", "EKCAAAAAAA"}));
+    CC_RETURN_IF_ERROR(tx.insert_webhook_event({"EV3", "CRAAAAAAA", "transaction.created", "{}", 30, 30, 8, "FAILED", "refused", "EKCBBBBBBB"}));
+    return tx.insert_webhook_event({"EV4", "CRAAAAAAA", "card.status_changed", "{}", 40, 40, 1, "DELIVERED", "", "EKCAAAAAAA"});
+  }));
+  auto of_card = transact_read(*store_, [](Tx& tx) { return tx.list_card_webhook_events("EKCAAAAAAA", 10); });
+  ASSERT_TRUE(of_card);
+  ASSERT_EQ(of_card->size(), 3u);
+  EXPECT_EQ((*of_card)[0].event_id, "EV4") << "newest first";
+  EXPECT_EQ((*of_card)[2].event_id, "EV1");
+  EXPECT_EQ((*of_card)[1].card_id, "EKCAAAAAAA");
+  EXPECT_EQ((*of_card)[1].last_error, "HTTP 500");
+  WebhookBacklog b = *transact_read(*store_, [](Tx& tx) { return tx.webhook_backlog(); });
+  EXPECT_EQ(b.pending, 2);
+  EXPECT_EQ(b.retrying, 1);
+  EXPECT_EQ(b.failed, 1);
+  auto problems = transact_read(*store_, [](Tx& tx) { return tx.list_webhook_problems(10); });
+  ASSERT_TRUE(problems);
+  ASSERT_EQ(problems->size(), 2u);
+  EXPECT_EQ((*problems)[0].event_id, "EV3");
+  EXPECT_EQ((*problems)[1].event_id, "EV2");
 }
 
 TEST_P(LedgerConformance, VerifyTellsOfEachCheck) {
@@ -1369,7 +1546,7 @@ TEST_P(StoreConformance, TransferMovesEverySqliteRowIntoAnEmptyPostgresInBatches
     CC_RETURN_IF_ERROR(tx.post_entry(ledger::load("CAAAAAAAA", "EKCAAAAAAA", 40'000, 1'000'000'000, "L1"), "CRAAAAAAA", 2));
     CC_RETURN_IF_ERROR(tx.insert_status_change({"EKCAAAAAAA", std::nullopt, CardStatus::kUnlocked, "r",
                                                 ChangeChannel::kApi, "a", 3}));
-    return tx.insert_webhook_event({"EVMOVE1", "CRAAAAAAA", "t", "{}", 3, 0, 0, "PENDING", ""});
+    return tx.insert_webhook_event({"EVMOVE1", "CRAAAAAAA", "t", "{}", 3, 0, 0, "PENDING", "", ""});
   }));
   const std::string target = testsupport::create_test_schema();
   ASSERT_FALSE(target.empty());
