@@ -421,7 +421,7 @@ std::optional<http::Response> handle_admin(const Context& ctx, const std::string
       }
       actor = "admin";
       session_token.clear();
-    } else if (known) {
+    } else {
       auto who = admin::check_console_session(ctx, session_token, std::string(req.header("x-csrf-token")));
       if (!who) return error(who.error());
       actor = *who;

@@ -5,8 +5,10 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "harness.h"
 
@@ -352,6 +354,37 @@ TEST_F(ApiConsole, CompaniesAccountsAndFundingThroughASession) {
                     "enKashCardId"));
   EXPECT_TRUE(IsErr(console_post(srv(), s, "/admin/v1/cards/transactions", json::object()), 422, 422, "enKashCardId"));
   EXPECT_TRUE(IsErr(srv().post_raw("/admin/v1/cards/detail", "{not json", s.headers()), 400, 422)) << "malformed JSON";
+}
+
+TEST_F(ApiConsole, ACardsWebhookDeliveriesAndTheFailingOnesAreShown) {
+  auto f = fresh();
+  // The partner's receiver is a loopback port nobody listens on: every delivery fails.
+  const std::string url = "http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/hooks";
+  ASSERT_TRUE(IsOkA(srv().admin_post("/admin/v1/partners/webhookUrl", {{"partnerId", f.p.partner_id}, {"webhookUrl", url}})));
+  Session s = login(srv());
+  ASSERT_TRUE(IsOkA(console_post(srv(), s, "/admin/v1/cards/status",
+                                 {{"enKashCardId", f.card_id}, {"status", "L"}, {"reason", "webhook check"}})));
+  json deliveries;
+  for (int i = 0; i < 150; ++i) {  // bounded: the worker's first attempt comes within a poll interval
+    json d = payload_of(console_post(srv(), s, "/admin/v1/cards/detail", {{"enKashCardId", f.card_id}}));
+    deliveries = d["webhookDeliveries"];
+    if (!deliveries.empty() && deliveries[0].value("attempts", 0) >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(deliveries.size(), 1u) << deliveries.dump();
+  const json& e = deliveries[0];
+  EXPECT_EQ(e["type"], "card.status_changed");
+  EXPECT_EQ(e["enKashCardId"], f.card_id);
+  EXPECT_EQ(e["state"], "PENDING");
+  EXPECT_GE(e["attempts"].get<int>(), 1) << e.dump();
+  EXPECT_FALSE(e["lastError"].get<std::string>().empty());
+  EXPECT_TRUE(e["nextAttemptOn"].is_string());
+  // The activity view counts it among the failing, and lists it.
+  json act = payload_of(console_post(srv(), s, "/admin/v1/activity", json::object()));
+  EXPECT_GE(act["webhooks"]["retrying"].get<int64_t>(), 1);
+  bool listed = false;
+  for (const json& p : act["webhooks"]["problems"]) listed = listed || p["eventId"] == e["eventId"];
+  EXPECT_TRUE(listed) << act["webhooks"].dump();
 }
 
 TEST_F(ApiConsole, ServesTheConsolePageUnderAStrictPolicy) {

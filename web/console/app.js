@@ -348,10 +348,13 @@ const palette = ['#1b6e2f', '#a4161a', '#0b5cad', '#8a5a00', '#6f42c1', '#b5179e
 function decisionChart(title, range, meanings) {
   const labels = Array.from({ length: range.buckets }, (_, i) => istClock.format(new Date((range.from + i * range.bucketSeconds) * 1000)));
   const codes = [...new Set(range.counts.map((c) => c.responseCode))].sort();
-  const datasets = codes.map((code, i) => {
+  // Approvals green, each decline code a colour of its own from the rest of the palette.
+  const declines = codes.filter((code) => code !== '00');
+  const datasets = codes.map((code) => {
     const data = new Array(range.buckets).fill(0);
     for (const c of range.counts) if (c.responseCode === code) data[c.bucket] += c.count;
-    return { label: `${code} ${meanings[code] || ''}`.trim(), data, backgroundColor: code === '00' ? palette[0] : palette[(i % (palette.length - 1)) + 1], stack: 'decisions' };
+    const colour = code === '00' ? palette[0] : palette[(declines.indexOf(code) % (palette.length - 1)) + 1];
+    return { label: `${code} ${meanings[code] || ''}`.trim(), data, backgroundColor: colour, stack: 'decisions' };
   });
   const totals = codes.map((code) => [code, meanings[code] || '', range.counts.filter((c) => c.responseCode === code).reduce((n, c) => n + c.count, 0)]);
   const canvas = h('canvas', { role: 'img', 'aria-label': `${title}: ${totals.map(([c, m, n]) => `${c} ${m}: ${n}`).join('; ') || 'no decisions'}` });
