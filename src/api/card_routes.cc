@@ -152,6 +152,14 @@ Result<json> view_card(const Context& ctx, const Principal& p, const JsonBody& b
   return out;
 }
 
+// A merchant control of /velocity/rule: absent or null leaves it, a list (an empty one clears)
+// replaces it; at most 100 items.
+Result<cards::UsageUpdate::List> merchant_list(const JsonBody& b, std::string_view key) {
+  if (!b.has(key)) return std::nullopt;
+  TRY_FIELD(std::vector<std::string> items, b.str_list(key, 100, 15));
+  return items;
+}
+
 Result<json> set_usage(const Context& ctx, const Principal& p, const JsonBody& b, Keyed* keyed) {
   cards::UsageUpdate r;
   TRY_FIELD(r.company_id, b.str("companyId", 32));
@@ -176,6 +184,10 @@ Result<json> set_usage(const Context& ctx, const Principal& p, const JsonBody& b
   TRY_FIELD(r.ecom_daily_count, b.count_tri("ecomDailyLimitCount"));
   TRY_FIELD(r.contactless_daily, b.amount_tri("contactLessDailyLimit"));
   TRY_FIELD(r.contactless_daily_count, b.count_tri("contactLessDailyLimitCount"));
+  TRY_FIELD(r.allowed_mccs, merchant_list(b, "allowedMccs"));
+  TRY_FIELD(r.blocked_mccs, merchant_list(b, "blockedMccs"));
+  TRY_FIELD(r.blocked_merchant_ids, merchant_list(b, "blockedMerchantIds"));
+  TRY_FIELD(r.blocked_countries, merchant_list(b, "blockedCountries"));
   TRY_FIELD(r.created_by, b.str("createdBy", 64));
   CC_RETURN_IF_ERROR(cards::set_usage_controls(ctx, p, r, answer_with(keyed, json("Success"))));
   return json("Success");

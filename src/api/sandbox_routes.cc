@@ -1,5 +1,7 @@
 #include "api/sandbox_routes.h"
 
+#include <algorithm>
+
 #include "api/decoders.h"
 #include "api/dispatch.h"
 #include "service/authorization.h"
@@ -45,8 +47,15 @@ Result<authorization::AuthRequest> read_card_request(const Context& ctx, const P
   if (!amount && amount_required) return invalid_param("amount", "is required");
   r.amount_paise = amount.value_or(0);
   TRY_FIELD(r.channel, b.str("channel", 16));
+  // The acquirer's country, ISO 3166 numeric as in ISO 8583 field 19; another than India (356)
+  // makes the transaction international unless `international` says otherwise.
+  TRY_FIELD(r.country, b.str("country", 3, true));
+  if (!r.country.empty() && (r.country.size() != 3 || !std::all_of(r.country.begin(), r.country.end(),
+                                                                    [](char c) { return c >= '0' && c <= '9'; }))) {
+    return invalid_param("country", "must be 3 digits (ISO 3166 numeric)");
+  }
   TRY_FIELD(std::optional<bool> intl, b.boolean("international"));
-  r.international = intl.value_or(false);
+  r.international = intl.value_or(!r.country.empty() && r.country != "356");
   TRY_FIELD(r.mcc, b.str("mcc", 4, true));
   TRY_FIELD(r.merchant_name, b.str("merchantName", 40));
   TRY_FIELD(r.merchant_id, b.str("merchantId", 15));

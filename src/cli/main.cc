@@ -473,8 +473,7 @@ int serve(ServeOptions o) {
        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
       {"Referrer-Policy", "no-referrer"},
-      {"X-Content-Type-Options", "nosniff"},
-      {"X-Frame-Options", "DENY"}};
+      {"X-Frame-Options", "DENY"}};  // (StaticFiles adds X-Content-Type-Options: nosniff)
   const http::StaticFiles console_vendor("/console/vendor", o.web_root + "/node_modules/chart.js/dist", "",
                                          console_headers, {"chart.umd.js"});
   const http::StaticFiles console_page("/console", o.web_root + "/console", "index.html", console_headers);

@@ -1,5 +1,6 @@
 #include "domain/authorization.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "domain/money.h"
@@ -79,8 +80,31 @@ std::optional<AuthStatus> parse_auth_status(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+
+// A merchant control the request breaks, naming the control; none when it breaks none.
+std::optional<Decision> merchant_refusal(const MerchantControls& c, const Merchant& m) {
+  auto listed = [](const std::vector<std::string>& list, const std::string& v) {
+    return !v.empty() && std::find(list.begin(), list.end(), v) != list.end();
+  };
+  if (!c.allowed_mccs.empty() && !listed(c.allowed_mccs, m.mcc)) {
+    return decline(rc::kNotPermitted, "MCC " + (m.mcc.empty() ? std::string("(none sent)") : m.mcc) +
+                                          " is not in the card's allowedMccs");
+  }
+  if (listed(c.blocked_mccs, m.mcc)) return decline(rc::kNotPermitted, "MCC " + m.mcc + " is in the card's blockedMccs");
+  if (listed(c.blocked_merchant_ids, m.merchant_id)) {
+    return decline(rc::kNotPermitted, "merchant " + m.merchant_id + " is in the card's blockedMerchantIds");
+  }
+  if (listed(c.blocked_countries, m.country)) {
+    return decline(rc::kNotPermitted, "country " + m.country + " is in the card's blockedCountries");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Decision decide(int64_t amount, Channel channel, bool international, const CardFacts& card, const Limits& l,
-                const Usage& u, int64_t available) {
+                const Usage& u, int64_t available, const Merchant& merchant) {
   if (amount <= 0 || amount > money::kMaxAbsPaise) return decline(rc::kInvalidAmount, "invalid amount");
   if (card.expired || card.expiry_mismatch) return decline(rc::kExpiredCard, "expired card or wrong expiry date");
   switch (card.status) {
@@ -90,6 +114,7 @@ Decision decide(int64_t amount, Channel channel, bool international, const CardF
     case CardStatus::kUnlocked: break;
   }
   if (card.cvv_mismatch) return decline(rc::kDoNotHonour, "wrong CVV");
+  if (auto refused = merchant_refusal(l.merchant, merchant)) return *refused;
 
   bool channel_ok = (channel == Channel::kPos && l.pos_allowed) || (channel == Channel::kEcom && l.online_allowed) ||
                     (channel == Channel::kAtm && l.atm_allowed) ||

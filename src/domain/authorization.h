@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/card_status.h"
 
@@ -61,6 +62,17 @@ enum class AuthStatus { kOpen, kClosed, kReversed, kExpired };
 std::optional<AuthStatus> parse_auth_status(std::string_view s);  // "OPEN" | "CLOSED" | "REVERSED" | "EXPIRED"
 std::string_view auth_status_code(AuthStatus s);
 
+// The merchant controls of Card Usage Controls: where a card works. MCCs are 4 digits,
+// countries ISO 3166 numeric (3 digits, as in ISO 8583 field 19).
+struct MerchantControls {
+  std::vector<std::string> allowed_mccs;  // when not empty, only these MCCs approve
+  std::vector<std::string> blocked_mccs, blocked_merchant_ids, blocked_countries;
+};
+// Where a card is used (ISO 8583 fields 18, 42 and 19); "" when the message does not say.
+struct Merchant {
+  std::string mcc, merchant_id, country;
+};
+
 // Card Usage Controls as the decision needs them (limits in paise; nullopt = no limit).
 struct Limits {
   bool pos_allowed = true, online_allowed = true, atm_allowed = false, international_allowed = false,
@@ -69,6 +81,7 @@ struct Limits {
   std::optional<int64_t> day_count, month_count, year_count;
   std::optional<int64_t> pos_day_paise, pos_day_count, ecom_day_paise, ecom_day_count,
       contactless_day_paise, contactless_day_count;
+  MerchantControls merchant;
 };
 
 // What was already approved in each window (before this request).
@@ -98,7 +111,9 @@ struct Decision {
   bool wrong_pin = false;  // the service counts it (and resets on a right PIN)
 };
 
+// The order of the checks: amount, expiry, card status, CVV, merchant controls (57), channel
+// and international (57), PIN, amount limits (61), count limits (65), funds (51).
 Decision decide(int64_t amount_paise, Channel channel, bool international, const CardFacts& card,
-                const Limits& limits, const Usage& usage, int64_t available_paise);
+                const Limits& limits, const Usage& usage, int64_t available_paise, const Merchant& merchant = {});
 
 }  // namespace cardcore::authz

@@ -132,6 +132,7 @@ Message Processor::authorization(const Message& req, bool financial) const {
   r.amount_paise = to_paise(req.get(f::kAmount));
   r.channel = channel_of(req);
   r.international = req.has(f::kAcquirerCountry) && req.get(f::kAcquirerCountry) != kInr;
+  if (req.has(f::kAcquirerCountry)) r.country = req.get(f::kAcquirerCountry);
   if (req.has(f::kExpiry)) r.expiry_yymm = req.get(f::kExpiry);
   if (req.has(f::kAdditionalData)) {
     // Field 48 "CV2" + 3 or 4 digits: the card verification value of a card-not-present sale.
@@ -171,6 +172,7 @@ Message Processor::advice(const Message& req) const {
   r.amount_paise = to_paise(req.get(f::kAmount));
   r.channel = channel_of(req);
   r.international = req.has(f::kAcquirerCountry) && req.get(f::kAcquirerCountry) != kInr;
+  if (req.has(f::kAcquirerCountry)) r.country = req.get(f::kAcquirerCountry);
   r.mcc = req.get(f::kMcc);
   r.merchant_name = trim_right(req.get(f::kMerchantNameLocation));
   r.merchant_id = trim_right(req.get(f::kMerchantId));

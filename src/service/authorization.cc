@@ -100,6 +100,7 @@ authz::Limits limits_of(const std::optional<UsageControlsRow>& stored) {
   l.ecom_day_count = u.ecom_daily_count;
   l.contactless_day_paise = u.contactless_daily_paise;
   l.contactless_day_count = u.contactless_daily_count;
+  l.merchant = u.merchant;
   return l;
 }
 
@@ -300,7 +301,8 @@ Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& 
   facts.pin_failures = card.pin_failures;
   authz::Usage usage{used.day_paise,  used.month_paise, used.year_paise,         used.day_count,
                      used.month_count, used.year_count, used.channel_day_paise, used.channel_day_count};
-  authz::Decision d = authz::decide(r.amount_paise, channel, r.international, facts, limits_of(controls), usage, avail);
+  authz::Decision d = authz::decide(r.amount_paise, channel, r.international, facts, limits_of(controls), usage, avail,
+                                    authz::Merchant{r.mcc, r.merchant_id, r.country});
   if (d.wrong_pin) CC_RETURN_IF_ERROR(tx.record_pin_failure(card.card_id));
   if (facts.pin_entered && facts.pin_ok && card.pin_failures > 0 && card.pin_failures < authz::kMaxPinFailures) {
     CC_RETURN_IF_ERROR(tx.reset_pin_failures(card.card_id));
@@ -470,6 +472,7 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish
       limits.day_count = limits.month_count = limits.year_count = std::nullopt;
       limits.pos_day_count = limits.ecom_day_count = limits.contactless_day_count = std::nullopt;
       if (fr.auth.channel == authz::Channel::kAtm) limits.atm_allowed = true;  // allowed when it was authorized
+      limits.merchant = {};  // the merchant was allowed when the authorization was
       authz::Usage usage{used.day_paise, used.month_paise, used.year_paise, 0, 0, 0, used.channel_day_paise, 0};
       authz::Decision d = authz::decide(amount, fr.auth.channel, fr.auth.international, facts,
                                         limits, usage, avail);

@@ -42,6 +42,7 @@ struct AuthRequest {
   bool international = false;
   std::optional<std::string> pin;  // clear PIN digits, when the cardholder entered one
   std::string mcc, merchant_name, merchant_id;
+  std::string country;     // ISO 3166 numeric of the acquirer (field 19); "" when not sent
   MessageKey key;
   std::string source;      // "SANDBOX" | "ISO8583"
 };

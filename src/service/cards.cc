@@ -275,6 +275,21 @@ void apply_limit(const UsageUpdate::Limit& in, std::optional<int64_t>& out) {
   if (in) out = *in;
 }
 
+// A merchant control's items: `digits` digits each (an MCC: 4, a country: 3), or, with
+// digits 0, a merchant id (ISO 8583 field 42: 1 to 15 printable characters, no comma).
+Status check_merchant_list(const UsageUpdate::List& list, const char* field, size_t digits) {
+  if (!list) return {};
+  for (const std::string& item : *list) {
+    bool ok = digits ? item.size() == digits && std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; })
+                     : validate::printable(item, 15) && item.find(',') == std::string::npos;
+    if (!ok) {
+      return invalid_param(field, digits ? "items must be " + std::to_string(digits) + " digits; '" + item + "' is not"
+                                         : "items must be 1 to 15 printable characters without a comma");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -535,6 +550,10 @@ Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpd
   if (r.card_ids.empty()) return invalid_param("enKashCardIds", "at least one card id is required");
   if (r.card_ids.size() > kMaxCardsPerUsageUpdate) return invalid_param("enKashCardIds", "at most 100 card ids");
   CC_RETURN_IF_ERROR(optional_text(r.created_by, "createdBy", kMaxNameLen));
+  CC_RETURN_IF_ERROR(check_merchant_list(r.allowed_mccs, "allowedMccs", 4));
+  CC_RETURN_IF_ERROR(check_merchant_list(r.blocked_mccs, "blockedMccs", 4));
+  CC_RETURN_IF_ERROR(check_merchant_list(r.blocked_merchant_ids, "blockedMerchantIds", 0));
+  CC_RETURN_IF_ERROR(check_merchant_list(r.blocked_countries, "blockedCountries", 3));
   int64_t now = ctx.now();
   return idempotency::write_unit(ctx, finish, [&](Tx& tx) -> Status {
     CC_RETURN_IF_ERROR(owned_account(tx, p, r.company_id, r.card_account_id));
@@ -569,6 +588,10 @@ Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpd
       apply_limit(r.ecom_daily_count, u.ecom_daily_count);
       apply_limit(r.contactless_daily, u.contactless_daily_paise);
       apply_limit(r.contactless_daily_count, u.contactless_daily_count);
+      if (r.allowed_mccs) u.merchant.allowed_mccs = *r.allowed_mccs;
+      if (r.blocked_mccs) u.merchant.blocked_mccs = *r.blocked_mccs;
+      if (r.blocked_merchant_ids) u.merchant.blocked_merchant_ids = *r.blocked_merchant_ids;
+      if (r.blocked_countries) u.merchant.blocked_countries = *r.blocked_countries;
       u.created_by = r.created_by.empty() ? p.username : r.created_by;
       u.modified_on = now;
       CC_RETURN_IF_ERROR(tx.upsert_usage_controls(u));

@@ -91,6 +91,9 @@ struct UsageUpdate {
   using Limit = std::optional<std::optional<int64_t>>;
   Limit per_txn_limit, dtd, mtd, ytd, dtd_count, mtd_count, ytd_count, pos_daily, pos_daily_count,
       ecom_daily, ecom_daily_count, contactless_daily, contactless_daily_count;
+  // Merchant controls: nullopt = leave; a list (empty: none) replaces the stored one.
+  using List = std::optional<std::vector<std::string>>;
+  List allowed_mccs, blocked_mccs, blocked_merchant_ids, blocked_countries;
   std::string created_by;
 };
 Status set_usage_controls(const Context& ctx, const Principal& p, const UsageUpdate& r,

@@ -16,7 +16,19 @@ constexpr size_t kMaxCardWebhooks = 20;
 constexpr size_t kMaxOpenAuthorizations = 100;
 constexpr size_t kMaxWebhookProblems = 20;
 
-std::string digest(const std::string& secret) { return crypto::to_hex(crypto::sha256(secret)); }
+std::string digest(const std::string& secret) { return crypto::token_digest(secret); }
+
+// The status machine names the partner API's field; the console's is `status`.
+Result<bool> check_move(CardStatus current, CardStatus requested) {
+  auto r = check_requested_move(current, requested);
+  if (!r && r.error().field == "blockCode") {
+    Error e = r.error();
+    e.field = "status";
+    if (e.message.rfind("blockCode:", 0) == 0) e.message = "status:" + e.message.substr(10);
+    return std::unexpected(e);
+  }
+  return r;
+}
 
 Status check_reason(const std::string& reason) {
   if (reason.empty()) return invalid_param("reason", "is required");
@@ -64,7 +76,7 @@ Result<ConsoleLogin> start_console_session(const Context& ctx) {
   out.expires_at = now + ctx.config.console_session_seconds;
   CC_RETURN_IF_ERROR(transact(ctx.store, [&](Tx& tx) -> Status {
     CC_RETURN_IF_ERROR(tx.delete_expired_console_sessions(now));
-    CC_RETURN_IF_ERROR(tx.insert_console_session({digest(out.token), digest(out.csrf_token), now, out.expires_at}));
+    CC_RETURN_IF_ERROR(tx.insert_console_session({digest(out.token), digest(out.csrf_token), now, out.expires_at, std::nullopt}));
     return audit_admin(tx, "", "console:" + digest(out.token).substr(0, 12), "console.login", "", {}, now);
   }));
   return out;
@@ -105,6 +117,9 @@ Result<CardSearchPage> search_cards(const Context& ctx, const std::string& query
   s.after = after;
   s.limit = page_size(limit, 100) + 1;  // one more tells whether there is a next page
   const bool digits = std::all_of(query.begin(), query.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits && query.size() >= 12 && query.size() <= 19) {
+    return invalid_param("query", "a card number is never searched (nor kept); use its last 4 digits");
+  }
   if (by.empty() || by == "ANY") {
     s.by_last4 = digits && query.size() == 4;
     s.by_mobile = digits && query.size() == 10;
@@ -179,11 +194,20 @@ Result<CardRow> set_card_status(const Context& ctx, const std::string& actor, co
   int64_t now = ctx.now();
   return transact(ctx.store, [&](Tx& tx) -> Result<CardRow> {
     CC_ASSIGN_OR_RETURN(CardRow card, find_card(tx, card_id));
-    CC_ASSIGN_OR_RETURN(bool changes, check_requested_move(card.status, *to));
+    CC_ASSIGN_OR_RETURN(bool changes, check_move(card.status, *to));
     if (changes) {
       CC_ASSIGN_OR_RETURN(bool moved, tx.update_card_status(card_id, card.status, *to, now));
-      if (!moved) return fail(code::kStatusTransition, "enKashCardId: card status changed meanwhile; retry", "enKashCardId");
-      CC_RETURN_IF_ERROR(svc::record_status_change(tx, card, card.status, *to, reason, ChangeChannel::kAdmin, actor, now));
+      if (!moved) {
+        // A racing change came first (PostgreSQL's READ COMMITTED read the old status, then
+        // waited on the row): when it left the card as asked, this request succeeds unchanged.
+        CC_ASSIGN_OR_RETURN(CardRow latest, find_card(tx, card_id));
+        CC_ASSIGN_OR_RETURN(bool still_changes, check_move(latest.status, *to));
+        if (still_changes) return fail(code::kStatusTransition, "status: the card's status changed meanwhile; retry", "status");
+        changes = false;
+        card = latest;
+      } else {
+        CC_RETURN_IF_ERROR(svc::record_status_change(tx, card, card.status, *to, reason, ChangeChannel::kAdmin, actor, now));
+      }
     }
     CC_RETURN_IF_ERROR(audit_admin(tx, card.partner_id, actor, "card.status", card_id,
                                    {{"from", status_code(card.status)}, {"to", status_code(*to)}, {"reason", reason},
@@ -204,7 +228,13 @@ Result<CardRow> unlock_pin(const Context& ctx, const std::string& actor, const s
     if (card.status == CardStatus::kBlocked) {
       return fail(code::kCardBlocked, "enKashCardId: card is permanently blocked", "enKashCardId");
     }
-    CC_RETURN_IF_ERROR(tx.reset_pin_failures(card_id));
+    if (card.pin_failures < authz::kMaxPinFailures) {
+      return fail(code::kStatusTransition,
+                  "enKashCardId: the PIN is not locked (" + std::to_string(card.pin_failures) + " wrong tries)",
+                  "enKashCardId");
+    }
+    CC_ASSIGN_OR_RETURN(bool cleared, tx.clear_pin_failures(card_id, card.pin_failures, now));
+    if (!cleared) return fail(code::kStatusTransition, "enKashCardId: wrong PINs were counted meanwhile; retry", "enKashCardId");
     CC_RETURN_IF_ERROR(audit_admin(tx, card.partner_id, actor, "card.pin_unlock", card_id,
                                    {{"wrongPinsBefore", card.pin_failures}, {"reason", reason}}, now));
     card.pin_failures = 0;
@@ -265,12 +295,14 @@ Result<Activity> activity(const Context& ctx) {
   Activity a;
   a.now = ctx.now();
   a.hour_bucket_seconds = 300;   // 12 buckets of 5 minutes
+  a.hour_buckets = 12;
   a.day_bucket_seconds = 3600;   // 24 buckets of an hour
+  a.day_buckets = 24;
   a.hour_from = a.now - 3600 + 1;
   a.day_from = a.now - 86400 + 1;
   return transact_read(ctx.store, [&](Tx& tx) -> Result<Activity> {
-    CC_ASSIGN_OR_RETURN(a.hour, tx.count_decisions(a.hour_from, a.hour_bucket_seconds));
-    CC_ASSIGN_OR_RETURN(a.day, tx.count_decisions(a.day_from, a.day_bucket_seconds));
+    CC_ASSIGN_OR_RETURN(a.hour, tx.count_decisions(a.hour_from, a.hour_bucket_seconds, a.hour_buckets));
+    CC_ASSIGN_OR_RETURN(a.day, tx.count_decisions(a.day_from, a.day_bucket_seconds, a.day_buckets));
     CC_ASSIGN_OR_RETURN(a.webhooks, tx.webhook_backlog());
     CC_ASSIGN_OR_RETURN(a.webhook_problems, tx.list_webhook_problems(kMaxWebhookProblems));
     return a;

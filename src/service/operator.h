@@ -24,7 +24,7 @@ struct ConsoleLogin {
 Result<ConsoleLogin> start_console_session(const Context& ctx);
 // The session the cookie names, live and matching the CSRF token: the actor name audit rows
 // carry ("console:" and a digest prefix that names the session, never its token). Otherwise
-// kUnauthenticated (no such session, ended, expired) or kForbidden (CSRF token wrong).
+// kUnauthenticated (no such session, ended, expired) or kCsrfRejected (CSRF token wrong).
 Result<std::string> check_console_session(const Context& ctx, const std::string& token, const std::string& csrf_token);
 // Logout: the session ends at once (its cookie is refused from now on).
 Status end_console_session(const Context& ctx, const std::string& token);
@@ -57,7 +57,8 @@ Result<TransactionPage> card_transactions(const Context& ctx, const std::string&
 // required and recorded in the card's history with channel ADMIN.
 Result<CardRow> set_card_status(const Context& ctx, const std::string& actor, const std::string& card_id,
                                 const std::string& status, const std::string& reason);
-// Clears the wrong-PIN count of a card locked after too many wrong PINs.
+// Clears the wrong-PIN count of a card whose PIN is locked (3 wrong tries); refused when it is
+// not, or when a wrong PIN is counted meanwhile.
 Result<CardRow> unlock_pin(const Context& ctx, const std::string& actor, const std::string& card_id,
                            const std::string& reason);
 
@@ -91,8 +92,8 @@ Result<AccountDetail> account_detail(const Context& ctx, const std::string& card
 // ---- Activity
 struct Activity {
   int64_t now = 0;
-  int64_t hour_from = 0, hour_bucket_seconds = 0;  // the last hour in buckets
-  int64_t day_from = 0, day_bucket_seconds = 0;    // the last day in buckets
+  int64_t hour_from = 0, hour_bucket_seconds = 0, hour_buckets = 0;  // the last hour in buckets
+  int64_t day_from = 0, day_bucket_seconds = 0, day_buckets = 0;     // the last day in buckets
   std::vector<DecisionCount> hour, day;
   WebhookBacklog webhooks;
   std::vector<WebhookEventRow> webhook_problems;  // newest first

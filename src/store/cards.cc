@@ -59,7 +59,25 @@ std::string contains_pattern(const std::string& text) {
   "card_id, pos_allowed, online_allowed, atm_allowed, international_allowed, "                   \
   "contactless_allowed, per_txn_limit_paise, dtd_paise, mtd_paise, ytd_paise, dtd_count, "       \
   "mtd_count, ytd_count, pos_daily_paise, pos_daily_count, ecom_daily_paise, ecom_daily_count, " \
-  "contactless_daily_paise, contactless_daily_count, admin_user, created_by, created_on, modified_on"
+  "contactless_daily_paise, contactless_daily_count, admin_user, created_by, created_on, modified_on, " \
+  "allowed_mccs, blocked_mccs, blocked_merchant_ids, blocked_countries"
+
+// A list column: items joined by commas ('' for none), split again when read.
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at < text.size();) {
+    size_t comma = text.find(',', at);
+    if (comma == std::string::npos) comma = text.size();
+    out.push_back(text.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
 
 UsageControlsRow read_usage(const Query& s) {
   UsageControlsRow r;
@@ -73,6 +91,7 @@ UsageControlsRow read_usage(const Query& s) {
   r.contactless_daily_paise = s.opt_i64(17); r.contactless_daily_count = s.opt_i64(18);
   r.admin_user = s.boolean(19); r.created_by = s.text(20); r.created_on = s.i64(21);
   r.modified_on = s.i64(22);
+  r.merchant = {split_list(s.text(23)), split_list(s.text(24)), split_list(s.text(25)), split_list(s.text(26))};
   return r;
 }
 
@@ -198,6 +217,11 @@ Result<int> CardOps::record_pin_failure(const std::string& id) {
   return static_cast<int>(n);
 }
 
+Result<bool> CardOps::clear_pin_failures(const std::string& card_id, int expected, int64_t now) {
+  CC_SQL(q, "UPDATE cards SET pin_failures = 0, modified_at = ?3 WHERE card_id = ?1 AND pin_failures = ?2");
+  return changed(q.bind(1, card_id).bind(2, expected).bind(3, now));
+}
+
 Status CardOps::reset_pin_failures(const std::string& id) {
   CC_SQL(q, "UPDATE cards SET pin_failures = 0 WHERE card_id = ?1 AND pin_failures <> 0");
   return done(q.bind(1, id));
@@ -236,7 +260,7 @@ Status CardOps::set_card_type(const std::string& id, const std::string& type, in
 
 Status CardOps::upsert_usage_controls(const UsageControlsRow& r) {
   CC_SQL(q, "INSERT INTO usage_controls (" USAGE_COLUMNS ") "
-            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27) "
             "ON CONFLICT (card_id) DO UPDATE SET "
             "pos_allowed = excluded.pos_allowed, online_allowed = excluded.online_allowed, "
             "atm_allowed = excluded.atm_allowed, international_allowed = excluded.international_allowed, "
@@ -247,14 +271,18 @@ Status CardOps::upsert_usage_controls(const UsageControlsRow& r) {
             "ecom_daily_paise = excluded.ecom_daily_paise, ecom_daily_count = excluded.ecom_daily_count, "
             "contactless_daily_paise = excluded.contactless_daily_paise, "
             "contactless_daily_count = excluded.contactless_daily_count, admin_user = excluded.admin_user, "
-            "created_by = excluded.created_by, modified_on = excluded.modified_on");
+            "created_by = excluded.created_by, modified_on = excluded.modified_on, "
+            "allowed_mccs = excluded.allowed_mccs, blocked_mccs = excluded.blocked_mccs, "
+            "blocked_merchant_ids = excluded.blocked_merchant_ids, blocked_countries = excluded.blocked_countries");
   q.bind(1, r.card_id).bind(2, r.pos_allowed).bind(3, r.online_allowed).bind(4, r.atm_allowed)
       .bind(5, r.international_allowed).bind(6, r.contactless_allowed).bind(7, r.per_txn_limit_paise)
       .bind(8, r.dtd_paise).bind(9, r.mtd_paise).bind(10, r.ytd_paise).bind(11, r.dtd_count)
       .bind(12, r.mtd_count).bind(13, r.ytd_count).bind(14, r.pos_daily_paise).bind(15, r.pos_daily_count)
       .bind(16, r.ecom_daily_paise).bind(17, r.ecom_daily_count).bind(18, r.contactless_daily_paise)
       .bind(19, r.contactless_daily_count).bind(20, r.admin_user).bind(21, r.created_by)
-      .bind(22, r.created_on).bind(23, r.modified_on);
+      .bind(22, r.created_on).bind(23, r.modified_on).bind(24, join_list(r.merchant.allowed_mccs))
+      .bind(25, join_list(r.merchant.blocked_mccs)).bind(26, join_list(r.merchant.blocked_merchant_ids))
+      .bind(27, join_list(r.merchant.blocked_countries));
   return done(q);
 }
 

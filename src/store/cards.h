@@ -42,6 +42,8 @@ class CardOps : protected StoreOps {
   // Consecutive wrong PINs: +1 (returns the new count) / back to 0.
   Result<int> record_pin_failure(const std::string& card_id);
   Status reset_pin_failures(const std::string& card_id);
+  // The operator's PIN unlock: back to 0 only from `expected` wrong PINs; whether it applied.
+  Result<bool> clear_pin_failures(const std::string& card_id, int expected, int64_t now);
   Status set_card_mfa_secret(const std::string& card_id, const Sealed& secret, int64_t now);
   // TOTP replay guard: records `step` as used only when it is newer than the last used one.
   Result<bool> use_mfa_step(const std::string& card_id, int64_t step);

@@ -156,6 +156,7 @@ struct UsageControlsRow {
   std::optional<int64_t> pos_daily_paise, pos_daily_count;
   std::optional<int64_t> ecom_daily_paise, ecom_daily_count;
   std::optional<int64_t> contactless_daily_paise, contactless_daily_count;
+  authz::MerchantControls merchant;  // allowedMccs, blockedMccs, blockedMerchantIds, blockedCountries
   bool admin_user = false;
   std::string created_by;
   int64_t created_on = 0;

@@ -148,11 +148,12 @@ Result<TransactionPage> TransactionOps::list_transactions(const TransactionFilte
   return page;
 }
 
-Result<std::vector<DecisionCount>> TransactionOps::count_decisions(int64_t from, int64_t bucket_seconds) {
+Result<std::vector<DecisionCount>> TransactionOps::count_decisions(int64_t from, int64_t bucket_seconds,
+                                                                   int64_t buckets) {
   // card_txn_decisions: a partial index of the decisions' times.
   CC_SQL(q, "SELECT (created_at - ?1) / ?2, response_code, COUNT(*) FROM card_transactions "
-            "WHERE created_at >= ?1 AND response_code <> '' GROUP BY 1, 2 ORDER BY 1, 2");
-  return many(q.bind(1, from).bind(2, bucket_seconds),
+            "WHERE created_at >= ?1 AND created_at < ?3 AND response_code <> '' GROUP BY 1, 2 ORDER BY 1, 2");
+  return many(q.bind(1, from).bind(2, bucket_seconds).bind(3, from + buckets * bucket_seconds),
               [](const Query& s) { return DecisionCount{s.i64(0), s.text(1), s.i64(2)}; });
 }
 

@@ -24,9 +24,10 @@ class TransactionOps : protected StoreOps {
                                                                       const std::string& pg_reference);
   // Newest first; only the partner's rows of the account.
   Result<TransactionPage> list_transactions(const TransactionFilter& f);
-  // Every partner's authorization decisions from `from` on, per response code, in buckets of
-  // `bucket_seconds` (bucket 0 starts at `from`).
-  Result<std::vector<DecisionCount>> count_decisions(int64_t from, int64_t bucket_seconds);
+  // Every partner's authorization decisions in `buckets` buckets of `bucket_seconds` from `from`
+  // (bucket 0 starts there), per response code; a row dated beyond the last bucket (a node's
+  // clock ahead) is not counted.
+  Result<std::vector<DecisionCount>> count_decisions(int64_t from, int64_t bucket_seconds, int64_t buckets);
 
  protected:
   using StoreOps::StoreOps;

@@ -103,6 +103,18 @@ TEST_F(ApiConsole, LoginSetsAStrictHttpOnlySessionThatLogoutEnds) {
   EXPECT_TRUE(IsErr(no_csrf, 403, 403, "X-CSRF-Token")) << no_csrf.describe();
   Session forged{token, std::string(64, 'a')};
   EXPECT_TRUE(IsErr(console_post(srv(), forged, "/admin/v1/companies/list", json::object()), 403, 403, "X-CSRF-Token"));
+  // A session finds cards and acts on them; what shows or changes partner secrets and logins
+  // takes the admin key.
+  for (const char* path : {"/admin/v1/partners", "/admin/v1/partners/webhookSecret", "/admin/v1/partners/webhookUrl",
+                           "/admin/v1/cardholders/mfa", "/admin/v1/logins/unlock", "/admin/v1/companies", "/admin/v1/plans"}) {
+    HttpResponse r = console_post(srv(), s, path, {{"partnerId", "CR0000000"}, {"name", "x"}});
+    EXPECT_TRUE(IsErr(r, 403, 403, "admin key")) << path << " " << r.describe();
+  }
+  // A refused CSRF token changes nothing.
+  HttpResponse forged_fund = console_post(srv(), forged, "/admin/v1/cardAccounts/fund",
+                                          {{"companyId", "CEK0000000"}, {"cardAccountId", "CA0000000"}, {"amount", 1},
+                                           {"reference", "FORGED"}});
+  EXPECT_TRUE(IsErr(forged_fund, 403, 403, "X-CSRF-Token")) << forged_fund.describe();
   // A made-up session token is not a session.
   Session made_up{std::string(64, 'b'), csrf};
   EXPECT_TRUE(IsErr(console_post(srv(), made_up, "/admin/v1/companies/list", json::object()), 401, 401, "session"));
@@ -181,6 +193,8 @@ TEST_F(ApiConsole, FindsACardByEveryKeyInPages) {
   EXPECT_TRUE(IsErr(console_post(srv(), s, "/admin/v1/search", json::object()), 422, 422, "query"));
   EXPECT_TRUE(IsErr(console_post(srv(), s, "/admin/v1/search", {{"query", "x"}, {"limit", 0}}), 422, 422, "limit"));
   EXPECT_TRUE(IsErr(console_post(srv(), s, "/admin/v1/search", {{"query", 5}}), 422, 422, "query"));
+  EXPECT_TRUE(IsErr(console_post(srv(), s, "/admin/v1/search", {{"query", "4111111111111111"}}), 422, 422, "query"))
+      << "a card number is never searched";
   // The admin key works for the same API (scripts, curl).
   EXPECT_TRUE(IsOkA(srv().admin_post("/admin/v1/search", {{"query", f.card_id}})));
 }
@@ -274,12 +288,32 @@ TEST_F(ApiConsole, LockDeclinesWith62UnlockAndBlockAreAuditedWithChannelAdmin) {
                                  {{"enKashCardId", f.card_id}, {"status", "BL"}, {"reason", "fraud confirmed"}})));
   HttpResponse undo = console_post(srv(), s, "/admin/v1/cards/status",
                                    {{"enKashCardId", f.card_id}, {"status", "UL"}, {"reason", "mistake"}});
-  EXPECT_TRUE(IsErr(undo, 409, 1010)) << undo.describe();
+  EXPECT_TRUE(IsErr(undo, 409, 1010, "status")) << undo.describe();
   EXPECT_EQ(srv().card_status(f.p, f.account, f.card_id), "BL");
+}
+
+TEST_F(ApiConsole, RacingIdenticalLocksBothSucceedAndChangeTheCardOnce) {
+  auto f = fresh();
+  Session s = login(srv());
+  std::vector<HttpResponse> answers = in_parallel(8, [&](int) {
+    return console_post(srv(), s, "/admin/v1/cards/status",
+                        {{"enKashCardId", f.card_id}, {"status", "L"}, {"reason", "reported stolen"}});
+  });
+  for (const HttpResponse& r : answers) EXPECT_TRUE(IsOkA(r)) << r.describe();
+  json detail = payload_of(console_post(srv(), s, "/admin/v1/cards/detail", {{"enKashCardId", f.card_id}}));
+  EXPECT_EQ(detail["card"]["cardStatus"]["name"], "L");
+  EXPECT_EQ(detail["statusChanges"].size(), 2u) << "issued, then one lock: " << detail["statusChanges"].dump();
 }
 
 TEST_F(ApiConsole, UnlocksAPinLockedAfterThreeWrongTries) {
   auto f = fresh();
+  ASSERT_TRUE(IsOkA(srv().admin_post("/admin/v1/cardAccounts/fund", {{"companyId", f.p.company_id},
+                                                                   {"cardAccountId", f.account},
+                                                                   {"amount", 100}, {"reference", "POOL-" + f.account}})));
+  ASSERT_TRUE(IsOkA(srv().partner_post(f.p, "/balance", {{"companyId", f.p.company_id}, {"cardAccountId", f.account},
+                                                          {"enKashCardId", f.card_id}, {"amount", 50},
+                                                          {"transactionType", "CR"},
+                                                          {"uniqueReferenceNumber", "LOAD-" + f.card_id}})));
   ASSERT_TRUE(IsOkA(srv().partner_post(f.p, "/setPin", {{"companyId", f.p.company_id}, {"cardAccountId", f.account},
                                                          {"enKashCardId", f.card_id}, {"pinBlock", "1234"},
                                                          {"otpRequired", false}, {"otpMedium", "MOBILE"}})));
@@ -293,9 +327,12 @@ TEST_F(ApiConsole, UnlocksAPinLockedAfterThreeWrongTries) {
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     return r.j["payload"].value("responseCode", "");
   };
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(authorize("9999"), "55");
-  EXPECT_EQ(authorize("1234"), "75") << "the PIN is locked";
   Session s = login(srv());
+  EXPECT_EQ(authorize("9999"), "55");
+  HttpResponse early = console_post(srv(), s, "/admin/v1/cards/pin/unlock", {{"enKashCardId", f.card_id}, {"reason", "x"}});
+  EXPECT_TRUE(IsErr(early, 409, 1011, "not locked")) << "one wrong PIN is no lock: " << early.describe();
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(authorize("9999"), "55");
+  EXPECT_EQ(authorize("1234"), "75") << "the PIN is locked";
   json detail = payload_of(console_post(srv(), s, "/admin/v1/cards/detail", {{"enKashCardId", f.card_id}}));
   EXPECT_EQ(detail["card"]["pinLocked"], true);
   EXPECT_EQ(detail["card"]["wrongPinCount"], 3);
@@ -305,7 +342,14 @@ TEST_F(ApiConsole, UnlocksAPinLockedAfterThreeWrongTries) {
                                      {{"enKashCardId", f.card_id}, {"reason", "holder verified on the phone"}});
   ASSERT_TRUE(IsOkA(unlock)) << unlock.describe();
   EXPECT_EQ(unlock.j["payload"]["card"]["pinLocked"], false);
-  EXPECT_NE(authorize("1234"), "75") << "the right PIN works again";
+  EXPECT_EQ(authorize("1234"), "00") << "the right PIN works again";
+  json audit = payload_of(srv().admin_post("/admin/v1/audit", {{"partnerId", f.p.partner_id}, {"objectId", f.card_id}}));
+  bool audited = false;
+  for (const json& e : audit["entries"]) {
+    audited = audited || (e["action"] == "card.pin_unlock" && e["detail"]["channel"] == "ADMIN" &&
+                          e["detail"]["reason"] == "holder verified on the phone" && e["detail"]["wrongPinsBefore"] == 3);
+  }
+  EXPECT_TRUE(audited) << audit.dump();
 }
 
 TEST_F(ApiConsole, CompaniesAccountsAndFundingThroughASession) {

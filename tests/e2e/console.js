@@ -165,6 +165,14 @@ async function main() {
     check(!stored.includes(args.adminKey), 'the admin key is kept in the browser');
     check(!stored.includes(session?.value || '-'), 'the session token is readable by the page');
 
+    console.log('a whole card number is refused before it reaches the URL');
+    await page.getByLabel('Search cards').fill('4111111111111111');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'last 4 digits' }).waitFor();
+    check(!page.url().includes('4111111111111111'), 'a card number went into the URL');
+    await page.getByLabel('Search cards').fill('');
+    await page.locator('main').focus();
+
     console.log(`search by the last 4 digits (${last4}), with the keyboard alone`);
     await page.keyboard.press('Tab');
     check(await page.evaluate(() => document.activeElement?.id === 'search-q'), 'Tab from the content does not reach the search box');
@@ -193,9 +201,17 @@ async function main() {
     await axe(page, 'card');
     await shot(page, 'card');
 
+    console.log('a dialog closed with Escape does nothing, now or later');
+    await page.getByRole('button', { name: 'Block permanently', exact: true }).click();
+    await page.getByRole('dialog').getByLabel('Reason').fill('opened by mistake');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+
     console.log('lock it with a reason');
     await confirm(page, 'Lock card', { Reason: 'holder reported the card lost' });
     await page.locator('#card-status').filter({ hasText: 'L · LOCKED' }).waitFor();
+    const lockedHistory = await page.getByRole('region', { name: 'Status history', exact: true }).innerText();
+    check(!lockedHistory.includes('BL') && !lockedHistory.includes('opened by mistake'), 'the dialog closed with Escape acted after all');
 
     console.log('a sandbox authorization is declined 62');
     const declined = await must('/api/v0/sandbox/authorizations', { ...ref, amount: 100, channel: 'POS', merchantName: 'Console Store', mcc: '5411' }, H);

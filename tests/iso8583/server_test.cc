@@ -246,6 +246,36 @@ TEST_F(IsoServer, PinBlockUnderTheZonePinKey) {
   EXPECT_EQ(exchange(atm).get(39), "57");
 }
 
+// Merchant controls apply to the network's messages as to the sandbox's: field 18 (MCC), 42
+// (merchant id) and 19 (acquirer country).
+TEST_F(IsoServer, MerchantControlsDeclineWith57) {
+  Card c = funded_card(500);
+  HttpResponse rule = srv().partner_post(c.p, "/velocity/rule",
+                                         {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                          {"enKashCardIds", {c.card_id}}, {"internationalAllowed", true},
+                                          {"blockedMccs", {"7995"}}, {"blockedMerchantIds", {"BADSHOP00000001"}},
+                                          {"blockedCountries", {"840"}}});
+  ASSERT_TRUE(IsOkA(rule)) << rule.describe();
+  EXPECT_EQ(exchange(auth("0100", c, 100, 8101)).get(39), "00");
+  Message mcc = auth("0100", c, 100, 8102);
+  mcc.fields[18] = "7995";
+  EXPECT_EQ(exchange(mcc).get(39), "57");
+  Message merchant = auth("0100", c, 100, 8103);
+  merchant.fields[42] = "BADSHOP00000001";
+  EXPECT_EQ(exchange(merchant).get(39), "57");
+  Message country = auth("0100", c, 100, 8104);
+  country.fields[19] = "840";
+  EXPECT_EQ(exchange(country).get(39), "57");
+  Message elsewhere = auth("0100", c, 100, 8105);
+  elsewhere.fields[19] = "826";
+  EXPECT_EQ(exchange(elsewhere).get(39), "00") << "another country, international allowed";
+  // A financial advice (force post) at a blocked merchant is posted all the same.
+  Message advice = auth("0120", c, 100, 8106);
+  advice.fields[18] = "7995";
+  EXPECT_EQ(exchange(advice).get(39), "00");
+  EXPECT_EQ(available_paise(c), 500'00 - 300);
+}
+
 TEST_F(IsoServer, FiftyParallelAuthorizationsOfTenRupeesOnOneHundredApproveExactlyTen) {
   Card c = funded_card(100);
   ASSERT_EQ(c.pan.size(), 16u);

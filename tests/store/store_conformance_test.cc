@@ -389,6 +389,38 @@ TEST_P(StoreConformance, UsageControlsUpsertKeepsNulls) {
   EXPECT_EQ((*got)->mtd_count, 7);
 }
 
+TEST_P(StoreConformance, UsageControlsKeepTheirMerchantListsAndReplaceThemWhole) {
+  UsageControlsRow u;
+  u.card_id = "EKCAAAAAAA";
+  u.merchant = {{"5411", "5812"}, {"7995"}, {"SHOP 1", "SHOP-2"}, {"840"}};
+  ASSERT_TRUE(transact(*store_, [&](Tx& tx) { return tx.upsert_usage_controls(u); }));
+  auto got = transact_read(*store_, [](Tx& tx) { return tx.find_usage_controls("EKCAAAAAAA"); });
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->merchant.allowed_mccs, (std::vector<std::string>{"5411", "5812"}));
+  EXPECT_EQ((*got)->merchant.blocked_mccs, (std::vector<std::string>{"7995"}));
+  EXPECT_EQ((*got)->merchant.blocked_merchant_ids, (std::vector<std::string>{"SHOP 1", "SHOP-2"}));
+  EXPECT_EQ((*got)->merchant.blocked_countries, (std::vector<std::string>{"840"}));
+  u.merchant = {};
+  ASSERT_TRUE(transact(*store_, [&](Tx& tx) { return tx.upsert_usage_controls(u); }));
+  got = transact_read(*store_, [](Tx& tx) { return tx.find_usage_controls("EKCAAAAAAA"); });
+  ASSERT_TRUE(got && *got);
+  EXPECT_TRUE((*got)->merchant.allowed_mccs.empty());
+  EXPECT_TRUE((*got)->merchant.blocked_countries.empty());
+}
+
+TEST_P(StoreConformance, PinFailuresClearOnlyFromTheCountRead) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    for (int i = 0; i < 3; ++i) CC_RETURN_IF_ERROR(tx.record_pin_failure("EKCAAAAAAA"));
+    return {};
+  }));
+  EXPECT_FALSE(*transact(*store_, [](Tx& tx) { return tx.clear_pin_failures("EKCAAAAAAA", 2, 50); }));
+  EXPECT_TRUE(*transact(*store_, [](Tx& tx) { return tx.clear_pin_failures("EKCAAAAAAA", 3, 50); }));
+  auto card = transact_read(*store_, [](Tx& tx) { return tx.find_card("EKCAAAAAAA"); });
+  ASSERT_TRUE(card && *card);
+  EXPECT_EQ((*card)->pin_failures, 0);
+  EXPECT_EQ((*card)->modified_at, 50);
+}
+
 TEST_P(StoreConformance, PhysicalOrderStatusIsConditional) {
   ASSERT_TRUE(transact(*store_, [](Tx& tx) {
     return tx.insert_physical_order({"PCO1", "EKCAAAAAAA", "CRAAAAAAA", "a", "", "c", "s", "IN", "560001",
@@ -1441,7 +1473,7 @@ TEST_P(StoreConformance, OpenAuthorizationsOfACardOldestFirst) {
 TEST_P(StoreConformance, DecisionsAreCountedPerResponseCodeInTimeBuckets) {
   ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
     const std::pair<int64_t, const char*> rows[] = {{1000, "00"}, {1059, "00"}, {1060, "62"}, {1119, "00"},
-                                                    {1120, "51"}, {999, "62"},  {1010, ""}};
+                                                    {1120, "51"}, {999, "62"},  {1010, ""},   {1180, "05"}};
     int n = 0;
     for (const auto& [at, code] : rows) {
       TransactionRow t = txn(n++, *code == '0' ? "APPROVED" : "DECLINED", "DR", 100, at);
@@ -1450,13 +1482,13 @@ TEST_P(StoreConformance, DecisionsAreCountedPerResponseCodeInTimeBuckets) {
     }
     return {};
   }));
-  auto counts = transact_read(*store_, [](Tx& tx) { return tx.count_decisions(1000, 60); });
+  auto counts = transact_read(*store_, [](Tx& tx) { return tx.count_decisions(1000, 60, 3); });
   ASSERT_TRUE(counts) << counts.error().message;
   std::vector<std::tuple<int64_t, std::string, int64_t>> got;
   for (const DecisionCount& c : *counts) got.emplace_back(c.bucket, c.response_code, c.count);
   EXPECT_EQ(got, (std::vector<std::tuple<int64_t, std::string, int64_t>>{
                      {0, "00", 2}, {1, "00", 1}, {1, "62", 1}, {2, "51", 1}}))
-      << "from the start on, without rows that are no decision";
+      << "from the start to the end of the last bucket, without rows that are no decision";
   // The code is read back with the row.
   auto row = transact_read(*store_, [](Tx& tx) { return tx.find_transaction("CRAAAAAAA", "ECTR100000002"); });
   ASSERT_TRUE(row && *row);

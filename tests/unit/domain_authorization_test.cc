@@ -23,12 +23,15 @@ struct Input {
   Limits limits;
   Usage usage;
   int64_t available = 1000'00;
+  Merchant merchant{"5411", "MERCHANT01", "356"};
 
   Input() {
     card.status = CardStatus::kUnlocked;
     card.pin_set = true;
   }
-  Decision decide() const { return authz::decide(amount, channel, international, card, limits, usage, available); }
+  Decision decide() const {
+    return authz::decide(amount, channel, international, card, limits, usage, available, merchant);
+  }
 };
 
 struct Case {
@@ -457,6 +460,68 @@ TEST(DomainAuthorization, AuthStatusCodesRoundTripAndUnknownOnesAreRefused) {
   }
   EXPECT_EQ(auth_status_code(AuthStatus::kReversed), "REVERSED");  // the stored vocabulary
   for (const char* bad : {"", "open", "HELD", "CLOSED "}) EXPECT_FALSE(parse_auth_status(bad).has_value()) << bad;
+}
+
+// ---- merchant controls: after the card's status, before channels and amounts ----
+
+TEST(DomainAuthorization, MerchantControlsDeclineWith57AndNameTheControl) {
+  std::vector<Case> cases = {
+      {"00 no controls", [](Input&) {}, "00"},
+      {"00 MCC in allowedMccs", [](Input& i) { i.limits.merchant.allowed_mccs = {"5812", "5411"}; }, "00"},
+      {"57 MCC not in allowedMccs", [](Input& i) { i.limits.merchant.allowed_mccs = {"5812"}; }, "57"},
+      {"57 no MCC sent, allowedMccs set", [](Input& i) {
+         i.limits.merchant.allowed_mccs = {"5411"};
+         i.merchant.mcc = "";
+       }, "57"},
+      {"57 blocked MCC", [](Input& i) { i.limits.merchant.blocked_mccs = {"7995", "5411"}; }, "57"},
+      {"00 another MCC blocked", [](Input& i) { i.limits.merchant.blocked_mccs = {"7995"}; }, "00"},
+      {"57 blocked merchant", [](Input& i) { i.limits.merchant.blocked_merchant_ids = {"MERCHANT01"}; }, "57"},
+      {"00 another merchant blocked", [](Input& i) { i.limits.merchant.blocked_merchant_ids = {"MERCHANT02"}; }, "00"},
+      {"57 blocked country", [](Input& i) { i.limits.merchant.blocked_countries = {"356"}; }, "57"},
+      {"00 no country sent, countries blocked", [](Input& i) {
+         i.limits.merchant.blocked_countries = {"840"};
+         i.merchant.country = "";
+       }, "00"},
+      {"00 nothing sent, only blocks set", [](Input& i) {
+         i.limits.merchant.blocked_mccs = {"5411"};
+         i.limits.merchant.blocked_merchant_ids = {"MERCHANT01"};
+         i.merchant = Merchant{};
+       }, "00"},
+      // The order: the card's status first, then merchant controls, then channels and amounts.
+      {"62 locked card beats a blocked MCC", [](Input& i) {
+         i.card.status = CardStatus::kLocked;
+         i.limits.merchant.blocked_mccs = {"5411"};
+       }, "62"},
+      {"57 blocked MCC beats insufficient funds", [](Input& i) {
+         i.limits.merchant.blocked_mccs = {"5411"};
+         i.available = 0;
+       }, "57"},
+      {"57 blocked MCC beats an amount limit", [](Input& i) {
+         i.limits.merchant.blocked_mccs = {"5411"};
+         i.limits.per_txn_paise = 1;
+       }, "57"},
+  };
+  run(cases);
+  Input in;
+  in.limits.merchant.allowed_mccs = {"5812"};
+  EXPECT_EQ(in.decide().reason, "MCC 5411 is not in the card's allowedMccs");
+  in = Input();
+  in.limits.merchant.blocked_mccs = {"5411"};
+  EXPECT_EQ(in.decide().reason, "MCC 5411 is in the card's blockedMccs");
+  in = Input();
+  in.limits.merchant.blocked_merchant_ids = {"MERCHANT01"};
+  EXPECT_EQ(in.decide().reason, "merchant MERCHANT01 is in the card's blockedMerchantIds");
+  in = Input();
+  in.limits.merchant.blocked_countries = {"356"};
+  EXPECT_EQ(in.decide().reason, "country 356 is in the card's blockedCountries");
+}
+
+TEST(DomainAuthorization, ResponseCodesHaveTheirMeaningInWords) {
+  EXPECT_EQ(response_code_meaning("00"), "approved");
+  EXPECT_EQ(response_code_meaning("62"), "restricted card (locked)");
+  EXPECT_EQ(response_code_meaning("51"), "insufficient funds");
+  EXPECT_EQ(response_code_meaning("99"), "");
+  EXPECT_EQ(response_code_meaning(""), "");
 }
 
 }  // namespace

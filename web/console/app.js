@@ -56,6 +56,10 @@ function show(title, ...content) {
 }
 
 // ------------------------------------------------------------------------------ the admin API
+// Each navigation gets a number: an answer that arrives after a newer navigation began is
+// dropped (StaleAnswer), so a slow page never paints over the one the operator went on to.
+let navigation = 0;
+class StaleAnswer extends Error {}
 class ApiError extends Error {
   constructor(status, code, message) {
     super(message);
@@ -68,6 +72,7 @@ function csrfToken() {
   return m ? m[1] : '';
 }
 async function api(path, body = {}) {
+  const asked = navigation;
   const res = await fetch(`/admin/v1/${path}`, {
     method: 'POST',
     credentials: 'same-origin',
@@ -80,6 +85,7 @@ async function api(path, body = {}) {
   } catch {
     throw new ApiError(res.status, 0, `the server answered ${res.status} without JSON`);
   }
+  if (asked !== navigation) throw new StaleAnswer();
   if (!res.ok || json.code !== 0) throw new ApiError(res.status, json.code, json.message || `HTTP ${res.status}`);
   return json.payload;
 }
@@ -107,13 +113,18 @@ function confirmAction({ title, text, fields = [], danger = false, run }) {
           : h('input', { id: `confirm-${f.name}`, name: f.name, type: f.type || 'text', required: true, inputmode: f.inputmode }))));
     const form = document.getElementById('confirm-form');
     const cancel = document.getElementById('confirm-cancel');
+    // Every way out (confirmed, Cancel, Escape) drops this call's listeners, so a dialog closed
+    // without confirming can never run its action later.
+    const listeners = new AbortController();
+    let result = null;
     const close = (value) => {
-      form.removeEventListener('submit', submit);
-      cancel.removeEventListener('click', onCancel);
+      result = value;
       dialog.close();
-      resolve(value);
     };
-    const onCancel = () => close(null);
+    dialog.addEventListener('close', () => {
+      listeners.abort();
+      resolve(result);
+    }, { signal: listeners.signal });
     async function submit(ev) {
       ev.preventDefault();
       const values = Object.fromEntries(fields.map((f) => [f.name, form.elements[f.name].value.trim()]));
@@ -124,16 +135,16 @@ function confirmAction({ title, text, fields = [], danger = false, run }) {
       }
       okButton.disabled = true;
       try {
-        const result = await run(values);
-        close(result);
+        const answer = await run(values);
+        if (!listeners.signal.aborted) close(answer);
       } catch (e) {
         errorBox.textContent = e.message;
       } finally {
         okButton.disabled = false;
       }
     }
-    form.addEventListener('submit', submit);
-    cancel.addEventListener('click', onCancel);
+    form.addEventListener('submit', submit, { signal: listeners.signal });
+    cancel.addEventListener('click', () => close(null), { signal: listeners.signal });
     dialog.showModal();
     (box.querySelector('input, textarea, select') || okButton).focus();
   });
@@ -190,12 +201,19 @@ async function searchView(params) {
     h('div', {}, h('label', { for: 'search-q' }, 'Search cards'), input),
     h('div', {}, h('label', { for: 'search-by' }, 'By'), select),
     h('button', { type: 'submit', className: 'primary' }, 'Search'));
+  const formError = h('p', { className: 'error', role: 'alert' });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    location.hash = `#/search?${new URLSearchParams({ q: input.value.trim(), by: select.value })}`;
+    const query = input.value.trim();
+    // A card number never goes into the URL (nor to the server): only its last 4 digits.
+    if (/^\d{12,19}$/.test(query)) {
+      formError.textContent = 'Search by the last 4 digits of the card number, never the whole number.';
+      return;
+    }
+    location.hash = `#/search?${new URLSearchParams({ q: query, by: select.value })}`;
   });
   const results = h('div', { 'aria-live': 'polite', id: 'search-results' });
-  show('Find a card', panel('Search', form, h('p', { className: 'muted' },
+  show('Find a card', panel('Search', form, formError, h('p', { className: 'muted' },
     'By the last 4 digits of the card number, the holder\'s mobile, a card, account or company id, a company name, or a transaction reference.')), results);
   if (!q) return;
   const page = await api('search', { query: q, by, after, limit: 20 });
@@ -256,7 +274,7 @@ async function cardView(cardId, params) {
   const nextStatuses = { ORDERED: ['DISPATCHED', 'RETURNED'], DISPATCHED: ['DELIVERED', 'RETURNED'] }[order?.shippingStatus] || [];
   const pages = h('div', { className: 'pager' },
     offset > 0 ? h('a', { href: `#/card/${encodeURIComponent(cardId)}?offset=${Math.max(0, offset - 20)}` }, 'Newer') : null,
-    offset + txns.transactions.length < txns.total ? h('a', { href: `#/card/${encodeURIComponent(cardId)}?offset=${offset + 20}` }, 'Older') : null,
+    txns.totalCapped || offset + txns.transactions.length < txns.total ? h('a', { href: `#/card/${encodeURIComponent(cardId)}?offset=${offset + 20}` }, 'Older') : null,
     h('span', { className: 'muted' }, `${txns.total}${txns.totalCapped ? '+' : ''} transactions`));
 
   show(`Card ${cardId}`,
@@ -386,6 +404,7 @@ async function activityView() {
 
 // ------------------------------------------------------------------------------------ router
 async function route() {
+  navigation += 1;
   for (const c of charts) c.destroy();
   charts = [];
   const hash = location.hash.replace(/^#/, '') || '/search';
@@ -408,6 +427,7 @@ async function route() {
     else if (parts[0] === 'activity') await activityView();
     else await searchView(params);
   } catch (e) {
+    if (e instanceof StaleAnswer) return;
     if (e.status === 401) return loginView(e.message.includes('expired') ? 'Your session ended. Log in again.' : '');
     show('Something went wrong', h('p', { className: 'error', role: 'alert' }, e.message));
   }

@@ -18,12 +18,13 @@ CREATE INDEX card_accounts_by_company ON card_accounts(company_id, card_account_
 -- other transactions), so that the activity view counts decisions per code over a time range
 -- from a partial index of its own.
 ALTER TABLE card_transactions ADD COLUMN response_code TEXT NOT NULL DEFAULT '';
-UPDATE card_transactions SET response_code = details_json::jsonb ->> 'responseCode'
-WHERE type IN ('AUTHORIZATION', 'PURCHASE') AND details_json LIKE '%"responseCode"%'
-  AND details_json::jsonb ->> 'responseCode' IS NOT NULL;
+-- (Read from the text, not cast to jsonb: a row that is not valid JSON must not stop the migration.)
+UPDATE card_transactions SET response_code = substring(details_json from '"responseCode":"([0-9A-Za-z]{2})"')
+WHERE type IN ('AUTHORIZATION', 'PURCHASE') AND details_json ~ '"responseCode":"[0-9A-Za-z]{2}"';
 CREATE INDEX card_txn_decisions ON card_transactions(created_at) WHERE response_code <> '';
 -- The card a webhook event is about, so that the card page lists the deliveries of its events.
 ALTER TABLE webhook_events ADD COLUMN card_id TEXT NOT NULL DEFAULT '';
 UPDATE webhook_events
-SET card_id = COALESCE(payload_json::jsonb #>> '{data,enKashCardId}', payload_json::jsonb #>> '{data,enkashCardId}', '');
+SET card_id = substring(payload_json from '"en[kK]ashCardId":"([^"]*)"')
+WHERE payload_json ~ '"en[kK]ashCardId":"[^"]*"';
 CREATE INDEX webhook_events_by_card ON webhook_events(card_id, created_at);
