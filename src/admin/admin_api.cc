@@ -398,6 +398,11 @@ http::Response console_login(const Context& ctx, const std::string& admin_key, c
   if (!given) return error(given.error());
   if (given->empty()) return error(Error{code::kInvalidParameter, "adminKey: is required", "adminKey"});
   if (!key_matches(*given, admin_key)) return error(Error{code::kUnauthenticated, "adminKey: wrong", "adminKey"});
+  // A session cookie the browser still sends ends now: a login always starts a session of its
+  // own, so a cookie planted before the login is never the one that acts.
+  if (auto st = admin::end_console_session(ctx, cookie_value(req.header("cookie"), kSessionCookie)); !st) {
+    return error(st.error());
+  }
   auto login = admin::start_console_session(ctx);
   if (!login) return error(login.error());
   const int64_t ttl = login->expires_at - ctx.now();

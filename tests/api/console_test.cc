@@ -124,6 +124,13 @@ TEST_F(ApiConsole, LoginSetsAStrictHttpOnlySessionThatLogoutEnds) {
   EXPECT_EQ(stored.find(token), std::string::npos);
   EXPECT_EQ(stored.find(csrf), std::string::npos);
 
+  // A login that still carries a session cookie ends that session: a planted cookie never acts.
+  Session planted = login(srv());
+  HttpResponse relogin = srv().post_json("/admin/v1/session", {{"adminKey", kAdminKey}}, planted.headers(false));
+  ASSERT_TRUE(IsOkA(relogin)) << relogin.describe();
+  EXPECT_TRUE(IsErr(console_post(srv(), planted, "/admin/v1/companies/list", json::object()), 401, 401, "session"));
+  EXPECT_NE(set_cookie(relogin, "cardcore_session").first, planted.token);
+
   HttpResponse out = console_post(srv(), s, "/admin/v1/session/logout", json::object());
   ASSERT_TRUE(IsOkA(out)) << out.describe();
   EXPECT_NE(set_cookie(out, "cardcore_session").second.find("Max-Age=0"), std::string::npos) << out.header("set-cookie");

@@ -358,7 +358,9 @@ async function accountView(accountId) {
       panel('Account', facts([['Title', a.accountTitle], ['Type', a.accountType],
         ['Company', h('a', { href: `#/company/${encodeURIComponent(a.companyId)}` }, `${a.companyName} (${a.companyId})`)],
         ['Cards', a.cards], ['Created', when(a.createdOn)]]))),
-    panel('Cards', table('Cards', cardHeaders, cardRows(d.cards), 'No cards yet.')));
+    panel('Cards', table('Cards', cardHeaders, cardRows(d.cards), 'No cards yet.'),
+      d.cards.length < a.cards ? h('p', {}, `The first ${d.cards.length} of ${a.cards} cards. `,
+        h('a', { href: `#/search?${new URLSearchParams({ q: accountId, by: 'ACCOUNT' })}` }, 'All of them, page by page')) : null));
 }
 
 let charts = [];
