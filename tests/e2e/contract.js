@@ -507,6 +507,8 @@ async function scenarios(A, hookUrl) {
   // usage controls
   await call('setCardUsageControls', { headers: H1, body: { companyId: p1.companyId, cardAccountId: acc.cardAccountId, enKashCardIds: [cardA.enKashCardId, cardC.enKashCardId], atmAllowed: true, perTxnLimit: '2500.50', dtd: 10000, dtdCount: 20, createdBy: 'ops@contract' }, expect: 200 });
   await call('setCardUsageControls', { label: 'clear a limit, one id as a string', headers: H1, body: { companyId: p1.companyId, cardAccountId: acc.cardAccountId, enKashCardIds: cardC.enKashCardId, dtd: null, onlineAllowed: false, mtdCount: '100' }, expect: 200 });
+  await call('setCardUsageControls', { label: 'merchant controls', headers: H1, body: { companyId: p1.companyId, cardAccountId: acc.cardAccountId, enKashCardIds: [cardC.enKashCardId], blockedMccs: ['7995'], blockedMerchantIds: ['BADSHOP01'], blockedCountries: ['840'], allowedMccs: [] }, expect: 200 });
+  await call('setCardUsageControls', { label: 'merchant controls: a merchant id with a control character', headers: H1, body: { companyId: p1.companyId, cardAccountId: acc.cardAccountId, enKashCardIds: [cardC.enKashCardId], blockedMerchantIds: ['BAD\tSHOP'] }, expect: 422, check: wantCode(422) });
   await call('setCardUsageControls', { label: 'unknown card', headers: H1, body: { companyId: p1.companyId, cardAccountId: acc.cardAccountId, enKashCardIds: ['EKC0000000'] }, expect: 404, check: wantCode(412) });
   await call('getCardUsageControls', { headers: H1, body: ref(cardC), expect: 200, check: (r) => (payloadOf(r).dtd !== null || payloadOf(r).perTxnLimit !== 2500.5 ? 'controls not as set' : null) });
   await call('getCardUsageControls', { label: 'never configured', headers: H1, body: ref(cardB), expect: 200, check: (r) => (payloadOf(r).createdBy !== 'system' ? 'not the defaults' : null) });
@@ -558,6 +560,10 @@ async function scenarios(A, hookUrl) {
   const auth = payloadOf(await call('sandboxAuthorize', { headers: H1, body: authBody, expect: 200, check: approved(true) }));
   await call('sandboxAuthorize', { label: 'duplicate message', headers: H1, body: authBody, expect: 200, check: (r) => (!payloadOf(r).duplicate ? 'not answered as a duplicate' : null) });
   await call('sandboxAuthorize', { label: 'declined: ATM without PIN', headers: H1, body: { enKashCardId: cardC.enKashCardId, amount: 100, channel: 'ATM' }, expect: 200, check: approved(false) });
+  await call('sandboxAuthorize', {
+    label: 'declined 57: a blocked country', headers: H1, body: { enKashCardId: cardC.enKashCardId, amount: 10, channel: 'POS', mcc: '5411', country: '840' }, expect: 200,
+    check: (r) => (payloadOf(r).responseCode !== '57' || !payloadOf(r).reason.includes('blockedCountries') ? `answered ${JSON.stringify(payloadOf(r))}` : null),
+  });
   await call('sandboxAuthorize', { label: 'another partner\'s card', headers: H2, body: { enKashCardId: cardC.enKashCardId, amount: 100, channel: 'POS' }, expect: 404, check: wantCode(412) });
   if (auth && auth.authorizationId) {
     const id = { authorizationId: auth.authorizationId };
