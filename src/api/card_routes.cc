@@ -156,7 +156,7 @@ Result<json> view_card(const Context& ctx, const Principal& p, const JsonBody& b
 // replaces it; at most 100 items.
 Result<cards::UsageUpdate::List> merchant_list(const JsonBody& b, std::string_view key) {
   if (!b.has(key)) return std::nullopt;
-  TRY_FIELD(std::vector<std::string> items, b.str_list(key, 100, 15));
+  TRY_FIELD(std::vector<std::string> items, b.str_list(key, 100, 64));
   return items;
 }
 

@@ -1,6 +1,6 @@
 #include "api/sandbox_routes.h"
 
-#include <algorithm>
+#include "domain/validate.h"
 
 #include "api/decoders.h"
 #include "api/dispatch.h"
@@ -34,6 +34,17 @@ Result<authorization::MessageKey> read_key(const JsonBody& b) {
   return k;
 }
 
+// A code of exactly `n` digits (an MCC, a country) as ISO 8583 carries it; a JSON number is
+// zero-padded ("742" and 742 are "0742"). "" when absent.
+Result<std::string> fixed_digits(const JsonBody& b, std::string_view key, size_t n, const char* what) {
+  TRY_FIELD(std::string v, b.str(key, n, true));
+  if (!v.empty() && v.size() < n && validate::digits(v, v.size())) v.insert(0, n - v.size(), '0');
+  if (!v.empty() && !validate::digits(v, n)) {
+    return invalid_param(std::string(key), "must be " + std::to_string(n) + " digits (" + what + ")");
+  }
+  return v;
+}
+
 // A card request of the sandbox: the card must be the caller's (same answer as unknown ids).
 Result<authorization::AuthRequest> read_card_request(const Context& ctx, const Principal& p, const JsonBody& b,
                                                      bool amount_required) {
@@ -47,18 +58,24 @@ Result<authorization::AuthRequest> read_card_request(const Context& ctx, const P
   if (!amount && amount_required) return invalid_param("amount", "is required");
   r.amount_paise = amount.value_or(0);
   TRY_FIELD(r.channel, b.str("channel", 16));
-  // The acquirer's country, ISO 3166 numeric as in ISO 8583 field 19; another than India (356)
-  // makes the transaction international unless `international` says otherwise.
-  TRY_FIELD(r.country, b.str("country", 3, true));
-  if (!r.country.empty() && (r.country.size() != 3 || !std::all_of(r.country.begin(), r.country.end(),
-                                                                    [](char c) { return c >= '0' && c <= '9'; }))) {
-    return invalid_param("country", "must be 3 digits (ISO 3166 numeric)");
-  }
+  // The acquirer's country, ISO 3166 numeric as in ISO 8583 field 19: another than India (356)
+  // makes the transaction international, as on the network, and `international` may not say
+  // otherwise.
+  TRY_FIELD(r.country, fixed_digits(b, "country", 3, "ISO 3166 numeric"));
   TRY_FIELD(std::optional<bool> intl, b.boolean("international"));
-  r.international = intl.value_or(!r.country.empty() && r.country != "356");
-  TRY_FIELD(r.mcc, b.str("mcc", 4, true));
+  if (!r.country.empty()) {
+    const bool abroad = r.country != "356";
+    if (intl && *intl != abroad) {
+      return invalid_param("international", std::string("contradicts country ") + r.country);
+    }
+    intl = abroad;
+  }
+  r.international = intl.value_or(false);
+  TRY_FIELD(r.mcc, fixed_digits(b, "mcc", 4, "a merchant category code"));
   TRY_FIELD(r.merchant_name, b.str("merchantName", 40));
   TRY_FIELD(r.merchant_id, b.str("merchantId", 15));
+  // As field 42 on the network: trailing spaces are padding.
+  r.merchant_id.erase(r.merchant_id.find_last_not_of(' ') + 1);
   TRY_FIELD(std::string pin, b.str("pin", 12, true));
   if (!pin.empty()) r.pin = pin;
   TRY_FIELD(std::string cvv, b.str("cvv", 4, true));

@@ -11,11 +11,11 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
 
+}  // namespace
+
 bool digits(std::string_view s, size_t n) {
   return s.size() == n && std::all_of(s.begin(), s.end(), is_digit);
 }
-
-}  // namespace
 
 // ^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$ : the domain must hold a last '.' that is
 // not its first character and is followed only by 2+ letters (any earlier '.' would leave a

@@ -5,6 +5,7 @@
 
 namespace cardcore::validate {
 
+bool digits(std::string_view s, size_t n);  // exactly n ASCII digits
 bool email(std::string_view s);          // EnKash's ^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$, <= 254
 bool mobile(std::string_view s);         // exactly 10 digits
 bool pincode(std::string_view s);        // exactly 6 digits, first not 0

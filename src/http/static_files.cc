@@ -59,6 +59,7 @@ std::optional<Response> StaticFiles::handle(const Request& req) const {
   else rest.remove_prefix(1);
   Response out;
   out.headers = headers_;
+  out.headers.emplace_back("X-Content-Type-Options", "nosniff");  // on every answer, 404 and 405 too
   auto not_found = [&] {
     out.status = 404;
     out.content_type = "text/plain; charset=utf-8";
@@ -96,7 +97,6 @@ std::optional<Response> StaticFiles::handle(const Request& req) const {
   out.content_type = type;
   if (req.method == "GET") out.body = *body;
   out.headers.emplace_back("Cache-Control", "no-cache");
-  out.headers.emplace_back("X-Content-Type-Options", "nosniff");
   return out;
 }
 

@@ -279,12 +279,18 @@ void apply_limit(const UsageUpdate::Limit& in, std::optional<int64_t>& out) {
 // digits 0, a merchant id (ISO 8583 field 42: 1 to 15 printable characters, no comma).
 Status check_merchant_list(const UsageUpdate::List& list, const char* field, size_t digits) {
   if (!list) return {};
-  for (const std::string& item : *list) {
-    bool ok = digits ? item.size() == digits && std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; })
-                     : validate::printable(item, 15) && item.find(',') == std::string::npos;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string& item = (*list)[i];
+    bool ok = digits ? validate::digits(item, digits)
+                     : validate::printable(item, 15) && item.find(',') == std::string::npos && item.front() != ' ' &&
+                           item.back() != ' ';
     if (!ok) {
       return invalid_param(field, digits ? "items must be " + std::to_string(digits) + " digits; '" + item + "' is not"
-                                         : "items must be 1 to 15 printable characters without a comma");
+                                         : "items must be 1 to 15 printable characters, without a comma or "
+                                           "spaces at either end");
+    }
+    if (std::find(list->begin(), list->begin() + static_cast<std::ptrdiff_t>(i), item) != list->begin() + static_cast<std::ptrdiff_t>(i)) {
+      return invalid_param(field, "'" + item + "' is listed twice");
     }
   }
   return {};

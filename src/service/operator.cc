@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/ledger.h"
+#include "domain/pan.h"
 #include "domain/validate.h"
 #include "security/crypto.h"
 #include "service/common.h"
@@ -36,6 +37,18 @@ Status check_reason(const std::string& reason) {
     return invalid_param("reason", "must be printable text of at most " + std::to_string(kMaxReasonLen) + " characters");
   }
   return {};
+}
+
+// 13 to 19 digits that pass the Luhn check once spaces and dashes are taken out: a card number,
+// which the search never takes (an RRN or a bank reference of 12 digits is searched).
+bool looks_like_card_number(const std::string& query) {
+  std::string d;
+  for (char c : query) {
+    if (c == ' ' || c == '-') continue;
+    if (c < '0' || c > '9') return false;
+    d += c;
+  }
+  return d.size() >= 13 && d.size() <= 19 && pan::luhn_valid(d);
 }
 
 Status require_id(const std::string& value, const char* field) {
@@ -117,7 +130,7 @@ Result<CardSearchPage> search_cards(const Context& ctx, const std::string& query
   s.after = after;
   s.limit = page_size(limit, 100) + 1;  // one more tells whether there is a next page
   const bool digits = std::all_of(query.begin(), query.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (digits && query.size() >= 12 && query.size() <= 19) {
+  if (looks_like_card_number(query)) {
     return invalid_param("query", "a card number is never searched (nor kept); use its last 4 digits");
   }
   if (by.empty() || by == "ANY") {

@@ -73,7 +73,7 @@ std::vector<std::string> split_list(const std::string& text) {
   for (size_t at = 0; at < text.size();) {
     size_t comma = text.find(',', at);
     if (comma == std::string::npos) comma = text.size();
-    out.push_back(text.substr(at, comma - at));
+    if (comma > at) out.push_back(text.substr(at, comma - at));  // no empty item, whatever is stored
     at = comma + 1;
   }
   return out;

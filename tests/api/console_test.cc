@@ -202,6 +202,9 @@ TEST_F(ApiConsole, FindsACardByEveryKeyInPages) {
   EXPECT_TRUE(IsErr(console_post(srv(), s, "/admin/v1/search", {{"query", 5}}), 422, 422, "query"));
   EXPECT_TRUE(IsErr(console_post(srv(), s, "/admin/v1/search", {{"query", "4111111111111111"}}), 422, 422, "query"))
       << "a card number is never searched";
+  EXPECT_TRUE(IsErr(console_post(srv(), s, "/admin/v1/search", {{"query", "4111 1111-1111 1111"}}), 422, 422, "query"));
+  EXPECT_TRUE(IsOkA(console_post(srv(), s, "/admin/v1/search", {{"query", "633012345679"}, {"by", "REFERENCE"}})))
+      << "a 12-digit RRN is searched";
   // The admin key works for the same API (scripts, curl).
   EXPECT_TRUE(IsOkA(srv().admin_post("/admin/v1/search", {{"query", f.card_id}})));
 }

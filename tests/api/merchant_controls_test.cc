@@ -102,7 +102,11 @@ TEST_F(ApiMerchantControls, MalformedControlsAreRefusedWholeAndChangeNothing) {
       {{{"blockedCountries", {"IN"}}}, "blockedCountries"},
       {{{"blockedCountries", {"3560"}}}, "blockedCountries"},
       {{{"blockedMerchantIds", {"A,B"}}}, "blockedMerchantIds"},
-      {{{"blockedMerchantIds", {"MERCHANT-ID-OF-16"}}}, "blockedMerchantIds"},
+      {{{"blockedMerchantIds", {"MERCHANTID16CHAR"}}}, "blockedMerchantIds"},
+      {{{"blockedMerchantIds", {" SHOP"}}}, "blockedMerchantIds"},
+      {{{"blockedMerchantIds", {"SHOP "}}}, "blockedMerchantIds"},
+      {{{"blockedMerchantIds", {"BAD\tSHOP"}}}, "blockedMerchantIds"},
+      {{{"blockedMccs", {"7995", "7995"}}}, "blockedMccs"},
       {{{"blockedMerchantIds", {""}}}, "blockedMerchantIds"},
       {{{"blockedMccs", many}}, "blockedMccs"},
       {{{"blockedMccs", {5411}}}, "blockedMccs"},
@@ -117,9 +121,45 @@ TEST_F(ApiMerchantControls, MalformedControlsAreRefusedWholeAndChangeNothing) {
   json after = rule(c);
   for (auto it = kControls.begin(); it != kControls.end(); ++it) EXPECT_EQ(after[it.key()], it.value()) << it.key();
   HttpResponse country = srv().post_json("/api/v0/sandbox/authorizations",
-                                         [&] { json b = c.ref(); b["amount"] = 1; b["channel"] = "POS"; b["country"] = "12"; return b; }(),
+                                         [&] { json b = c.ref(); b["amount"] = 1; b["channel"] = "POS"; b["country"] = "1a"; return b; }(),
                                          c.partner);
   EXPECT_TRUE(IsErr(country, 422, 422, "country")) << country.describe();
+  // The longest merchant id the network sends (15 characters) is taken.
+  HttpResponse longest = set_rule(c, {{"blockedMerchantIds", {"MERCHANTID15CHR"}}});
+  EXPECT_TRUE(IsOkA(longest)) << longest.describe();
+}
+
+TEST_F(ApiMerchantControls, SandboxCodesAreReadAsTheNetworkSendsThem) {
+  Card c = funded();
+  ASSERT_TRUE(IsOkA(set_rule(c, {{"blockedMccs", {"0742"}}, {"blockedCountries", {"036"}}, {"internationalAllowed", true},
+                                 {"blockedMerchantIds", {"BADSHOP01"}}})));
+  auto code = [&](const json& fields) { return send(c, "/authorizations", fields).value("responseCode", ""); };
+  EXPECT_EQ(code({{"mcc", 742}}), "57") << "a number is the zero-padded code";
+  EXPECT_EQ(code({{"mcc", "742"}}), "57");
+  EXPECT_EQ(code({{"mcc", "5411"}, {"country", 36}}), "57");
+  EXPECT_EQ(code({{"mcc", "5411"}, {"merchantId", "BADSHOP01  "}}), "57") << "trailing spaces are padding, as in field 42";
+  EXPECT_EQ(code({{"mcc", "5411"}, {"country", "826"}}), "00");
+  json b = c.ref();
+  b["amount"] = 1;
+  b["channel"] = "POS";
+  for (const auto& [fields, field] : std::vector<std::pair<json, std::string>>{
+           {{{"mcc", "54a1"}}, "mcc"}, {{{"mcc", "54111"}}, "mcc"}, {{{"country", "8400"}}, "country"},
+           {{{"country", "840"}, {"international", false}}, "international"},
+           {{{"country", "356"}, {"international", true}}, "international"}}) {
+    json bad = b;
+    for (auto it = fields.begin(); it != fields.end(); ++it) bad[it.key()] = it.value();
+    HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations", bad, c.partner);
+    EXPECT_TRUE(IsErr(r, 422, 422, field)) << fields.dump() << " -> " << r.describe();
+  }
+}
+
+TEST_F(ApiMerchantControls, AnIncrementOfAnAllowedAuthorizationIsNotRefusedByTheControls) {
+  Card c = funded();
+  ASSERT_TRUE(IsOkA(set_rule(c, {{"allowedMccs", {"5411"}}})));
+  json a = send(c, "/authorizations", {{"mcc", "5411"}, {"amount", 100}});
+  ASSERT_EQ(a.value("responseCode", ""), "00") << a.dump();
+  json inc = send(c, "/authorizations/" + a.value("authorizationId", "") + "/increment", {{"amount", 50}});
+  EXPECT_EQ(inc.value("responseCode", ""), "00") << inc.dump();
 }
 
 }  // namespace

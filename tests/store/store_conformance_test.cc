@@ -405,6 +405,8 @@ TEST_P(StoreConformance, UsageControlsKeepTheirMerchantListsAndReplaceThemWhole)
   got = transact_read(*store_, [](Tx& tx) { return tx.find_usage_controls("EKCAAAAAAA"); });
   ASSERT_TRUE(got && *got);
   EXPECT_TRUE((*got)->merchant.allowed_mccs.empty());
+  EXPECT_TRUE((*got)->merchant.blocked_mccs.empty());
+  EXPECT_TRUE((*got)->merchant.blocked_merchant_ids.empty());
   EXPECT_TRUE((*got)->merchant.blocked_countries.empty());
 }
 

@@ -79,13 +79,13 @@ async function api(path, body = {}) {
     headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken() },
     body: JSON.stringify(body),
   });
+  if (asked !== navigation) throw new StaleAnswer();
   let json = null;
   try {
     json = await res.json();
   } catch {
     throw new ApiError(res.status, 0, `the server answered ${res.status} without JSON`);
   }
-  if (asked !== navigation) throw new StaleAnswer();
   if (!res.ok || json.code !== 0) throw new ApiError(res.status, json.code, json.message || `HTTP ${res.status}`);
   return json.payload;
 }
@@ -143,6 +143,10 @@ function confirmAction({ title, text, fields = [], danger = false, run }) {
         okButton.disabled = false;
       }
     }
+    // While the action runs, Escape does not close the dialog: its answer is awaited.
+    dialog.addEventListener('cancel', (ev) => {
+      if (okButton.disabled) ev.preventDefault();
+    }, { signal: listeners.signal });
     form.addEventListener('submit', submit, { signal: listeners.signal });
     cancel.addEventListener('click', () => close(null), { signal: listeners.signal });
     dialog.showModal();
@@ -189,6 +193,21 @@ function cardRows(cards) {
 }
 const cardHeaders = ['Card', 'Holder', 'Number', 'Status', { label: 'Available', num: true }, 'Account'];
 
+// 13 to 19 digits (spaces and dashes aside) that pass the Luhn check: a card number, never
+// searched. A 12-digit RRN or a bank reference is.
+function looksLikeCardNumber(text) {
+  if (!/^[\d -]+$/.test(text)) return false;
+  const d = text.replace(/[ -]/g, '');
+  if (d.length < 13 || d.length > 19) return false;
+  let sum = 0;
+  for (let i = 0; i < d.length; i++) {
+    let n = Number(d[d.length - 1 - i]);
+    if (i % 2 === 1) n = n * 2 > 9 ? n * 2 - 9 : n * 2;
+    sum += n;
+  }
+  return sum % 10 === 0;
+}
+
 async function searchView(params) {
   const q = params.get('q') || '';
   const by = params.get('by') || 'ANY';
@@ -206,7 +225,7 @@ async function searchView(params) {
     ev.preventDefault();
     const query = input.value.trim();
     // A card number never goes into the URL (nor to the server): only its last 4 digits.
-    if (/^\d{12,19}$/.test(query)) {
+    if (looksLikeCardNumber(query)) {
       formError.textContent = 'Search by the last 4 digits of the card number, never the whole number.';
       return;
     }
