@@ -11,6 +11,7 @@
 #include "security/crypto.h"
 #include "service/admin.h"
 #include "service/balances.h"
+#include "service/kyc.h"
 #include "service/operator.h"
 
 namespace cardcore::api {
@@ -50,6 +51,49 @@ Result<json> create_company(const Context& ctx, const std::string& /*actor*/, co
               {"createdOn", clock::format_ist(c.created_at)}};
 }
 
+// kycRules of a plan: absent or null = the RBI defaults, "NONE" = outside the PPI directions, or
+// {MIN, FULL, GIFT} objects whose fields override the defaults (rupees; null = no limit).
+Result<ppi::Program> read_kyc_rules(const JsonBody& b) {
+  const json& all = b.json();
+  auto it = all.find("kycRules");
+  if (it == all.end() || it->is_null()) return ppi::Program{};
+  if (it->is_string() && it->get<std::string>() == "NONE") return ppi::Program{false, ppi::rbi_defaults()};
+  if (!it->is_object()) return invalid_param("kycRules", "must be \"NONE\" or an object with MIN, FULL and GIFT rules");
+  ppi::Program program;
+  for (const auto& [level, value] : it->items()) {
+    ppi::LevelRules* l = level == "MIN" ? &program.rules.min : level == "FULL" ? &program.rules.full
+                       : level == "GIFT" ? &program.rules.gift : nullptr;
+    const std::string where = "kycRules." + level.substr(0, 16);
+    if (!l) return invalid_param(where, "is not a rule set (MIN, FULL or GIFT)");
+    if (!value.is_object()) return invalid_param(where, "must be an object");
+    // Field errors name the whole path: "kycRules.MIN.maxBalance: ...".
+    auto named = [&](Error e) { return fail(e.code, where + "." + e.message, where + "." + e.field); };
+    JsonBody rules(value);
+    static constexpr std::pair<const char*, std::optional<int64_t> ppi::LevelRules::*> kAmounts[] = {
+        {"maxBalance", &ppi::LevelRules::max_balance},       {"monthlyLoadLimit", &ppi::LevelRules::monthly_load},
+        {"yearlyLoadLimit", &ppi::LevelRules::yearly_load},  {"monthlyDebitLimit", &ppi::LevelRules::monthly_debit},
+        {"cashPerTxnLimit", &ppi::LevelRules::cash_per_txn}, {"monthlyCashLimit", &ppi::LevelRules::monthly_cash}};
+    for (const auto& [key, _] : value.items()) {
+      bool known = key == "cashAllowed" || key == "monthlyCashCountLimit";
+      for (const auto& [name, member] : kAmounts) known = known || key == name;
+      if (!known) return invalid_param(where + "." + key.substr(0, 32), "is not a rule (see docs/api.md, kycRules)");
+    }
+    for (const auto& [name, member] : kAmounts) {
+      auto v = rules.amount_tri(name);
+      if (!v) return named(v.error());
+      if (*v && **v && ***v < 0) return invalid_param(where + "." + name, "must not be negative");
+      if (*v) l->*member = **v;
+    }
+    auto count = rules.count_tri("monthlyCashCountLimit");
+    if (!count) return named(count.error());
+    if (*count) l->monthly_cash_count = **count;
+    auto cash = rules.boolean("cashAllowed");
+    if (!cash) return named(cash.error());
+    if (*cash) l->cash_allowed = **cash;
+  }
+  return program;
+}
+
 Result<json> create_plan(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
   admin::NewPlan r;
   TRY_FIELD(r.partner_id, b.str("partnerId", 32));
@@ -59,10 +103,27 @@ Result<json> create_plan(const Context& ctx, const std::string& /*actor*/, const
   TRY_FIELD(r.max_balance_paise, b.amount_paise("maxCardBalance"));
   TRY_FIELD(std::optional<bool> gift, b.boolean("gift"));
   r.gift = gift.value_or(false);
+  TRY_FIELD(r.program, read_kyc_rules(b));
   TRY_FIELD(PlanRow p, admin::create_plan(ctx, r));
   return json{{"planMasterId", p.plan_master_id}, {"partnerId", p.partner_id}, {"name", p.name},
               {"bin", p.bin}, {"validityYears", p.validity_years},
-              {"maxCardBalance", rupees_json(p.max_balance_paise)}, {"gift", p.gift}};
+              {"maxCardBalance", rupees_json(p.max_balance_paise)}, {"gift", p.gift},
+              {"kycRules", program_json(r.program)}};
+}
+
+// The issuer's compliance team records a completed KYC (MIN -> FULL).
+Result<json> card_kyc(const Context& ctx, const std::string& actor, const JsonBody& b) {
+  kyc::Upgrade u;
+  TRY_FIELD(u.card_id, b.str("enKashCardId", 32));
+  TRY_FIELD(u.level, b.str("kycLevel", 16));
+  TRY_FIELD(u.reference, b.str("reference", 64, true));
+  u.actor = actor;
+  u.channel = "ADMIN";
+  TRY_FIELD(kyc::UpgradeResult r, kyc::record_full_kyc(ctx, u));
+  json out = card_json(r.card);
+  out["kycReference"] = r.card.kyc_reference;
+  out["kycUpdated"] = r.changed;
+  return out;
 }
 
 Result<json> enroll_mfa(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
@@ -332,6 +393,7 @@ const std::map<std::string, AdminFn, std::less<>>& routes() {
       {"/admin/v1/cards/transactions", card_transactions},
       {"/admin/v1/cards/status", card_status},
       {"/admin/v1/cards/pin/unlock", pin_unlock},
+      {"/admin/v1/cards/kyc", card_kyc},
       {"/admin/v1/companies/list", list_companies},
       {"/admin/v1/companies/detail", company_detail},
       {"/admin/v1/cardAccounts/detail", account_detail},

@@ -7,6 +7,7 @@
 #include "domain/clock.h"
 #include "service/balances.h"
 #include "service/cards.h"
+#include "service/kyc.h"
 #include "service/views.h"
 
 namespace cardcore::api {
@@ -321,6 +322,22 @@ Result<json> transactions(const Context& ctx, const Principal& p, const JsonBody
   return out;
 }
 
+// Get KYC Status: the level, and each RBI PPI limit of it (rupees; null: no limit) with what
+// is used of it.
+Result<json> kyc_status(const Context& ctx, const Principal& p, const JsonBody& b, Keyed*) {
+  TRY_FIELD(CardRef ref, read_ref(b));
+  TRY_FIELD(kyc::KycStatus s, kyc::status(ctx, p, ref));
+  json limits = level_rules_json(s.level.value_or(ppi::LevelRules{.cash_allowed = true}));
+  limits["maxBalance"] = rupees_json(s.max_balance_paise);
+  limits["monthlyLoadUsed"] = rupees_json(s.month_loaded_paise);
+  limits["yearlyLoadUsed"] = rupees_json(s.year_loaded_paise);
+  limits["monthlyDebitUsed"] = rupees_json(s.month_debit_paise);
+  limits["monthlyCashUsed"] = rupees_json(s.month_cash_paise);
+  limits["monthlyCashCountUsed"] = s.month_cash_count;
+  return json{{"enKashCardId", s.card.card_id}, {"kycLevel", ppi::kyc_level_code(s.card.kyc_level)},
+              {"rules", s.rules}, {"limits", std::move(limits)}};
+}
+
 const std::map<std::string, Route, std::less<>>& routes() {
   static const std::map<std::string, Route, std::less<>> kRoutes = {
       {"", {create_card, Envelope::kA}},
@@ -337,6 +354,7 @@ const std::map<std::string, Route, std::less<>>& routes() {
       {"/search", {search, Envelope::kB}},
       {"/balance", {load_balance, Envelope::kA}},
       {"/transaction/all", {transactions, Envelope::kA}},
+      {"/kyc/status", {kyc_status, Envelope::kA}},
   };
   return kRoutes;
 }

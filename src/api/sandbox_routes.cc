@@ -6,6 +6,7 @@
 #include "api/dispatch.h"
 #include "service/authorization.h"
 #include "service/common.h"
+#include "service/kyc.h"
 #include "service/views.h"
 
 namespace cardcore::api {
@@ -103,6 +104,7 @@ const std::vector<std::string>& sandbox_route_templates() {
       t.push_back(std::string(kSandboxPrefix) + p);
     for (const char* action : kFollowUps)
       t.push_back(std::string(kSandboxPrefix) + "/authorizations/{authorizationId}/" + action);
+    t.push_back(std::string(kSandboxPrefix) + "/kyc/complete");
     return t;
   }();
   return kTemplates;
@@ -133,6 +135,27 @@ http::Response handle_sandbox(const Context& ctx, const http::Request& req) {
       TRY_FIELD(authorization::AuthResult out, kind == 0 ? authorization::refund(ctx, r, keyed_answer(keyed))
                                                          : authorization::force_post(ctx, r, keyed_answer(keyed)));
       return decision_json(out);
+    });
+  }
+  // A completed KYC, as the issuer's compliance team records it (POST /admin/v1/cards/kyc).
+  if (rest == "/kyc/complete") {
+    return dispatch(ctx, req, Envelope::kA, [&](const Principal& p, const JsonBody& b, idempotency::Keyed*) -> Result<json> {
+      kyc::Upgrade u;
+      TRY_FIELD(u.ref, read_ref(b));
+      u.card_id = u.ref.card_id;
+      if (u.ref.company_id.empty()) return invalid_param("companyId", "is required");
+      if (u.ref.card_account_id.empty()) return invalid_param("cardAccountId", "is required");
+      u.level = "FULL";
+      TRY_FIELD(u.reference, b.str("reference", 64, true));
+      if (u.reference.empty()) u.reference = "SANDBOX";
+      u.actor = p.partner_id;
+      u.channel = "SANDBOX";
+      u.partner = p;
+      TRY_FIELD(kyc::UpgradeResult r, kyc::record_full_kyc(ctx, u));
+      json out = views::card_json(r.card);
+      out["kycReference"] = r.card.kyc_reference;
+      out["kycUpdated"] = r.changed;
+      return out;
     });
   }
   // /authorizations/{id}/{increment|capture|reverse|expire}

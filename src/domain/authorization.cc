@@ -101,6 +101,24 @@ std::optional<Decision> merchant_refusal(const MerchantControls& c, const Mercha
   return std::nullopt;
 }
 
+// A PPI amount rule of the card's KYC level the request breaks (61): its monthly debits (every
+// channel: cleared spend and open holds), cash per withdrawal, cash per month.
+std::optional<Decision> ppi_amount_refusal(const Limits& l, bool cash, const Usage& u, int64_t amount) {
+  if (!l.ppi) return std::nullopt;
+  const ppi::LevelRules& r = *l.ppi;
+  auto refusal = [&](const char* rule, int64_t limit, int64_t used) {
+    return decline(rc::kAmountLimit, "exceeds the KYC level " + l.ppi_kind + " limit of ₹" + money::format_rupees(limit) +
+                                         " " + rule + " (₹" + money::format_rupees(std::max<int64_t>(limit - used, 0)) +
+                                         " left)");
+  };
+  if (over(r.monthly_debit, u.month_paise, amount)) return refusal("in debits per month", *r.monthly_debit, u.month_paise);
+  if (cash && over(r.cash_per_txn, 0, amount)) return refusal("per cash withdrawal", *r.cash_per_txn, 0);
+  if (cash && over(r.monthly_cash, u.channel_month_paise, amount)) {
+    return refusal("in cash per month", *r.monthly_cash, u.channel_month_paise);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Decision decide(int64_t amount, Channel channel, bool international, const CardFacts& card, const Limits& l,
@@ -121,6 +139,10 @@ Decision decide(int64_t amount, Channel channel, bool international, const CardF
                     (channel == Channel::kContactless && l.contactless_allowed);
   if (!channel_ok) return decline(rc::kNotPermitted, std::string(channel_name(channel)) + " transactions are not allowed on this card");
   if (international && !l.international_allowed) return decline(rc::kNotPermitted, "international transactions are not allowed");
+  const bool cash = channel == Channel::kAtm;
+  if (cash && l.ppi && !l.ppi->cash_allowed) {
+    return decline(rc::kNotPermitted, "cash withdrawal is not allowed at KYC level " + l.ppi_kind);
+  }
 
   bool pin_needed = channel == Channel::kAtm || card.pin_entered;
   if (pin_needed) {
@@ -143,11 +165,16 @@ Decision decide(int64_t amount, Channel channel, bool international, const CardF
   if (channel_paise && over(*channel_paise, u.channel_day_paise, amount)) {
     return decline(rc::kAmountLimit, "exceeds the daily " + std::string(channel_name(channel)) + " amount limit");
   }
+  if (auto refused = ppi_amount_refusal(l, cash, u, amount)) return *refused;
   if (over(l.day_count, u.day_count, 1)) return decline(rc::kCountLimit, "exceeds the daily count limit");
   if (over(l.month_count, u.month_count, 1)) return decline(rc::kCountLimit, "exceeds the monthly count limit");
   if (over(l.year_count, u.year_count, 1)) return decline(rc::kCountLimit, "exceeds the yearly count limit");
   if (channel_count && over(*channel_count, u.channel_day_count, 1)) {
     return decline(rc::kCountLimit, "exceeds the daily " + std::string(channel_name(channel)) + " count limit");
+  }
+  if (cash && l.ppi && over(l.ppi->monthly_cash_count, u.channel_month_count, 1)) {
+    return decline(rc::kCountLimit, "exceeds the KYC level " + l.ppi_kind + " limit of " +
+                                        std::to_string(*l.ppi->monthly_cash_count) + " cash withdrawals per month");
   }
   if (available < amount) return decline(rc::kInsufficientFunds, "insufficient funds");
   return Decision{true, rc::kApproved, "approved", false};

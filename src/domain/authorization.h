@@ -7,12 +7,17 @@
 //  2      card expired, or expiry given and different         54 expired card
 //  3      status L / BL / AP                                   62 / 46 / 78
 //  4      CVV given and different (card not present)           05 do not honour
-//  5      channel or international use not allowed             57 not permitted
-//  6      PIN locked (3 wrong in a row) when a PIN is needed   75 PIN tries exceeded
-//  7      PIN needed (ATM, or entered at POS) and wrong/unset  55 wrong PIN
-//  8      perTxnLimit, dtd, mtd, ytd, channel daily amount     61 exceeds amount limit
-//  9      dtdCount, mtdCount, ytdCount, channel daily count    65 exceeds count limit
-//  10     available balance < amount                           51 insufficient funds
+//  5      merchant controls (MCC, merchant, country)           57 not permitted
+//  6      channel or international use not allowed; ATM cash  57 not permitted
+//         at a KYC level without cash (ppi.h)
+//  7      PIN locked (3 wrong in a row) when a PIN is needed   75 PIN tries exceeded
+//  8      PIN needed (ATM, or entered at POS) and wrong/unset  55 wrong PIN
+//  9      perTxnLimit, dtd, mtd, ytd, channel daily amount;    61 exceeds amount limit
+//         the KYC level's monthly debits, cash per withdrawal
+//         and cash per month
+//  10     dtdCount, mtdCount, ytdCount, channel daily count;   65 exceeds count limit
+//         the KYC level's cash withdrawals per month
+//  11     available balance < amount                           51 insufficient funds
 //  else   approve                                              00
 #pragma once
 
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "domain/card_status.h"
+#include "domain/ppi.h"
 
 namespace cardcore::authz {
 
@@ -82,6 +88,10 @@ struct Limits {
   std::optional<int64_t> pos_day_paise, pos_day_count, ecom_day_paise, ecom_day_count,
       contactless_day_paise, contactless_day_count;
   MerchantControls merchant;
+  // The RBI PPI rules the card lives under (its KYC level, or GIFT), named by ppi_kind; none
+  // outside the PPI directions. Debits count every channel; cash is the ATM channel.
+  std::optional<ppi::LevelRules> ppi;
+  std::string ppi_kind;
 };
 
 // What was already approved in each window (before this request).
@@ -89,6 +99,7 @@ struct Usage {
   int64_t day_paise = 0, month_paise = 0, year_paise = 0;
   int64_t day_count = 0, month_count = 0, year_count = 0;
   int64_t channel_day_paise = 0, channel_day_count = 0;  // for the request's channel
+  int64_t channel_month_paise = 0, channel_month_count = 0;  // the same, this IST calendar month
 };
 
 struct CardFacts {

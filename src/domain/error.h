@@ -39,6 +39,10 @@ inline constexpr int kRateLimited = 1030;        // too many OTP requests
 inline constexpr int kInsufficientFunds = 1040;  // pool or wallet balance too low
 inline constexpr int kMaxBalanceExceeded = 1041; // load would pass the plan's max card balance
 inline constexpr int kNotReloadable = 1042;      // gift cards are never loaded after issue
+inline constexpr int kKycBalanceLimit = 1043;    // balance would pass the KYC level's maximum (PPI)
+inline constexpr int kKycMonthlyLoadLimit = 1044;  // loads this month would pass the level's limit
+inline constexpr int kKycYearlyLoadLimit = 1045;   // loads this financial year would pass the limit
+inline constexpr int kKycLevelChange = 1046;     // a KYC downgrade, or a change a gift card never takes
 inline constexpr int kIdempotencyMismatch = 1050;   // Idempotency-Key reused with another body
 inline constexpr int kIdempotencyInProgress = 1051; // the first request with the key still runs
 // Refinements (wire code in parentheses).

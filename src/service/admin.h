@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/ppi.h"
 #include "service/context.h"
 
 namespace cardcore::admin {
@@ -27,6 +28,7 @@ struct NewPlan {
   std::optional<int64_t> validity_years;
   std::optional<int64_t> max_balance_paise;
   bool gift = false;
+  ppi::Program program;  // kycRules: the RBI PPI rules of its cards, or none
 };
 Result<PlanRow> create_plan(const Context& ctx, const NewPlan& r);
 

@@ -79,6 +79,10 @@ Result<std::optional<CardRow>> locate_card(Tx& tx, const AuthRequest& r, const s
   return card;
 }
 
+// The limits a decision on `card` applies: its usage controls, and the RBI PPI rules of its KYC
+// level (or GIFT) as its plan's program sets them (domain/ppi.h).
+Result<authz::Limits> limits_of(const std::optional<UsageControlsRow>& stored, const CardRow& card);
+
 authz::Limits limits_of(const std::optional<UsageControlsRow>& stored) {
   UsageControlsRow u = stored.value_or(UsageControlsRow{});
   authz::Limits l;
@@ -104,6 +108,15 @@ authz::Limits limits_of(const std::optional<UsageControlsRow>& stored) {
   return l;
 }
 
+Result<authz::Limits> limits_of(const std::optional<UsageControlsRow>& stored, const CardRow& card) {
+  authz::Limits l = limits_of(stored);
+  CC_ASSIGN_OR_RETURN(ppi::Program program, ppi::decode_program(card.program_rules));
+  if (const ppi::LevelRules* rules = ppi::rules_for(program, card.kyc_level, card.gift)) {
+    l.ppi = *rules;
+    l.ppi_kind = std::string(ppi::kind_name(card.kyc_level, card.gift));
+  }
+  return l;
+}
 
 bool card_expired(const CardRow& c, int64_t now) {
   clock::Date d = clock::ist_date(now);
@@ -299,9 +312,12 @@ Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& 
   // A PIN changed between the check and this unit is treated as not verified.
   facts.pin_ok = secrets.pin_ok && secrets.pin_hash_seen == card.pin_hash;
   facts.pin_failures = card.pin_failures;
-  authz::Usage usage{used.day_paise,  used.month_paise, used.year_paise,         used.day_count,
-                     used.month_count, used.year_count, used.channel_day_paise, used.channel_day_count};
-  authz::Decision d = authz::decide(r.amount_paise, channel, r.international, facts, limits_of(controls), usage, avail,
+  authz::Usage usage{used.day_paise,         used.month_paise,       used.year_paise,
+                     used.day_count,          used.month_count,       used.year_count,
+                     used.channel_day_paise,  used.channel_day_count, used.channel_month_paise,
+                     used.channel_month_count};
+  CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(controls, card));
+  authz::Decision d = authz::decide(r.amount_paise, channel, r.international, facts, limits, usage, avail,
                                     authz::Merchant{r.mcc, r.merchant_id, r.country});
   if (d.wrong_pin) CC_RETURN_IF_ERROR(tx.record_pin_failure(card.card_id));
   if (facts.pin_entered && facts.pin_ok && card.pin_failures > 0 && card.pin_failures < authz::kMaxPinFailures) {
@@ -467,13 +483,15 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish
       facts.expired = card_expired(fr.card, now);
       // The cardholder's PIN (if any) was verified by the authorization being incremented.
       facts.pin_entered = facts.pin_set = facts.pin_ok = fr.auth.channel == authz::Channel::kAtm;
-      authz::Limits limits = limits_of(controls);
+      CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(controls, fr.card));
       // Count limits apply to authorizations, not to increments of one.
       limits.day_count = limits.month_count = limits.year_count = std::nullopt;
+      if (limits.ppi) limits.ppi->monthly_cash_count.reset();
       limits.pos_day_count = limits.ecom_day_count = limits.contactless_day_count = std::nullopt;
       if (fr.auth.channel == authz::Channel::kAtm) limits.atm_allowed = true;  // allowed when it was authorized
       limits.merchant = {};  // the merchant was allowed when the authorization was
-      authz::Usage usage{used.day_paise, used.month_paise, used.year_paise, 0, 0, 0, used.channel_day_paise, 0};
+      authz::Usage usage{used.day_paise, used.month_paise, used.year_paise, 0, 0, 0, used.channel_day_paise, 0,
+                         used.channel_month_paise, 0};
       authz::Decision d = authz::decide(amount, fr.auth.channel, fr.auth.international, facts,
                                         limits, usage, avail);
       out = declined(d.response_code, d.reason, amount, avail);

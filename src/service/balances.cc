@@ -2,6 +2,7 @@
 
 #include "domain/ledger.h"
 #include "domain/money.h"
+#include "domain/ppi.h"
 #include "domain/validate.h"
 #include "security/crypto.h"
 #include "service/common.h"
@@ -55,14 +56,64 @@ Result<FundResult> fund(const Context& ctx, const std::string& company_id, const
   });
 }
 
+namespace {
+
+// The PPI rules (domain/ppi.h) a load into `card` must keep, as the plan's program sets them;
+// none outside the PPI directions. A balance maximum no tighter than the plan's maxCardBalance
+// is dropped: the plan's ceiling refuses first (code 1041), the tighter of the two wins.
+Result<std::optional<ppi::LevelRules>> load_rules(const PlanRow& plan, const CardRow& card) {
+  CC_ASSIGN_OR_RETURN(ppi::Program program, ppi::decode_program(plan.kyc_rules));
+  const ppi::LevelRules* rules = ppi::rules_for(program, card.kyc_level, card.gift);
+  if (!rules) return std::optional<ppi::LevelRules>{};
+  ppi::LevelRules r = *rules;
+  if (r.max_balance && *r.max_balance >= plan.max_balance_paise) r.max_balance.reset();
+  return std::optional<ppi::LevelRules>{r};
+}
+
+// Keeps the RBI PPI rules of a load of `amount` into `card` inside the load's unit: checks the
+// balance and the month's and financial year's loads, and counts the load (always, so that the
+// counters are right whatever rules apply later).
+Status keep_load_rules(Tx& tx, const std::optional<ppi::LevelRules>& rules, const CardRow& card, int64_t amount,
+                       int64_t balance_before, const std::string& field, int64_t now) {
+  const int64_t month = ppi::month_start(now), year = ppi::financial_year_start(now);
+  const std::string_view kind = ppi::kind_name(card.kyc_level, card.gift);
+  CC_ASSIGN_OR_RETURN(CardOps::LoadTotals loaded, tx.card_loads(card.card_id, month, year));
+  const ppi::LoadUse use{balance_before, loaded.month, loaded.year};
+  if (rules) {
+    if (auto refused = ppi::check_load(*rules, kind, use, amount, field)) return std::unexpected(*refused);
+  }
+  CC_ASSIGN_OR_RETURN(bool counted, tx.add_card_load(card.card_id, month, year, amount,
+                                                     rules ? rules->monthly_load : std::nullopt,
+                                                     rules ? rules->yearly_load : std::nullopt));
+  if (!counted) {
+    // A racing load of the same card (PostgreSQL) took the room between the read and the add.
+    return fail(code::kStatusTransition, field + ": the card's loads changed meanwhile; retry", field);
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const PlanRow& plan, const CardRow& card,
                                     int64_t amount, const std::string& reference, const std::string& type,
                                     const std::string& description, const std::string& remarks,
-                                    const std::string& created_by, int64_t now) {
-  auto entry_id = tx.post_entry(ledger::load(acc.card_account_id, card.card_id, amount, plan.max_balance_paise, reference),
+                                    const std::string& created_by, int64_t now, const std::string& amount_field) {
+  CC_ASSIGN_OR_RETURN(std::optional<ppi::LevelRules> rules, load_rules(plan, card));
+  // Posted first, so that a repeated reference is answered as one (409) whatever the rules say;
+  // a refusal below rolls the whole unit back. The wallet's ceiling is the tighter of the plan's maxCardBalance and the KYC level's
+  // maximum: the store's conditional update keeps it even against racing loads.
+  const bool kyc_ceiling = rules && rules->max_balance;
+  const int64_t ceiling = kyc_ceiling ? *rules->max_balance : plan.max_balance_paise;
+  auto entry_id = tx.post_entry(ledger::load(acc.card_account_id, card.card_id, amount, ceiling, reference),
                                 card.partner_id, now);
+  if (!entry_id && kyc_ceiling && entry_id.error().code == code::kMaxBalanceExceeded) {
+    CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.ledger_balance(ledger::wallet_account(card.card_id)));
+    return std::unexpected(ppi::load_refusal(code::kKycBalanceLimit, ppi::kind_name(card.kyc_level, card.gift),
+                                             "a balance", ceiling, ceiling - wallet.balance_paise, amount_field));
+  }
   if (!entry_id) return remap_posting_error(entry_id.error(), "uniqueReferenceNumber", plan.max_balance_paise);
   CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.ledger_balance(ledger::wallet_account(card.card_id)));
+  CC_RETURN_IF_ERROR(keep_load_rules(tx, rules, card, amount, wallet.balance_paise - amount, amount_field, now));
   CC_ASSIGN_OR_RETURN(TransactionRow t, svc::new_transaction(tx, card, "CR", amount, *entry_id, wallet.available_paise(), reference, type, now));
   t.description = description;
   t.remarks = remarks;
@@ -72,10 +123,21 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const Pla
   return t;
 }
 
-Result<int64_t> move_card_balance_in_unit(Tx& tx, const CardRow& from, const CardRow& to, int64_t now) {
+Result<int64_t> move_card_balance_in_unit(Tx& tx, const PlanRow& plan, const CardRow& from, const CardRow& to,
+                                          int64_t now) {
+  // The replacement carries the month's and financial year's loads: a new card is no way
+  // around the PPI load limits.
+  CC_RETURN_IF_ERROR(tx.copy_card_loads(from.card_id, to.card_id, ppi::month_start(now), ppi::financial_year_start(now)));
   CC_ASSIGN_OR_RETURN(LedgerBalance old_wallet, tx.ledger_balance(ledger::wallet_account(from.card_id)));
   int64_t amount = old_wallet.available_paise();
   if (amount <= 0) return 0;
+  CC_ASSIGN_OR_RETURN(std::optional<ppi::LevelRules> rules, load_rules(plan, to));
+  if (rules) {
+    if (auto refused = ppi::check_load(*rules, ppi::kind_name(to.kyc_level, to.gift), {}, amount, "enKashCardId",
+                                       /*count_as_load=*/false)) {
+      return std::unexpected(*refused);
+    }
+  }
   std::string reference = "REPLACE-" + from.card_id;
   CC_ASSIGN_OR_RETURN(int64_t entry_id,
                       tx.post_entry(ledger::move_between_cards(from.card_id, to.card_id, amount, reference),

@@ -35,16 +35,21 @@ struct LoadResult {
 Result<LoadResult> load(const Context& ctx, const Principal& p, const LoadRequest& r,
                         const idempotency::Finish<LoadResult>& finish = {});
 
-// Posts a pool -> wallet load of `card` inside the caller's unit (Create Card with loadAmount,
-// Create Gift Card). Returns the transaction row it wrote.
+// Posts a pool -> wallet load of `card` inside the caller's unit (Load Card Balance, Create Card
+// with loadAmount, Create Gift Card), keeping the RBI PPI rules of the plan's program
+// (domain/ppi.h; a refusal names `amount_field`). Returns the transaction row it wrote.
 Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& account, const PlanRow& plan,
                                     const CardRow& card, int64_t amount_paise, const std::string& reference,
                                     const std::string& type, const std::string& description,
-                                    const std::string& remarks, const std::string& created_by, int64_t now);
+                                    const std::string& remarks, const std::string& created_by, int64_t now,
+                                    const std::string& amount_field = "amount");
 
 // Moves the whole wallet of `from` to `to` inside the caller's unit (replacement): one entry,
 // a DR row on the old card and a CR row on the new one. Returns the amount moved.
-Result<int64_t> move_card_balance_in_unit(Tx& tx, const CardRow& from, const CardRow& to, int64_t now);
+// The new card carries the PPI load counters of the month and financial year, and the move is
+// refused whole when the balance passes what the new card's rules allow.
+Result<int64_t> move_card_balance_in_unit(Tx& tx, const PlanRow& plan, const CardRow& from, const CardRow& to,
+                                          int64_t now);
 
 // Get Transaction Details: by pgReferenceNumber or enKashTransactionId.
 Result<TransactionRow> get_transaction(const Context& ctx, const Principal& p, const CardRef& ref,

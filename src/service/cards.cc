@@ -396,7 +396,7 @@ Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const Cre
       // Issue and first load are one unit: a refused load leaves no card behind.
       CC_RETURN_IF_ERROR(balances::load_in_unit(tx, acc, *plan, c, *r.load_amount_paise, "ISSUE-" + c.card_id,
                                                 gift ? "GIFT_CARD_LOAD" : "LOAD_MONEY", "load at issue",
-                                                r.remarks, p.username, now));
+                                                r.remarks, p.username, now, "loadAmount"));
       CC_ASSIGN_OR_RETURN(std::optional<CardRow> loaded, tx.find_card(c.card_id));
       out.card = *loaded;
     }
@@ -663,6 +663,8 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
     fresh.profile_json = old.profile_json;
     fresh.gift = old.gift;
     fresh.primary_card = old.primary_card;
+    fresh.kyc_level = old.kyc_level;  // the holder's KYC does not change with the plastic
+    fresh.kyc_reference = old.kyc_reference;
     if (old.mfa_secret) {
       CC_ASSIGN_OR_RETURN(std::string secret, ctx.vault.open(*old.mfa_secret, old.card_id));
       fresh.mfa_secret = ctx.vault.seal(secret, fresh.card_id);
@@ -671,7 +673,7 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
     CC_RETURN_IF_ERROR(svc::record_status_change(tx, fresh, std::nullopt, fresh.status,
                                                  "issued as replacement of " + old.card_id, ChangeChannel::kApi,
                                                  p.partner_id, now));
-    CC_ASSIGN_OR_RETURN(int64_t moved_paise, balances::move_card_balance_in_unit(tx, old, fresh, now));
+    CC_ASSIGN_OR_RETURN(int64_t moved_paise, balances::move_card_balance_in_unit(tx, *plan, old, fresh, now));
     fresh.balance_paise = moved_paise;
     CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(old.card_id));
     if (controls) {

@@ -15,6 +15,8 @@ std::string two_digits(int v) {
   return buf;
 }
 
+}  // namespace
+
 nlohmann::json opt_rupees(const std::optional<int64_t>& paise) {
   if (!paise) return nullptr;
   return rupees_json(*paise);
@@ -24,7 +26,18 @@ nlohmann::json opt_count(const std::optional<int64_t>& n) {
   return *n;
 }
 
-}  // namespace
+nlohmann::json level_rules_json(const ppi::LevelRules& l) {
+  return {{"maxBalance", opt_rupees(l.max_balance)},         {"monthlyLoadLimit", opt_rupees(l.monthly_load)},
+          {"yearlyLoadLimit", opt_rupees(l.yearly_load)},    {"monthlyDebitLimit", opt_rupees(l.monthly_debit)},
+          {"cashAllowed", l.cash_allowed},                   {"cashPerTxnLimit", opt_rupees(l.cash_per_txn)},
+          {"monthlyCashLimit", opt_rupees(l.monthly_cash)},  {"monthlyCashCountLimit", opt_count(l.monthly_cash_count)}};
+}
+
+nlohmann::json program_json(const ppi::Program& p) {
+  if (!p.ppi) return "NONE";
+  return {{"MIN", level_rules_json(p.rules.min)}, {"FULL", level_rules_json(p.rules.full)},
+          {"GIFT", level_rules_json(p.rules.gift)}};
+}
 
 nlohmann::json rupees_json(int64_t paise) {
   if (paise % 100 == 0) return paise / 100;  // whole rupees print as 11, not 11.0
@@ -46,6 +59,7 @@ nlohmann::json card_json(const CardRow& c) {
           {"cardStatus", {{"name", status_code(st)}, {"label", status_label(st)}}},
           {"cardType", c.card_type},
           {"gift", c.gift},
+          {"kycLevel", ppi::kyc_level_code(c.kyc_level)},
           {"primaryEnKashCard", c.primary_card},
           {"otbBalance", rupees_json(c.balance_paise - c.held_paise)},
           {"cardHolderName", c.holder_name},

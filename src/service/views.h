@@ -16,5 +16,12 @@ nlohmann::json transaction_json(const TransactionRow& t);
 std::string masked_number(const std::string& last4);
 // Rupees for JSON: whole rupees as an integer (11), else a 2-decimal number (12.5).
 nlohmann::json rupees_json(int64_t paise);
+// The same, or null for none (a limit that is not set).
+nlohmann::json opt_rupees(const std::optional<int64_t>& paise);
+nlohmann::json opt_count(const std::optional<int64_t>& n);
+// A plan's RBI PPI rules (kycRules): "NONE", or {MIN, FULL, GIFT} each with its limits in
+// rupees (null: no limit) and cashAllowed.
+nlohmann::json level_rules_json(const ppi::LevelRules& l);
+nlohmann::json program_json(const ppi::Program& p);
 
 }  // namespace cardcore::views

@@ -127,14 +127,16 @@ Result<UsageTotals> AuthorizationOps::card_usage(const std::string& card_id, con
             "COALESCE(SUM(CASE WHEN period = 'M' AND period_start >= ?3 THEN count END), 0), "
             "COALESCE(SUM(CASE WHEN period = 'M' THEN count END), 0), "
             "COALESCE(SUM(CASE WHEN period = 'D' AND channel = ?5 THEN paise END), 0), "
-            "COALESCE(SUM(CASE WHEN period = 'D' AND channel = ?5 THEN count END), 0) "
+            "COALESCE(SUM(CASE WHEN period = 'D' AND channel = ?5 THEN count END), 0), "
+            "COALESCE(SUM(CASE WHEN period = 'M' AND period_start >= ?3 AND channel = ?5 THEN paise END), 0), "
+            "COALESCE(SUM(CASE WHEN period = 'M' AND period_start >= ?3 AND channel = ?5 THEN count END), 0) "
             "FROM card_usage_periods WHERE card_id = ?1 AND "
             "((period = 'D' AND period_start >= ?2) OR (period = 'M' AND period_start >= ?4))");
   q.bind(1, card_id).bind(2, w.day_start).bind(3, w.month_start).bind(4, w.year_start)
       .bind(5, w.channel ? authz::channel_name(*w.channel) : std::string_view{});
   CC_ASSIGN_OR_RETURN(std::optional<UsageTotals> t, one(q, [](const Query& s) {
-                        return UsageTotals{s.i64(0), s.i64(1), s.i64(2), s.i64(3),
-                                           s.i64(4), s.i64(5), s.i64(6), s.i64(7)};
+                        return UsageTotals{s.i64(0), s.i64(1), s.i64(2), s.i64(3), s.i64(4),
+                                           s.i64(5), s.i64(6), s.i64(7), s.i64(8), s.i64(9)};
                       }));
   return t.value_or(UsageTotals{});
 }

@@ -7,15 +7,19 @@ using namespace sql;
 
 namespace {
 
-// A card reads its balance from its ledger wallet (no wallet yet: zero).
+// A card reads its balance from its ledger wallet (no wallet yet: zero), and its program's PPI
+// rules from its plan.
 #define CARD_SELECT(where)                                                                       \
   "SELECT c.card_id, c.card_account_id, c.partner_id, c.company_id, c.user_id, c.token, "        \
   "c.pan_key_id, c.pan_blob, c.pan_last4, c.pan_fingerprint, c.cvv_key_id, c.cvv_blob, "         \
   "c.expiry_month, c.expiry_year, c.status, c.card_type, c.gift, c.primary_card, "               \
   "COALESCE(w.balance_paise, 0), c.holder_name, c.mobile, c.email, c.profile_json, c.pin_hash, " \
   "c.pin_failures, c.mfa_key_id, c.mfa_blob, c.replaced_by, c.created_at, c.modified_at, "       \
-  "COALESCE(w.held_paise, 0), c.mfa_failures FROM cards c LEFT JOIN ledger_accounts w "          \
-  "ON w.account_id = 'wallet:' || c.card_id " where
+  "COALESCE(w.held_paise, 0), c.mfa_failures, c.kyc_level, c.kyc_reference, "                    \
+  "COALESCE(pl.kyc_rules, '') FROM cards c LEFT JOIN ledger_accounts w "                         \
+  "ON w.account_id = 'wallet:' || c.card_id "                                                    \
+  "LEFT JOIN card_accounts ca ON ca.card_account_id = c.card_account_id "                        \
+  "LEFT JOIN plans pl ON pl.plan_master_id = ca.plan_master_id " where
 
 Result<CardRow> read_card(const Query& s) {
   CardRow r;
@@ -33,6 +37,9 @@ Result<CardRow> read_card(const Query& s) {
   r.replaced_by = s.text(27); r.created_at = s.i64(28); r.modified_at = s.i64(29);
   r.held_paise = s.i64(30);
   r.mfa_failures = static_cast<int>(s.i64(31));
+  CC_ASSIGN_OR_RETURN(r.kyc_level, parse_column(ppi::parse_kyc_level, s.text(32), "cards", r.card_id, "kyc_level"));
+  r.kyc_reference = s.text(33);
+  r.program_rules = s.text(34);
   return r;
 }
 
@@ -127,8 +134,8 @@ Status CardOps::insert_card(const CardRow& r) {
             "pan_key_id, pan_blob, pan_last4, pan_fingerprint, cvv_key_id, cvv_blob, expiry_month, "
             "expiry_year, status, card_type, gift, primary_card, holder_name, mobile, "
             "email, profile_json, pin_hash, pin_failures, mfa_key_id, mfa_blob, replaced_by, "
-            "created_at, modified_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
-            "?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29)");
+            "created_at, modified_at, kyc_level, kyc_reference) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+            "?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31)");
   q.bind(1, r.card_id).bind(2, r.card_account_id).bind(3, r.partner_id).bind(4, r.company_id)
       .bind(5, r.user_id).bind(6, r.token).bind(7, r.pan.key_id).bind(8, Blob{r.pan.blob})
       .bind(9, r.pan_last4).bind(10, r.pan_fingerprint).bind(11, r.cvv.key_id).bind(12, Blob{r.cvv.blob})
@@ -137,7 +144,8 @@ Status CardOps::insert_card(const CardRow& r) {
       .bind(22, r.profile_json).bind(23, r.pin_hash).bind(24, r.pin_failures);
   if (r.mfa_secret) q.bind(25, r.mfa_secret->key_id).bind(26, Blob{r.mfa_secret->blob});
   else q.bind_null(25).bind_null(26);
-  q.bind(27, r.replaced_by).bind(28, r.created_at).bind(29, r.modified_at);
+  q.bind(27, r.replaced_by).bind(28, r.created_at).bind(29, r.modified_at)
+      .bind(30, ppi::kyc_level_code(r.kyc_level)).bind(31, r.kyc_reference);
   return done(q);
 }
 
@@ -256,6 +264,48 @@ Status CardOps::set_card_replaced_by(const std::string& id, const std::string& n
 Status CardOps::set_card_type(const std::string& id, const std::string& type, int64_t now) {
   CC_SQL(q, "UPDATE cards SET card_type = ?2, modified_at = ?3 WHERE card_id = ?1");
   return done(q.bind(1, id).bind(2, type).bind(3, now));
+}
+
+Result<bool> CardOps::set_card_kyc_level(const std::string& id, ppi::KycLevel expected, ppi::KycLevel level,
+                                         const std::string& reference, int64_t now) {
+  CC_SQL(q, "UPDATE cards SET kyc_level = ?3, kyc_reference = ?4, modified_at = ?5 WHERE card_id = ?1 AND kyc_level = ?2");
+  return changed(q.bind(1, id).bind(2, ppi::kyc_level_code(expected)).bind(3, ppi::kyc_level_code(level))
+                     .bind(4, reference).bind(5, now));
+}
+
+Result<CardOps::LoadTotals> CardOps::card_loads(const std::string& id, int64_t month_start, int64_t year_start) {
+  CC_SQL(q, "SELECT COALESCE(SUM(CASE WHEN period = 'M' THEN paise END), 0), "
+            "COALESCE(SUM(CASE WHEN period = 'Y' THEN paise END), 0) FROM card_load_periods "
+            "WHERE card_id = ?1 AND ((period = 'M' AND period_start = ?2) OR (period = 'Y' AND period_start = ?3))");
+  CC_ASSIGN_OR_RETURN(std::optional<LoadTotals> t, one(q.bind(1, id).bind(2, month_start).bind(3, year_start),
+                                                       [](const Query& s) { return LoadTotals{s.i64(0), s.i64(1)}; }));
+  return t.value_or(LoadTotals{});
+}
+
+Result<bool> CardOps::add_card_load(const std::string& id, int64_t month_start, int64_t year_start, int64_t paise,
+                                    std::optional<int64_t> month_limit, std::optional<int64_t> year_limit) {
+  // No limit: a bound no sum of loads reaches (each is at most money::kMaxAbsPaise).
+  constexpr int64_t kNoLimit = int64_t{1} << 62;
+  if (paise > month_limit.value_or(kNoLimit) || paise > year_limit.value_or(kNoLimit)) return false;
+  // Both rows in one statement (one round trip on PostgreSQL); a row that exists grows only
+  // within its limit, checked on the row as it is when updated (racing loads on PostgreSQL).
+  CC_SQL(q, "INSERT INTO card_load_periods (card_id, period, period_start, paise) VALUES (?1,'M',?2,?4), (?1,'Y',?3,?4) "
+            "ON CONFLICT (card_id, period, period_start) DO UPDATE SET paise = card_load_periods.paise + excluded.paise "
+            "WHERE card_load_periods.paise + excluded.paise <= "
+            "CASE card_load_periods.period WHEN 'M' THEN CAST(?5 AS BIGINT) ELSE CAST(?6 AS BIGINT) END");
+  q.bind(1, id).bind(2, month_start).bind(3, year_start).bind(4, paise).bind(5, month_limit.value_or(kNoLimit))
+      .bind(6, year_limit.value_or(kNoLimit));
+  CC_ASSIGN_OR_RETURN(int64_t rows, q.run());
+  return rows == 2;
+}
+
+Status CardOps::copy_card_loads(const std::string& from, const std::string& to, int64_t month_start,
+                                int64_t year_start) {
+  CC_SQL(q, "INSERT INTO card_load_periods (card_id, period, period_start, paise) "
+            "SELECT ?2, period, period_start, paise FROM card_load_periods WHERE card_id = ?1 AND "
+            "((period = 'M' AND period_start = ?3) OR (period = 'Y' AND period_start = ?4)) "
+            "ON CONFLICT (card_id, period, period_start) DO UPDATE SET paise = card_load_periods.paise + excluded.paise");
+  return done(q.bind(1, from).bind(2, to).bind(3, month_start).bind(4, year_start));
 }
 
 Status CardOps::upsert_usage_controls(const UsageControlsRow& r) {

@@ -52,6 +52,23 @@ class CardOps : protected StoreOps {
   Status set_card_primary(const std::string& card_id, bool primary, int64_t now);
   Status set_card_replaced_by(const std::string& card_id, const std::string& new_card_id, int64_t now);
   Status set_card_type(const std::string& card_id, const std::string& card_type, int64_t now);
+  // The KYC level moves only from `expected`; whether it applied.
+  Result<bool> set_card_kyc_level(const std::string& card_id, ppi::KycLevel expected, ppi::KycLevel level,
+                                  const std::string& reference, int64_t now);
+
+  // RBI PPI load counters (008_kyc_levels.sql): what the card loaded in the IST calendar month
+  // starting at `month_start` and the financial year starting at `year_start`.
+  struct LoadTotals {
+    int64_t month = 0, year = 0;
+  };
+  Result<LoadTotals> card_loads(const std::string& card_id, int64_t month_start, int64_t year_start);
+  // Adds a load to both counters, each only while it stays within its limit (none: no limit).
+  // False when either refused: the caller then refuses its whole unit (a counter may have moved).
+  Result<bool> add_card_load(const std::string& card_id, int64_t month_start, int64_t year_start, int64_t paise,
+                             std::optional<int64_t> month_limit, std::optional<int64_t> year_limit);
+  // Replacement: the new card carries the old card's counters of these windows.
+  Status copy_card_loads(const std::string& from_card_id, const std::string& to_card_id, int64_t month_start,
+                         int64_t year_start);
 
   // Card Usage Controls: one row per card, replaced whole; created_on keeps its first value.
   Status upsert_usage_controls(const UsageControlsRow& r);

@@ -12,6 +12,7 @@
 
 #include "domain/authorization.h"
 #include "domain/card_status.h"
+#include "domain/ppi.h"
 #include "domain/physical_order.h"
 #include "security/vault.h"
 
@@ -46,6 +47,7 @@ struct PlanRow {
   int64_t max_balance_paise = 0;
   bool gift = false;           // gift plans issue non-reloadable cards
   int64_t created_at = 0;
+  std::string kyc_rules;       // ppi::encode_program: "" = the RBI defaults, "NONE" = no PPI rules
 };
 
 struct LoginRow {
@@ -109,6 +111,9 @@ struct CardRow {
   std::string replaced_by;      // card id of the replacement, when replaced
   int64_t created_at = 0;
   int64_t modified_at = 0;
+  ppi::KycLevel kyc_level = ppi::KycLevel::kMin;
+  std::string kyc_reference;    // the reference the completed KYC was recorded under
+  std::string program_rules;    // read-only: its plan's kyc_rules (ppi::decode_program)
 };
 
 struct StatusChangeRow {
@@ -271,6 +276,7 @@ struct UsageTotals {
   int64_t day_paise = 0, month_paise = 0, year_paise = 0;
   int64_t day_count = 0, month_count = 0, year_count = 0;
   int64_t channel_day_paise = 0, channel_day_count = 0;
+  int64_t channel_month_paise = 0, channel_month_count = 0;
 };
 
 // An operator console session (docs/console.md): digests only, never the tokens.

@@ -88,7 +88,7 @@ async function setUp() {
   await must('/admin/v1/cardAccounts/fund', { companyId: p.companyId, cardAccountId: acc.cardAccountId, amount: 150000, reference: `NEFT-${suffix}` }, A);
   const card = await must(B, {
     companyId: p.companyId, cardAccountId: acc.cardAccountId, firstName: 'Asha', lastName: 'Rao', gender: 'F',
-    mobile: '9811100022', email: 'asha@console.example', loadAmount: 12500,
+    mobile: '9811100022', email: 'asha@console.example', loadAmount: 9500,
   }, H);
   await must(`${B}/orderPhysicalCard`, {
     companyId: p.companyId, cardAccountId: acc.cardAccountId, enKashCardId: card.enKashCardId,
@@ -192,8 +192,8 @@ async function main() {
     await heading(page, `Card ${card.enKashCardId}`);
     const text = async () => page.locator('main').innerText();
     let body = await text();
-    check(body.includes('₹12,500.00'), 'the card balance is not shown as ₹12,500.00');
-    check(body.includes('₹12,250.50'), 'the available balance is not shown as ₹12,250.50');
+    check(body.includes('₹9,500.00'), 'the card balance is not shown as ₹9,500.00');
+    check(body.includes('₹9,250.50'), 'the available balance is not shown as ₹9,250.50');
     check(body.includes('Park Street Cafe'), 'the open authorization is not listed');
     check(body.includes('XXXX XXXX XXXX ' + last4), 'the masked number is not shown');
     check(body.includes('ORDERED'), 'the physical order is not shown');
@@ -257,7 +257,7 @@ async function main() {
     await heading(page, `Card account ${acc.cardAccountId}`);
     const pool = page.locator('#pool-balance');
     const before = await pool.innerText();
-    check(before === '₹1,37,500.00', `the pool shows ${before}, not ₹1,37,500.00 (₹1,50,000 funded, ₹12,500 loaded)`);
+    check(before === '₹1,40,500.00', `the pool shows ${before}, not ₹1,40,500.00 (₹1,50,000 funded, ₹9,500 loaded)`);
     await axe(page, 'account');
     await confirm(page, 'Fund account', { 'Amount in rupees': '100000.25', Reference: `NEFT-CONSOLE-${Date.now()}` });
     await pool.filter({ hasText: '₹2,37,500.25' }).waitFor();

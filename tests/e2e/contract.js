@@ -532,7 +532,7 @@ async function scenarios(A, hookUrl) {
   await call('loadCardBalance', { label: 'no reference, numeric amount string', headers: H1, body: { enKashCardId: cardC.enKashCardId, amount: '250', transactionType: 'CR' }, expect: 200 });
   await call('loadCardBalance', { label: 'DR', headers: H1, body: { ...ref(cardA), amount: 10, transactionType: 'DR' }, expect: 403, check: wantCode(403) });
   await call('loadCardBalance', { label: 'gift card', headers: H1, body: { enKashCardId: giftCard.enKashCardId, amount: 10, transactionType: 'CR' }, expect: 422, check: wantCode(1042) });
-  await call('loadCardBalance', { label: 'above the plan maximum', headers: H1, body: { enKashCardId: cardA.enKashCardId, amount: 199999, transactionType: 'CR' }, expect: 422, check: wantCode(1041) });
+  await call('loadCardBalance', { label: 'above the KYC level MIN maximum balance', headers: H1, body: { enKashCardId: cardA.enKashCardId, amount: 199999, transactionType: 'CR' }, expect: 422, check: wantCode(1043) });
   await call('loadCardBalance', { label: 'wrong type: a reference that is not a 64-bit integer', headers: H1, rawBody: `{"enKashCardId": "${cardA.enKashCardId}", "amount": 1, "transactionType": "CR", "uniqueReferenceNumber": 98765432101234567890}`, expect: 422, check: wantCode(422) });
   const loadRef = payloadOf(load) && payloadOf(load).pgReferenceNumber;
 

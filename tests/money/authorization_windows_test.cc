@@ -39,6 +39,8 @@ class AuthorizationWindows : public ::testing::Test {
     env_.set_now(ist(2026, 5, 20, 12));  // the card is issued before every window under test
     t_ = env_.tenant();
     card_ = env_.card(t_);
+    // Full KYC: the windows under test are the usage controls', not the small PPI's ₹10,000.
+    ASSERT_TRUE(env_.full_kyc(card_));
     ASSERT_TRUE(env_.fund(t_, 100'000'00, "POOL-1"));
     auto loaded = env_.load(t_, card_, 50'000'00, "LOAD-1");
     ASSERT_TRUE(loaded) << loaded.error().message;

@@ -15,6 +15,7 @@
 #include "service/admin.h"
 #include "service/balances.h"
 #include "service/cards.h"
+#include "service/kyc.h"
 #include "test_store.h"
 
 namespace cardcore::testing {
@@ -59,6 +60,12 @@ class ServiceEnv {
     c.first_name = "Holder";
     c.mobile = "9123456789";
     return cards::create_card(*ctx_, t.principal, c)->card.card_id;
+  }
+  // Records a completed KYC (FULL: the RBI PPI limits of a small PPI no longer apply).
+  Status full_kyc(const std::string& card_id) {
+    auto r = kyc::record_full_kyc(*ctx_, {card_id, "FULL", "KYC-" + card_id, "admin", "ADMIN", std::nullopt, {}});
+    if (!r) return std::unexpected(r.error());
+    return {};
   }
   Status fund(const Tenant& t, int64_t paise, const std::string& ref) {
     auto r = balances::fund(*ctx_, t.creds.company_id, t.account_id, paise, ref);
