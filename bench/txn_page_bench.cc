@@ -117,7 +117,7 @@ Dataset load(Store& store, const Options& o) {
           CC_RETURN_IF_ERROR(tx.insert_partner({kPartner, "Bench", "9000000001", "", "none", kCompany, "h",
                                                 Sealed{"k1", "blob"}, kBaseTime, Sealed{}}));
           CC_RETURN_IF_ERROR(tx.insert_company({kCompany, kPartner, "Bench Co", kBaseTime}));
-          CC_RETURN_IF_ERROR(tx.insert_plan({kPlan, kPartner, "plan", "652150", 5, 20'000'000, false, kBaseTime}));
+          CC_RETURN_IF_ERROR(tx.insert_plan({kPlan, kPartner, "plan", "652150", 5, 20'000'000, false, kBaseTime, "", ""}));
           for (const char* acc : {kBigAccount, kSmallAccount}) {
             CC_RETURN_IF_ERROR(tx.insert_card_account({acc, kPartner, kCompany, "Bench Co", kPlan, "EKBENCH0",
                                                        "a@b.co", "9000000001", "t", "MEAL", kBaseTime}));

@@ -94,6 +94,64 @@ Result<ppi::Program> read_kyc_rules(const JsonBody& b) {
   return program;
 }
 
+// fees of a plan: absent or null = none; else {issuance, replacement, physicalCard, atmWithdrawal
+// (rupees), load {percent, fixed}, gstPercent (default 18)}; a percentage has at most 2 decimals.
+Result<fees::Schedule> read_fees(const JsonBody& b) {
+  const json& all = b.json();
+  auto it = all.find("fees");
+  fees::Schedule s;
+  if (it == all.end() || it->is_null()) return s;
+  if (!it->is_object()) return invalid_param("fees", "must be an object (issuance, replacement, physicalCard, load, atmWithdrawal, gstPercent)");
+  static constexpr std::string_view kKeys[] = {"issuance", "replacement", "physicalCard", "load", "atmWithdrawal", "gstPercent"};
+  for (const auto& [key, _] : it->items()) {
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+      return invalid_param("fees." + key.substr(0, 32), "is not a fee (issuance, replacement, physicalCard, load, atmWithdrawal, gstPercent)");
+    }
+  }
+  // A field's error names its whole path ("fees.load.percent: ...").
+  auto read = [](const JsonBody& body, const std::string& where, const char* key, bool percent) -> Result<std::optional<int64_t>> {
+    auto v = body.amount_paise(key);
+    if (!v) return fail(v.error().code, where + v.error().message, where + v.error().field);
+    if (*v && **v < 0) return invalid_param(where + key, "must not be negative");
+    if (*v && percent && **v > fees::kBasisPoints) return invalid_param(where + key, "must be at most 100 (percent)");
+    return *v;
+  };
+  JsonBody f(*it);
+  for (const auto& [key, member] : {std::pair{"issuance", &fees::Schedule::issuance},
+                                    std::pair{"replacement", &fees::Schedule::replacement},
+                                    std::pair{"physicalCard", &fees::Schedule::physical_card},
+                                    std::pair{"atmWithdrawal", &fees::Schedule::atm_withdrawal}}) {
+    TRY_FIELD(std::optional<int64_t> v, read(f, "fees.", key, false));
+    if (v) s.*member = *v;
+  }
+  // Percentages read like rupees: 2 decimals, so 18 -> 1800 basis points.
+  TRY_FIELD(std::optional<int64_t> gst, read(f, "fees.", "gstPercent", true));
+  if (gst) s.gst_bp = *gst;
+  auto load = it->find("load");
+  if (load != it->end() && !load->is_null()) {
+    if (!load->is_object()) return invalid_param("fees.load", "must be an object (percent, fixed)");
+    for (const auto& [key, _] : load->items()) {
+      if (key != "percent" && key != "fixed") return invalid_param("fees.load." + key.substr(0, 32), "is not a load fee (percent, fixed)");
+    }
+    JsonBody l(*load);
+    TRY_FIELD(std::optional<int64_t> percent, read(l, "fees.load.", "percent", true));
+    TRY_FIELD(std::optional<int64_t> fixed, read(l, "fees.load.", "fixed", false));
+    s.load_bp = percent.value_or(0);
+    s.load_fixed = fixed.value_or(0);
+  }
+  return s;
+}
+
+json fees_json(const fees::Schedule& s) {
+  auto percent = [](int64_t bp) { return rupees_json(bp); };  // basis points print as a percentage
+  return {{"issuance", rupees_json(s.issuance)},
+          {"replacement", rupees_json(s.replacement)},
+          {"physicalCard", rupees_json(s.physical_card)},
+          {"load", {{"percent", percent(s.load_bp)}, {"fixed", rupees_json(s.load_fixed)}}},
+          {"atmWithdrawal", rupees_json(s.atm_withdrawal)},
+          {"gstPercent", percent(s.gst_bp)}};
+}
+
 Result<json> create_plan(const Context& ctx, const std::string& /*actor*/, const JsonBody& b) {
   admin::NewPlan r;
   TRY_FIELD(r.partner_id, b.str("partnerId", 32));
@@ -104,11 +162,12 @@ Result<json> create_plan(const Context& ctx, const std::string& /*actor*/, const
   TRY_FIELD(std::optional<bool> gift, b.boolean("gift"));
   r.gift = gift.value_or(false);
   TRY_FIELD(r.program, read_kyc_rules(b));
+  TRY_FIELD(r.fees, read_fees(b));
   TRY_FIELD(PlanRow p, admin::create_plan(ctx, r));
   return json{{"planMasterId", p.plan_master_id}, {"partnerId", p.partner_id}, {"name", p.name},
               {"bin", p.bin}, {"validityYears", p.validity_years},
               {"maxCardBalance", rupees_json(p.max_balance_paise)}, {"gift", p.gift},
-              {"kycRules", program_json(r.program)}};
+              {"kycRules", program_json(r.program)}, {"fees", fees_json(r.fees)}};
 }
 
 // The issuer's compliance team records a completed KYC (MIN -> FULL).

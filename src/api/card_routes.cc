@@ -56,6 +56,9 @@ Result<json> get_account(const Context& ctx, const Principal& p, const JsonBody&
   out["totalCards"] = s.total_cards;
   out["activeCards"] = s.active_cards;
   out["primaryEnKashCard"] = s.primary_card ? card_json(*s.primary_card) : json(nullptr);
+  out["feesThisMonth"] = {{"fees", rupees_json(s.fees_this_month_paise)},
+                          {"gst", rupees_json(s.gst_this_month_paise)},
+                          {"total", rupees_json(s.fees_this_month_paise + s.gst_this_month_paise)}};
   return out;
 }
 
@@ -327,7 +330,9 @@ Result<json> transactions(const Context& ctx, const Principal& p, const JsonBody
 Result<json> kyc_status(const Context& ctx, const Principal& p, const JsonBody& b, Keyed*) {
   TRY_FIELD(CardRef ref, read_ref(b));
   TRY_FIELD(kyc::KycStatus s, kyc::status(ctx, p, ref));
-  json limits = level_rules_json(s.level.value_or(ppi::LevelRules{.cash_allowed = true}));
+  ppi::LevelRules none;  // outside the PPI directions: no limit, cash as the usage controls allow
+  none.cash_allowed = true;
+  json limits = level_rules_json(s.level.value_or(none));
   limits["maxBalance"] = rupees_json(s.max_balance_paise);
   limits["monthlyLoadUsed"] = rupees_json(s.month_loaded_paise);
   limits["yearlyLoadUsed"] = rupees_json(s.year_loaded_paise);

@@ -12,6 +12,8 @@ constexpr std::string_view kPool = "pool:";
 constexpr std::string_view kWallet = "wallet:";
 constexpr std::string_view kNetwork = "network:settlement";
 constexpr std::string_view kReceivable = "receivable:";
+constexpr std::string_view kFees = "fees:";
+constexpr std::string_view kGst = "gst:";
 
 bool owner_ok(std::string_view owner) {
   if (owner.empty() || owner.size() > 32) return false;
@@ -34,6 +36,8 @@ std::string pool_account(std::string_view card_account_id) { return with_prefix(
 std::string wallet_account(std::string_view card_id) { return with_prefix(kWallet, card_id); }
 std::string network_settlement_account() { return std::string(kNetwork); }
 std::string receivable_account(std::string_view card_id) { return with_prefix(kReceivable, card_id); }
+std::string fee_revenue_account(std::string_view partner_id) { return with_prefix(kFees, partner_id); }
+std::string gst_payable_account(std::string_view partner_id) { return with_prefix(kGst, partner_id); }
 
 Result<AccountKind> kind_of(std::string_view id) {
   if (id == kNetwork) return AccountKind::kNetworkSettlement;
@@ -44,6 +48,8 @@ Result<AccountKind> kind_of(std::string_view id) {
   if (owned(kPool)) return AccountKind::kFundingPool;
   if (owned(kWallet)) return AccountKind::kCardWallet;
   if (owned(kReceivable)) return AccountKind::kReceivable;
+  if (owned(kFees)) return AccountKind::kFeeRevenue;
+  if (owned(kGst)) return AccountKind::kGstPayable;
   return internal_error("ledger: malformed account id '" + std::string(id) + "'");
 }
 
@@ -54,6 +60,8 @@ std::string_view kind_name(AccountKind kind) {
     case AccountKind::kCardWallet: return "wallet";
     case AccountKind::kNetworkSettlement: return "network";
     case AccountKind::kReceivable: return "receivable";
+    case AccountKind::kFeeRevenue: return "fees";
+    case AccountKind::kGstPayable: return "gst";
   }
   return "unknown";
 }
@@ -101,6 +109,13 @@ Entry clearing(std::string_view card_id, int64_t amount, int64_t overdraft, std:
   if (amount - overdraft > 0) e.postings.push_back({wallet_account(card_id), -(amount - overdraft), std::nullopt});
   if (overdraft > 0) e.postings.push_back({receivable_account(card_id), -overdraft, std::nullopt});
   e.postings.push_back({network_settlement_account(), amount, std::nullopt});
+  return e;
+}
+
+Entry fee(std::string_view payer, std::string_view partner_id, int64_t fee, int64_t gst, std::string reference) {
+  Entry e{"FEE", std::move(reference), {{std::string(payer), -(fee + gst), std::nullopt},
+                                        {fee_revenue_account(partner_id), fee, std::nullopt}}};
+  if (gst > 0) e.postings.push_back({gst_payable_account(partner_id), gst, std::nullopt});
   return e;
 }
 

@@ -9,6 +9,8 @@
 //   network:settlement   what the card network owes or is owed (external; may go negative)
 //   receivable:<cardId>  what a cardholder owes after a force post beyond the balance
 //                        (external; only when configured to allow it)
+//   fees:<partnerId>     the fees charged on the partner's program (the issuer's revenue)
+//   gst:<partnerId>      the GST collected on those fees, owed to the government
 // Invariant kept by the store: for every internal account, balance >= 0 and balance - held >= 0.
 #pragma once
 
@@ -22,15 +24,19 @@
 
 namespace cardcore::ledger {
 
-enum class AccountKind { kCompanySource, kFundingPool, kCardWallet, kNetworkSettlement, kReceivable };
+enum class AccountKind { kCompanySource, kFundingPool, kCardWallet, kNetworkSettlement, kReceivable, kFeeRevenue,
+                         kGstPayable };
 
 std::string source_account(std::string_view company_id);
 std::string pool_account(std::string_view card_account_id);
 std::string wallet_account(std::string_view card_id);
 std::string network_settlement_account();
 std::string receivable_account(std::string_view card_id);
+std::string fee_revenue_account(std::string_view partner_id);
+std::string gst_payable_account(std::string_view partner_id);
 
-// Stable names of the kinds, as stored: "source", "pool", "wallet", "network", "receivable".
+// Stable names of the kinds, as stored: "source", "pool", "wallet", "network", "receivable",
+// "fees", "gst".
 std::string_view kind_name(AccountKind kind);
 
 // Kind of an account id made by the functions above; error for anything else.
@@ -70,6 +76,10 @@ Entry move_between_cards(std::string_view from_card_id, std::string_view to_card
 // that part is booked to the cardholder's receivable instead of the wallet (force post beyond
 // the balance, only when configured).
 Entry clearing(std::string_view card_id, int64_t amount_paise, int64_t overdraft_paise, std::string reference);
+// A fee and its GST, paid by `payer` (a funding pool or a card wallet) to the partner's fee
+// revenue and GST payable accounts; `gst_paise` may be 0.
+Entry fee(std::string_view payer_account, std::string_view partner_id, int64_t fee_paise, int64_t gst_paise,
+          std::string reference);
 // Money back to the card from the network (refund).
 Entry refund(std::string_view card_id, int64_t amount_paise, std::string reference);
 

@@ -69,7 +69,7 @@ Result<PartnerCredentials> create_partner(const Context& ctx, const NewPartner& 
     CC_RETURN_IF_ERROR(tx.insert_company({out.company_id, out.partner_id, r.name, now}));
     CC_RETURN_IF_ERROR(tx.insert_plan({out.plan_master_id, out.partner_id, "Default prepaid", ctx.config.default_bin,
                                        ctx.config.default_validity_years, ctx.config.default_max_balance_paise,
-                                       false, now, ""}));
+                                       false, now, "", ""}));
     CC_RETURN_IF_ERROR(tx.insert_login({out.username, out.partner_id, password_hash, 0, false, now}));
     return tx.insert_audit({0, now, out.partner_id, "admin", "partner.create", out.partner_id, "{}"});
   }));
@@ -104,7 +104,7 @@ Result<PlanRow> create_plan(const Context& ctx, const NewPlan& r) {
     CC_ASSIGN_OR_RETURN(std::optional<PartnerRow> p, tx.find_partner(r.partner_id));
     if (!p) return invalid_id("partnerId");
     PlanRow plan{make_id("PM", 7), r.partner_id, r.name, r.bin, static_cast<int>(years), max_balance, r.gift, now,
-                 ppi::encode_program(r.program)};
+                 ppi::encode_program(r.program), fees::encode(r.fees)};
     CC_RETURN_IF_ERROR(tx.insert_plan(plan));
     CC_RETURN_IF_ERROR(tx.insert_audit({0, now, r.partner_id, "admin", "plan.create", plan.plan_master_id, "{}"}));
     return plan;

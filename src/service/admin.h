@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/fees.h"
 #include "domain/ppi.h"
 #include "service/context.h"
 
@@ -29,6 +30,7 @@ struct NewPlan {
   std::optional<int64_t> max_balance_paise;
   bool gift = false;
   ppi::Program program;  // kycRules: the RBI PPI rules of its cards, or none
+  fees::Schedule fees;   // what the program charges, with GST
 };
 Result<PlanRow> create_plan(const Context& ctx, const NewPlan& r);
 

@@ -6,9 +6,11 @@
 #include "domain/authorization.h"
 #include "domain/card_status.h"
 #include "domain/clock.h"
+#include "domain/fees.h"
 #include "domain/ledger.h"
 #include "security/crypto.h"
 #include "security/secret_hash.h"
+#include "service/balances.h"
 #include "service/common.h"
 
 namespace cardcore::authorization {
@@ -291,6 +293,13 @@ Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const 
 
 namespace {
 
+// The program's fee (and GST) on a cash withdrawal of `card`; none for other channels.
+Result<fees::Charge> atm_fee_of(const CardRow& card, authz::Channel channel) {
+  if (channel != authz::Channel::kAtm) return fees::Charge{};
+  CC_ASSIGN_OR_RETURN(fees::Schedule schedule, balances::fee_schedule(card.program_fees));
+  return fees::with_gst(schedule, schedule.atm_withdrawal);
+}
+
 // The decision on a message that spends (authorization, purchase), inside its unit: the card's
 // facts, its usage controls, what it used in the IST windows and its available balance. A wrong
 // PIN is counted, a right one resets the count. Approved means "may be held"; the caller then
@@ -301,7 +310,9 @@ Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& 
   CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card.card_id, svc::usage_windows(now, channel)));
   // The card row carries its wallet's balance and held amount (read with it, in this unit). The
   // decision only says "may be held": the conditional hold that follows is what takes the money.
-  const int64_t avail = card.balance_paise - card.held_paise;
+  // Cash leaves room for the program's ATM fee and its GST, charged at clearing.
+  CC_ASSIGN_OR_RETURN(fees::Charge atm_fee, atm_fee_of(card, channel));
+  const int64_t avail = card.balance_paise - card.held_paise - atm_fee.total();
   authz::CardFacts facts;
   facts.status = card.status;
   facts.expired = card_expired(card, now);
@@ -459,6 +470,10 @@ Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Fini
         // Counts toward the limits like an authorization cleared at once.
         CC_RETURN_IF_ERROR(tx.insert_authorization(
             new_authorization(card, r, channel, k, out, 0, r.amount_paise, authz::AuthStatus::kClosed, now)));
+        // A cash withdrawal cleared at once pays the ATM fee now (the decision left room for it).
+        CC_ASSIGN_OR_RETURN(fees::Charge atm_fee, atm_fee_of(card, channel));
+        CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, card, true, atm_fee, "ATM-" + out.authorization_id,
+                                                        "ATM withdrawal", "amount", now));
         CC_ASSIGN_OR_RETURN(out.available_paise, available(tx, card.card_id));
       }
     }
@@ -531,6 +546,9 @@ Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& 
     int64_t tolerance = a.authorized_paise * ctx.config.over_capture_tolerance_percent / 100;
     int64_t release = std::min(amount, a.held_paise);
     int64_t extra = amount - release;  // beyond what is held: must be free balance
+    // The clearing that closes a cash withdrawal pays the program's ATM fee from the wallet.
+    const bool closes = f.final_capture || a.held_paise == release;
+    CC_ASSIGN_OR_RETURN(fees::Charge atm_fee, atm_fee_of(fr.card, closes ? a.channel : authz::Channel::kPos));
     if (a.status != authz::AuthStatus::kOpen) {
       // keep the decline above
     } else if (amount <= 0) {
@@ -539,6 +557,8 @@ Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& 
       out = declined(rc::kInvalidAmount, "capture exceeds the authorization beyond the tolerance", amount, avail);
     } else if (extra > avail) {
       out = declined(rc::kInsufficientFunds, "insufficient funds for the amount above the authorization", amount, avail);
+    } else if (extra + atm_fee.total() > avail + (a.held_paise - release)) {
+      out = declined(rc::kInsufficientFunds, "insufficient funds for the ATM fee", amount, avail);
     } else {
       std::string wallet = ledger::wallet_account(fr.card.card_id);
       CC_RETURN_IF_ERROR(tx.release_hold(wallet, release));
@@ -557,6 +577,10 @@ Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& 
       if (updated.held_paise == 0) updated.status = authz::AuthStatus::kClosed;
       updated.updated_at = now;
       CC_RETURN_IF_ERROR(save_authorization(tx, updated, a.held_paise));
+      if (updated.status == authz::AuthStatus::kClosed) {
+        CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, fr.card, true, atm_fee, "ATM-" + a.authorization_id,
+                                                        "ATM withdrawal", "amount", now));
+      }
       CC_ASSIGN_OR_RETURN(int64_t after, available(tx, fr.card.card_id));
       out = AuthResult{true, rc::kApproved, "cleared", a.authorization_id, "", a.auth_code, amount, after, false};
       CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, authz::channel_name(a.channel), k, "CAPTURE", "CLEARING", "DR", entry_id, out, now));

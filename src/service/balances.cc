@@ -1,5 +1,7 @@
 #include "service/balances.h"
 
+#include <tuple>
+
 #include "domain/ledger.h"
 #include "domain/money.h"
 #include "domain/ppi.h"
@@ -94,6 +96,39 @@ Status keep_load_rules(Tx& tx, const std::optional<ppi::LevelRules>& rules, cons
 
 }  // namespace
 
+Result<fees::Schedule> fee_schedule(const std::string& stored) { return fees::decode(stored); }
+
+Status charge_fee_in_unit(Tx& tx, const CardRow& card, bool from_wallet, const fees::Charge& charge,
+                          const std::string& reference, const std::string& what, const std::string& field, int64_t now) {
+  if (charge.none()) return {};
+  const std::string payer = from_wallet ? ledger::wallet_account(card.card_id) : ledger::pool_account(card.card_account_id);
+  auto entry_id = tx.post_entry(ledger::fee(payer, card.partner_id, charge.fee, charge.gst, "FEE-" + reference),
+                                card.partner_id, now);
+  if (!entry_id && entry_id.error().code == code::kInsufficientFunds) {
+    return fail(code::kInsufficientFunds,
+                field + ": the " + (from_wallet ? std::string("card balance") : std::string("card account's funding pool")) +
+                    " cannot also cover the " + what + " fee of ₹" + money::format_rupees(charge.fee) + " and its GST of ₹" +
+                    money::format_rupees(charge.gst),
+                field);
+  }
+  if (!entry_id) return std::unexpected(entry_id.error());
+  CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.ledger_balance(ledger::wallet_account(card.card_id)));
+  const std::string source = from_wallet ? "CARD" : "FUNDING_POOL";
+  for (const auto& [prefix, amount, text] : {std::tuple{"FEE-", charge.fee, what + " fee"},
+                                             std::tuple{"GST-", charge.gst, "GST on the " + what + " fee"}}) {
+    if (amount == 0) continue;
+    CC_ASSIGN_OR_RETURN(TransactionRow t, svc::new_transaction(tx, card, "DR", amount, *entry_id, wallet.available_paise(),
+                                                               prefix + reference, "FEE", now));
+    t.description = text + (from_wallet ? "" : " (charged to the funding pool)");
+    nlohmann::json details = svc::transaction_details(prefix + reference, "FEE", "API");
+    details["feeFor"] = reference;
+    details["paidFrom"] = source;
+    t.details_json = details.dump();
+    CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
+  }
+  return {};
+}
+
 Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const PlanRow& plan, const CardRow& card,
                                     int64_t amount, const std::string& reference, const std::string& type,
                                     const std::string& description, const std::string& remarks,
@@ -120,6 +155,10 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const Pla
   t.created_by = created_by;
   t.details_json = svc::transaction_details(reference, "LOAD", "API").dump();
   CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
+  // The load's fee, from the pool, in the same unit: a pool that cannot cover both refuses both.
+  CC_ASSIGN_OR_RETURN(fees::Schedule schedule, fee_schedule(plan.fees));
+  CC_RETURN_IF_ERROR(charge_fee_in_unit(tx, card, false, fees::load_fee(schedule, amount), reference, "load",
+                                        amount_field, now));
   return t;
 }
 

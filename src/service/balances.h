@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "domain/fees.h"
 #include "service/context.h"
 #include "service/idempotency.h"
 
@@ -50,6 +51,17 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& account, const
 // refused whole when the balance passes what the new card's rules allow.
 Result<int64_t> move_card_balance_in_unit(Tx& tx, const PlanRow& plan, const CardRow& from, const CardRow& to,
                                           int64_t now);
+
+// The fee a card's program charges (its plan's schedule, domain/fees.h).
+Result<fees::Schedule> fee_schedule(const std::string& stored);
+
+// Charges `charge` (a fee and its GST) for `what` ("issuance", "load", "ATM withdrawal", …)
+// inside the caller's unit: one ledger entry FEE-<reference> from the card account's funding
+// pool (or the card's wallet when `from_wallet`) to the partner's fee revenue and GST payable
+// accounts, and the card's rows of type FEE: FEE-<reference> and GST-<reference>. A payer that
+// cannot cover it refuses the unit (1040, naming `field`). Nothing is charged for a zero fee.
+Status charge_fee_in_unit(Tx& tx, const CardRow& card, bool from_wallet, const fees::Charge& charge,
+                          const std::string& reference, const std::string& what, const std::string& field, int64_t now);
 
 // Get Transaction Details: by pgReferenceNumber or enKashTransactionId.
 Result<TransactionRow> get_transaction(const Context& ctx, const Principal& p, const CardRef& ref,

@@ -4,6 +4,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "domain/ppi.h"
 #include "domain/card_status.h"
 #include "domain/clock.h"
 #include "domain/ledger.h"
@@ -351,6 +352,9 @@ Result<AccountSummary> get_account(const Context& ctx, const Principal& p, const
       if (c.status == CardStatus::kUnlocked) ++s.active_cards;
       if (c.primary_card && !s.primary_card) s.primary_card = c;
     }
+    CC_ASSIGN_OR_RETURN(TransactionOps::FeeTotals charged, tx.account_fees_since(card_account_id, ppi::month_start(ctx.now())));
+    s.fees_this_month_paise = charged.fees;
+    s.gst_this_month_paise = charged.gst;
     return s;
   });
 }
@@ -391,6 +395,14 @@ Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const Cre
               : new_order(c, r.address, r.address2, r.city, r.state, r.country, r.pincode, now);
       CC_RETURN_IF_ERROR(tx.insert_physical_order(order));
       out.order = order;
+    }
+    // The program's fees for the card (and its plastic), from the pool, in the issue's unit.
+    CC_ASSIGN_OR_RETURN(fees::Schedule schedule, balances::fee_schedule(plan->fees));
+    CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, c, false, fees::with_gst(schedule, schedule.issuance),
+                                                    "ISSUANCE-" + c.card_id, "issuance", "cardAccountId", now));
+    if (out.order) {
+      CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, c, false, fees::with_gst(schedule, schedule.physical_card),
+                                                      "PHYSICAL-" + out.order->order_id, "physical card", "cardAccountId", now));
     }
     if (r.load_amount_paise) {
       // Issue and first load are one unit: a refused load leaves no card behind.
@@ -675,6 +687,9 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
                                                  p.partner_id, now));
     CC_ASSIGN_OR_RETURN(int64_t moved_paise, balances::move_card_balance_in_unit(tx, *plan, old, fresh, now));
     fresh.balance_paise = moved_paise;
+    CC_ASSIGN_OR_RETURN(fees::Schedule schedule, balances::fee_schedule(plan->fees));
+    CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, fresh, false, fees::with_gst(schedule, schedule.replacement),
+                                                    "REPLACE-" + old.card_id, "replacement", "enKashCardId", now));
     CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(old.card_id));
     if (controls) {
       controls->card_id = fresh.card_id;
@@ -718,6 +733,9 @@ Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, 
     PhysicalOrderRow order = new_order(card, r.address, r.address2, r.city, r.state, r.country, r.pincode, now);
     CC_RETURN_IF_ERROR(tx.insert_physical_order(order));
     if (card.card_type != "PHYSICAL") CC_RETURN_IF_ERROR(tx.set_card_type(card.card_id, "PHYSICAL", now));
+    CC_ASSIGN_OR_RETURN(fees::Schedule schedule, balances::fee_schedule(card.program_fees));
+    CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, card, false, fees::with_gst(schedule, schedule.physical_card),
+                                                    "PHYSICAL-" + order.order_id, "physical card", "enKashCardId", now));
     CC_RETURN_IF_ERROR(audit(tx, p, "card.order_physical", card.card_id, {{"orderId", order.order_id}}, now));
     return order;
   });

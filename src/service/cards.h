@@ -29,6 +29,7 @@ struct AccountSummary {
   int64_t total_cards = 0;
   int64_t active_cards = 0;
   std::optional<CardRow> primary_card;
+  int64_t fees_this_month_paise = 0, gst_this_month_paise = 0;  // charged since the 1st (IST)
 };
 Result<AccountSummary> get_account(const Context& ctx, const Principal& p,
                                    const std::string& company_id, const std::string& card_account_id);

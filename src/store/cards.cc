@@ -16,7 +16,7 @@ namespace {
   "COALESCE(w.balance_paise, 0), c.holder_name, c.mobile, c.email, c.profile_json, c.pin_hash, " \
   "c.pin_failures, c.mfa_key_id, c.mfa_blob, c.replaced_by, c.created_at, c.modified_at, "       \
   "COALESCE(w.held_paise, 0), c.mfa_failures, c.kyc_level, c.kyc_reference, "                    \
-  "COALESCE(pl.kyc_rules, '') FROM cards c LEFT JOIN ledger_accounts w "                         \
+  "COALESCE(pl.kyc_rules, ''), COALESCE(pl.fees, '') FROM cards c LEFT JOIN ledger_accounts w "                         \
   "ON w.account_id = 'wallet:' || c.card_id "                                                    \
   "LEFT JOIN card_accounts ca ON ca.card_account_id = c.card_account_id "                        \
   "LEFT JOIN plans pl ON pl.plan_master_id = ca.plan_master_id " where
@@ -40,6 +40,7 @@ Result<CardRow> read_card(const Query& s) {
   CC_ASSIGN_OR_RETURN(r.kyc_level, parse_column(ppi::parse_kyc_level, s.text(32), "cards", r.card_id, "kyc_level"));
   r.kyc_reference = s.text(33);
   r.program_rules = s.text(34);
+  r.program_fees = s.text(35);
   return r;
 }
 

@@ -56,7 +56,7 @@ class CardOps : protected StoreOps {
   Result<bool> set_card_kyc_level(const std::string& card_id, ppi::KycLevel expected, ppi::KycLevel level,
                                   const std::string& reference, int64_t now);
 
-  // RBI PPI load counters (008_kyc_levels.sql): what the card loaded in the IST calendar month
+  // RBI PPI load counters (008_kyc_levels_and_fees.sql): what the card loaded in the IST calendar month
   // starting at `month_start` and the financial year starting at `year_start`.
   struct LoadTotals {
     int64_t month = 0, year = 0;

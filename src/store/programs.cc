@@ -69,18 +69,19 @@ Result<std::optional<CompanyRow>> ProgramOps::find_company(const std::string& id
 
 Status ProgramOps::insert_plan(const PlanRow& r) {
   CC_SQL(q, "INSERT INTO plans (plan_master_id, partner_id, name, bin, validity_years, max_balance_paise, "
-            "gift, created_at, kyc_rules) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+            "gift, created_at, kyc_rules, fees) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
   q.bind(1, r.plan_master_id).bind(2, r.partner_id).bind(3, r.name).bind(4, r.bin).bind(5, r.validity_years)
-      .bind(6, r.max_balance_paise).bind(7, r.gift).bind(8, r.created_at).bind(9, r.kyc_rules);
+      .bind(6, r.max_balance_paise).bind(7, r.gift).bind(8, r.created_at).bind(9, r.kyc_rules)
+      .bind(10, r.fees);
   return done(q);
 }
 
 Result<std::optional<PlanRow>> ProgramOps::find_plan(const std::string& id) {
   CC_SQL(q, "SELECT plan_master_id, partner_id, name, bin, validity_years, max_balance_paise, gift, "
-            "created_at, kyc_rules FROM plans WHERE plan_master_id = ?1");
+            "created_at, kyc_rules, fees FROM plans WHERE plan_master_id = ?1");
   return one(q.bind(1, id), [](const Query& s) {
     return PlanRow{s.text(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.i64(4)),
-                   s.i64(5), s.boolean(6), s.i64(7), s.text(8)};
+                   s.i64(5), s.boolean(6), s.i64(7), s.text(8), s.text(9)};
   });
 }
 

@@ -48,6 +48,7 @@ struct PlanRow {
   bool gift = false;           // gift plans issue non-reloadable cards
   int64_t created_at = 0;
   std::string kyc_rules;       // ppi::encode_program: "" = the RBI defaults, "NONE" = no PPI rules
+  std::string fees;            // fees::encode: "" = no fees
 };
 
 struct LoginRow {
@@ -114,6 +115,7 @@ struct CardRow {
   ppi::KycLevel kyc_level = ppi::KycLevel::kMin;
   std::string kyc_reference;    // the reference the completed KYC was recorded under
   std::string program_rules;    // read-only: its plan's kyc_rules (ppi::decode_program)
+  std::string program_fees;     // read-only: its plan's fees (fees::decode)
 };
 
 struct StatusChangeRow {

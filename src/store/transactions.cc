@@ -157,4 +157,15 @@ Result<std::vector<DecisionCount>> TransactionOps::count_decisions(int64_t from,
               [](const Query& s) { return DecisionCount{s.i64(0), s.text(1), s.i64(2)}; });
 }
 
+Result<TransactionOps::FeeTotals> TransactionOps::account_fees_since(const std::string& account_id, int64_t since) {
+  // card_txn_by_account_time: the month's rows of the account only.
+  CC_SQL(q, "SELECT COALESCE(SUM(CASE WHEN pg_reference LIKE 'GST-%' THEN 0 ELSE amount_paise END), 0), "
+            "COALESCE(SUM(CASE WHEN pg_reference LIKE 'GST-%' THEN amount_paise ELSE 0 END), 0) "
+            "FROM card_transactions WHERE card_account_id = ?1 AND created_at >= ?2 AND type = 'FEE'");
+  CC_ASSIGN_OR_RETURN(std::optional<FeeTotals> t, one(q.bind(1, account_id).bind(2, since), [](const Query& s) {
+                        return FeeTotals{s.i64(0), s.i64(1)};
+                      }));
+  return t.value_or(FeeTotals{});
+}
+
 }  // namespace cardcore

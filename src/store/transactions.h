@@ -24,6 +24,12 @@ class TransactionOps : protected StoreOps {
                                                                       const std::string& pg_reference);
   // Newest first; only the partner's rows of the account.
   Result<TransactionPage> list_transactions(const TransactionFilter& f);
+  // The fees (type FEE) charged on the account's cards since `since`: the fees and, apart, their
+  // GST (the GST-<reference> rows).
+  struct FeeTotals {
+    int64_t fees = 0, gst = 0;
+  };
+  Result<FeeTotals> account_fees_since(const std::string& card_account_id, int64_t since);
   // Every partner's authorization decisions in `buckets` buckets of `bucket_seconds` from `from`
   // (bucket 0 starts there), per response code; a row dated beyond the last bucket (a node's
   // clock ahead) is not counted.

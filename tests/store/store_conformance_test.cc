@@ -109,7 +109,7 @@ class StoreConformance : public ::testing::TestWithParam<Engine> {
       CC_RETURN_IF_ERROR(tx.insert_partner({"CRAAAAAAA", "P", "9000000001", "", "none", "CEKAAAAAAA", "h",
                                             Sealed{"k1", "blob"}, 1, Sealed{}}));
       CC_RETURN_IF_ERROR(tx.insert_company({"CEKAAAAAAA", "CRAAAAAAA", "Co", 1}));
-      CC_RETURN_IF_ERROR(tx.insert_plan({"PMAAAAAAA", "CRAAAAAAA", "plan", "652150", 5, 100000, false, 1}));
+      CC_RETURN_IF_ERROR(tx.insert_plan({"PMAAAAAAA", "CRAAAAAAA", "plan", "652150", 5, 100000, false, 1, "", ""}));
       CC_RETURN_IF_ERROR(tx.insert_login({"9000000001", "CRAAAAAAA", "hash", 0, false, 1}));
       CC_RETURN_IF_ERROR(tx.insert_card_account({"CAAAAAAAA", "CRAAAAAAA", "CEKAAAAAAA", "Co", "PMAAAAAAA",
                                                  "EKAAAAAA", "a@b.co", "9000000001", "t", "MEAL", 1}));

@@ -1,4 +1,4 @@
--- RBI PPI rules (domain/ppi.h): every card's KYC level, a plan's program rules, and what each
+-- RBI PPI rules (domain/ppi.h) and fees (domain/fees.h): every card's KYC level, a plan's program rules, and what each
 -- card loaded per Asia/Kolkata calendar month and per financial year (1 April IST), kept by the
 -- store in the unit that posts the load, so that a limit check reads two rows.
 ALTER TABLE cards ADD COLUMN kyc_level TEXT NOT NULL DEFAULT 'MIN' CHECK (kyc_level IN ('MIN', 'FULL'));
@@ -6,6 +6,8 @@ ALTER TABLE cards ADD COLUMN kyc_level TEXT NOT NULL DEFAULT 'MIN' CHECK (kyc_le
 ALTER TABLE cards ADD COLUMN kyc_reference TEXT NOT NULL DEFAULT '';
 -- '' = the RBI defaults, 'NONE' = outside the PPI directions, else ppi::encode_program's text.
 ALTER TABLE plans ADD COLUMN kyc_rules TEXT NOT NULL DEFAULT '';
+-- The plan's fee schedule (domain/fees.h): '' = no fees, else fees::encode's text.
+ALTER TABLE plans ADD COLUMN fees TEXT NOT NULL DEFAULT '';
 -- period 'M': period_start is the IST midnight of the month's 1st; 'Y': of the financial
 -- year's 1 April.
 CREATE TABLE card_load_periods (
