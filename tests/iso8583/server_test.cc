@@ -276,6 +276,22 @@ TEST_F(IsoServer, MerchantControlsDeclineWith57) {
   EXPECT_EQ(available_paise(c), 500'00 - 300);
 }
 
+// The RBI PPI rules of the card's KYC level apply on the network as in the sandbox: a MIN card
+// has no ATM cash (57) and ₹10,000 of debits a month (61).
+TEST_F(IsoServer, KycLevelLimitsDeclineOnTheNetwork) {
+  Card c = funded_card(9000);
+  ASSERT_TRUE(IsOkA(srv().partner_post(c.p, "/velocity/rule", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                               {"enKashCardIds", {c.card_id}}, {"atmAllowed", true}})));
+  Message cash = auth("0100", c, 100'00, 8201);
+  cash.fields[3] = "010000";  // processing code 01: cash withdrawal
+  EXPECT_EQ(exchange(cash).get(39), "57");
+  EXPECT_EQ(exchange(auth("0100", c, 8000'00, 8202)).get(39), "00");
+  // ₹8,000 held this month: ₹2,000.01 more would pass the ₹10,000 of debits; ₹1,000 does not.
+  EXPECT_EQ(exchange(auth("0100", c, 2000'01, 8203)).get(39), "61");
+  EXPECT_EQ(exchange(auth("0100", c, 1000'00, 8204)).get(39), "00");
+  EXPECT_EQ(available_paise(c), 0);
+}
+
 TEST_F(IsoServer, FiftyParallelAuthorizationsOfTenRupeesOnOneHundredApproveExactlyTen) {
   Card c = funded_card(100);
   ASSERT_EQ(c.pan.size(), 16u);

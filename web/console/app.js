@@ -302,7 +302,8 @@ async function cardView(cardId, params) {
         c.pinLocked ? h('p', { className: 'declined' }, `PIN locked after ${c.wrongPinCount} wrong tries`) : null, actions),
       panel('Holder and card', facts([
         ['Holder', c.cardHolderName || '—'], ['Mobile', c.mobile || '—'], ['Number', c.maskedNumber],
-        ['Expiry', `${c.expiryMonth}/${c.expiryYear}`], ['Type', c.cardType], ['Issued', when(c.createdOn)],
+        ['Expiry', `${c.expiryMonth}/${c.expiryYear}`], ['Type', c.gift ? `${c.cardType}, gift` : c.cardType],
+        ['KYC', c.gift ? 'gift card rules' : c.kycLevel === 'FULL' ? 'FULL (complete KYC)' : 'MIN (small PPI limits)'], ['Issued', when(c.createdOn)],
         ['Account', h('a', { href: `#/account/${encodeURIComponent(c.cardAccountId)}` }, c.cardAccountId)],
         ['Company', h('a', { href: `#/company/${encodeURIComponent(c.companyId)}` }, `${d.account.companyName} (${c.companyId})`)],
       ])),
