@@ -312,7 +312,7 @@ Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& 
   // decision only says "may be held": the conditional hold that follows is what takes the money.
   // Cash leaves room for the program's ATM fee and its GST, charged at clearing.
   CC_ASSIGN_OR_RETURN(fees::Charge atm_fee, atm_fee_of(card, channel));
-  const int64_t avail = card.balance_paise - card.held_paise - atm_fee.total();
+  const int64_t avail = card.balance_paise - card.held_paise;
   authz::CardFacts facts;
   facts.status = card.status;
   facts.expired = card_expired(card, now);
@@ -328,7 +328,7 @@ Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& 
                      used.channel_day_paise,  used.channel_day_count, used.channel_month_paise,
                      used.channel_month_count};
   CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(controls, card));
-  authz::Decision d = authz::decide(r.amount_paise, channel, r.international, facts, limits, usage, avail,
+  authz::Decision d = authz::decide(r.amount_paise, channel, r.international, facts, limits, usage, avail - atm_fee.total(),
                                     authz::Merchant{r.mcc, r.merchant_id, r.country});
   if (d.wrong_pin) CC_RETURN_IF_ERROR(tx.record_pin_failure(card.card_id));
   if (facts.pin_entered && facts.pin_ok && card.pin_failures > 0 && card.pin_failures < authz::kMaxPinFailures) {

@@ -135,8 +135,9 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const Pla
                                     const std::string& created_by, int64_t now, const std::string& amount_field) {
   CC_ASSIGN_OR_RETURN(std::optional<ppi::LevelRules> rules, load_rules(plan, card));
   // Posted first, so that a repeated reference is answered as one (409) whatever the rules say;
-  // a refusal below rolls the whole unit back. The wallet's ceiling is the tighter of the plan's maxCardBalance and the KYC level's
-  // maximum: the store's conditional update keeps it even against racing loads.
+  // a refusal below rolls the whole unit back. The wallet's ceiling is the tighter of the plan's
+  // maxCardBalance and the KYC level's maximum: the store's conditional update keeps it even
+  // against racing loads.
   const bool kyc_ceiling = rules && rules->max_balance;
   const int64_t ceiling = kyc_ceiling ? *rules->max_balance : plan.max_balance_paise;
   auto entry_id = tx.post_entry(ledger::load(acc.card_account_id, card.card_id, amount, ceiling, reference),
