@@ -32,9 +32,7 @@ class ApiFees : public ApiTest {
     EXPECT_TRUE(IsOkA(made)) << made.describe();
     c.f.p.plan_master_id = made.j["payload"].value("planMasterId", "");
     c.f.account = srv().create_account(c.f.p);
-    EXPECT_TRUE(IsOkA(srv().admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.f.p.company_id},
-                                                                      {"cardAccountId", c.f.account},
-                                                                      {"amount", pool}, {"reference", "POOL-" + c.f.account}})));
+    EXPECT_TRUE(IsOkA(srv().fund_pool(c.f.p, c.f.account, pool, "POOL-" + c.f.account)));
     c.f.card = srv().create_card(c.f.p, c.f.account);
     c.f.card_id = c.f.card.value("enKashCardId", "");
     c.partner = {{"authorization", "Bearer " + c.f.p.access_token}, {"partnerId", c.f.p.partner_id}};
@@ -46,11 +44,7 @@ class ApiFees : public ApiTest {
     return IsOkB(r) ? r.j["payload"] : json::object();
   }
   HttpResponse load(const Card& c, const json& amount, const std::string& reference) {
-    json b = c.ref();
-    b["amount"] = amount;
-    b["transactionType"] = "CR";
-    b["uniqueReferenceNumber"] = reference;
-    return srv().partner_post(c.f.p, "/balance", b);
+    return srv().load_card(c.f.p, c.f.account, c.f.card_id, amount, reference);
   }
   // The card's FEE rows, by pgReferenceNumber.
   std::map<std::string, json> fee_rows(const Card& c) {
@@ -135,8 +129,7 @@ TEST_F(ApiFees, APoolThatCannotCoverTheFeeRefusesTheLoadWhole) {
   EXPECT_EQ(srv().search_card(c.f.p, c.f.account, c.f.card_id).value("otbBalance", -1.0), 0);
   EXPECT_EQ(fee_rows(c).size(), 2u) << "only the issuance fee";
   EXPECT_EQ(account(c)["availableBalance"], 1011.79);
-  ASSERT_TRUE(IsOkA(srv().admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
-                                                                     {"amount", 0.01}, {"reference", "TOPUP-" + c.f.account}})));
+  ASSERT_TRUE(IsOkA(srv().fund_pool(c.f.p, c.f.account, 0.01, "TOPUP-" + c.f.account)));
   ASSERT_TRUE(IsOkA(load(c, 1000, "TIGHT-1")));
   EXPECT_EQ(account(c)["availableBalance"], 0);
   expect_ledger_clean();

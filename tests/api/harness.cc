@@ -495,6 +495,18 @@ HttpResponse Server::partner_post(const PartnerCreds& c, const std::string& path
   return partner_post_raw(c, path, body.dump());
 }
 
+HttpResponse Server::fund_pool(const PartnerCreds& c, const std::string& account_id, const json& amount,
+                               const std::string& reference) const {
+  return admin_post("/admin/v1/cardAccounts/fund",
+                    {{"companyId", c.company_id}, {"cardAccountId", account_id}, {"amount", amount}, {"reference", reference}});
+}
+
+HttpResponse Server::load_card(const PartnerCreds& c, const std::string& account_id, const std::string& card_id,
+                               const json& amount, const std::string& reference) const {
+  return partner_post(c, "/balance", {{"companyId", c.company_id}, {"cardAccountId", account_id}, {"enKashCardId", card_id},
+                                      {"amount", amount}, {"transactionType", "CR"}, {"uniqueReferenceNumber", reference}});
+}
+
 std::string Server::create_account(const PartnerCreds& c, const std::string& mobile) const {
   HttpResponse r = partner_post(c, "/cardAccount/create",
                                 {{"companyId", c.company_id},

@@ -126,6 +126,11 @@ class Server {
                                     const std::string& mobile = "", const std::string& encryption = "",
                                     bool login = true) const;
   json card_history(const std::string& card_id) const;  // payload of /admin/v1/cards/history
+  // /admin/v1/cardAccounts/fund of the account's pool; Load Card Balance (CR) of one card.
+  HttpResponse fund_pool(const PartnerCreds& c, const std::string& account_id, const json& amount,
+                         const std::string& reference) const;
+  HttpResponse load_card(const PartnerCreds& c, const std::string& account_id, const std::string& card_id,
+                         const json& amount, const std::string& reference) const;
 
   // ---- OAuth ----
   HttpResponse token_request(const PartnerCreds& c, const std::string& password) const;

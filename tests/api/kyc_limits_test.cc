@@ -45,17 +45,9 @@ class ApiKyc : public ApiTest {
     c.partner = {{"authorization", "Bearer " + c.f.p.access_token}, {"partnerId", c.f.p.partner_id}};
     return c;
   }
-  void fund(const Card& c) {
-    EXPECT_TRUE(IsOkA(srv().admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.f.p.company_id},
-                                                                      {"cardAccountId", c.f.account},
-                                                                      {"amount", 500000}, {"reference", "POOL-" + c.f.account}})));
-  }
+  void fund(const Card& c) { EXPECT_TRUE(IsOkA(srv().fund_pool(c.f.p, c.f.account, 500000, "POOL-" + c.f.account))); }
   HttpResponse load(const Card& c, const json& amount, const std::string& reference) {
-    json b = c.ref();
-    b["amount"] = amount;
-    b["transactionType"] = "CR";
-    b["uniqueReferenceNumber"] = reference;
-    return srv().partner_post(c.f.p, "/balance", b);
+    return srv().load_card(c.f.p, c.f.account, c.f.card_id, amount, reference);
   }
   json status(const Card& c) {
     HttpResponse r = srv().partner_post(c.f.p, "/kyc/status", c.ref());
@@ -81,6 +73,11 @@ class ApiKyc : public ApiTest {
     HttpResponse r = srv().partner_post(c.f.p, "/transaction/all", b);
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     return IsOkA(r) ? r.j["payload"]["transactions"].size() : 0;
+  }
+  void allow_atm(const Card& c) {
+    HttpResponse r = srv().partner_post(c.f.p, "/velocity/rule", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
+                                                                  {"enKashCardIds", {c.f.card_id}}, {"atmAllowed", true}});
+    ASSERT_TRUE(IsOkA(r)) << r.describe();
   }
   HttpResponse upgrade(const Card& c, const std::string& level = "FULL", const std::string& reference = "KYC-1") {
     return srv().admin_post("/admin/v1/cards/kyc", {{"enKashCardId", c.f.card_id}, {"kycLevel", level}, {"reference", reference}});
@@ -213,8 +210,7 @@ TEST_F(ApiKyc, GiftValueIsAtMost10000AndTheLevelNeverChanges) {
   EXPECT_EQ(status(g)["rules"], "GIFT");
   EXPECT_TRUE(IsErr(upgrade(g), 409, 1046, "gift"));
   // No ATM cash on a gift card (57 names the level), even where ATM use is allowed.
-  ASSERT_TRUE(IsOkA(srv().partner_post(g.f.p, "/velocity/rule", {{"companyId", g.f.p.company_id}, {"cardAccountId", g.f.account},
-                                                                 {"enKashCardIds", {g.f.card_id}}, {"atmAllowed", true}})));
+  allow_atm(g);
   EXPECT_EQ(decision(g, {{"amount", 100}, {"channel", "ATM"}, {"pin", "1234"}}),
             "57 cash withdrawal is not allowed at KYC level GIFT");
 }
@@ -235,8 +231,7 @@ TEST_F(ApiKyc, MonthlyDebitsDecline61AndCashIsRefusedAtMin) {
   for (const json& t : all.j["payload"]["transactions"]) declined += t.value("status", "") == "DECLINED";
   EXPECT_EQ(declined, 1) << all.j.dump();
 
-  ASSERT_TRUE(IsOkA(srv().partner_post(c.f.p, "/velocity/rule", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
-                                                                 {"enKashCardIds", {c.f.card_id}}, {"atmAllowed", true}})));
+  allow_atm(c);
   EXPECT_EQ(decision(c, {{"amount", 1}, {"channel", "ATM"}, {"pin", "1234"}}),
             "57 cash withdrawal is not allowed at KYC level MIN");
 }
@@ -251,8 +246,7 @@ TEST_F(ApiKyc, FullCashLimitsAfterTheSandboxUpgrade) {
   ASSERT_TRUE(IsOkA(srv().partner_post(c.f.p, "/setPin", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
                                                           {"enKashCardId", c.f.card_id}, {"pinBlock", "1234"},
                                                           {"otpRequired", false}, {"otpMedium", "MOBILE"}})));
-  ASSERT_TRUE(IsOkA(srv().partner_post(c.f.p, "/velocity/rule", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
-                                                                 {"enKashCardIds", {c.f.card_id}}, {"atmAllowed", true}})));
+  allow_atm(c);
   auto atm = [&](const json& amount) {
     json d = sandbox(c, "/purchases", {{"amount", amount}, {"channel", "ATM"}, {"pin", "1234"}});
     return d.value("responseCode", "") + " " + d.value("reason", "");
