@@ -260,11 +260,11 @@ async function main() {
     check(before === '₹1,40,500.00', `the pool shows ${before}, not ₹1,40,500.00 (₹1,50,000 funded, ₹9,500 loaded)`);
     await axe(page, 'account');
     await confirm(page, 'Fund account', { 'Amount in rupees': '100000.25', Reference: `NEFT-CONSOLE-${Date.now()}` });
-    await pool.filter({ hasText: '₹2,37,500.25' }).waitFor();
+    await pool.filter({ hasText: '₹2,40,500.25' }).waitFor();
     await shot(page, 'account');
     await page.getByRole('link', { name: /Console Foods/ }).click();
     await page.getByRole('heading', { level: 1, name: /^Company / }).waitFor();
-    check((await text()).includes('₹2,37,500.25'), 'the company page does not show the new pool balance');
+    check((await text()).includes('₹2,40,500.25'), 'the company page does not show the new pool balance');
     await axe(page, 'company');
     await page.getByRole('link', { name: 'Companies' }).click();
     await heading(page, 'Companies');

@@ -359,7 +359,23 @@ async function scenarios(A, hookUrl) {
 
   const company = payloadOf(await call('adminCreateCompany', { headers: A, body: { partnerId: p1.partnerId, name: 'Contract Logistics' }, expect: 200 }));
   await call('adminCreateCompany', { label: 'unknown partner', headers: A, body: { partnerId: 'CR0000000', name: 'Nobody' }, expect: 404, check: wantCode(412) });
-  const giftPlan = payloadOf(await call('adminCreatePlan', { headers: A, body: { partnerId: p1.partnerId, name: 'Contract gift', bin: '65215099', validityYears: '2', maxCardBalance: '10000', gift: 'true' }, expect: 200 }));
+  const giftPlan = payloadOf(await call('adminCreatePlan', { headers: A, body: { partnerId: p1.partnerId, name: 'Contract gift', bin: '65215099', validityYears: '2', maxCardBalance: '10000', gift: 'true' }, expect: 200, check: (r) => (payloadOf(r).kycRules.GIFT.maxBalance !== 10000 ? `kycRules ${JSON.stringify(payloadOf(r).kycRules)}` : null) }));
+  // kycRules: overrides of the RBI PPI defaults (what is left out keeps its default), "NONE", and a
+  // malformed one (an amount with 3 decimals: the document takes a number, the server refuses it).
+  await call('adminCreatePlan', {
+    label: 'kycRules: overrides', headers: A,
+    body: { partnerId: p1.partnerId, name: 'Contract PPI', bin: 652150, kycRules: { MIN: { maxBalance: '5000', monthlyCashCountLimit: 2, cashAllowed: true }, FULL: { cashPerTxnLimit: null, monthlyDebitLimit: '150000.50' }, GIFT: {} } },
+    expect: 200,
+    check: (r) => {
+      const k = payloadOf(r).kycRules;
+      if (k.MIN.maxBalance !== 5000 || k.MIN.monthlyCashCountLimit !== 2 || k.MIN.cashAllowed !== true) return `MIN ${JSON.stringify(k.MIN)}`;
+      if (k.MIN.monthlyLoadLimit !== 10000 || k.MIN.yearlyLoadLimit !== 120000) return 'MIN lost its defaults';
+      if (k.FULL.cashPerTxnLimit !== null || k.FULL.monthlyDebitLimit !== 150000.5 || k.FULL.maxBalance !== 200000) return `FULL ${JSON.stringify(k.FULL)}`;
+      return k.GIFT.maxBalance !== 10000 ? `GIFT ${JSON.stringify(k.GIFT)}` : null;
+    },
+  });
+  await call('adminCreatePlan', { label: 'kycRules: NONE (outside the PPI directions)', headers: A, body: { partnerId: p1.partnerId, name: 'Contract closed loop', bin: '652150', kycRules: 'NONE' }, expect: 200, check: (r) => (payloadOf(r).kycRules !== 'NONE' ? `kycRules ${JSON.stringify(payloadOf(r).kycRules)}` : null) });
+  await call('adminCreatePlan', { label: 'kycRules: an amount with 3 decimals', headers: A, body: { partnerId: p1.partnerId, name: 'Broken PPI', bin: '652150', kycRules: { MIN: { maxBalance: 1.001 } } }, expect: 422, check: wantCode(422, (r) => (!r.json.message.startsWith('kycRules.MIN.maxBalance') ? `message ${r.json.message}` : null)) });
   await call('adminCreatePlan', { label: 'unknown partner', headers: A, body: { partnerId: 'CR0000000', name: 'x', bin: 652150 }, expect: 404, check: wantCode(412) });
   await call('adminWebhookUrl', { headers: A, body: { partnerId: p2.partnerId, webhookUrl: 'https://partner-two.invalid/cardcore' }, expect: 200 });
   await call('adminWebhookUrl', { label: 'clear it', headers: A, body: { partnerId: p2.partnerId, webhookUrl: '' }, expect: 200 });
@@ -541,6 +557,54 @@ async function scenarios(A, hookUrl) {
   await call('listTransactions', { label: 'unknown transaction', headers: H1, body: { ...ref(cardA), enKashTransactionId: 'ECTR000000000' }, expect: 404, check: wantCode(412) });
   await call('listTransactions', { label: 'wrong type: txnDateFrom not a date', headers: H1, body: { companyId: p1.companyId, cardAccountId: acc.cardAccountId, txnDateFrom: 'yesterday' }, expect: 422, check: wantCode(422) });
 
+  // ---- KYC levels and the RBI PPI limits: a MIN card, its limits, the sandbox and the admin upgrade
+  console.log('kyc');
+  const kycCard = payloadOf(await call('createCard', { label: 'for KYC, ₹9,000 at issue', headers: H1, body: cardBody({ firstName: 'Kavya', loadAmount: 9000 }), expect: 200, check: (r) => (payloadOf(r).kycLevel !== 'MIN' ? `kycLevel ${payloadOf(r).kycLevel}` : null) }));
+  if (!kycCard) throw new Error('cannot go on without the KYC card');
+  await call('getKycStatus', {
+    headers: H1, body: ref(kycCard), expect: 200,
+    check: (r) => {
+      const p = payloadOf(r);
+      const l = p.limits;
+      if (p.kycLevel !== 'MIN' || p.rules !== 'MIN' || p.enKashCardId !== kycCard.enKashCardId) return `answered ${JSON.stringify(p)}`;
+      return l.maxBalance !== 10000 || l.monthlyLoadLimit !== 10000 || l.monthlyLoadUsed !== 9000 || l.yearlyLoadUsed !== 9000 || l.cashAllowed !== false || l.cashPerTxnLimit !== null ? `limits ${JSON.stringify(l)}` : null;
+    },
+  });
+  await call('getKycStatus', { label: 'a gift card', headers: H1, body: ref(giftCard), expect: 200, check: (r) => (payloadOf(r).rules !== 'GIFT' || payloadOf(r).limits.maxBalance !== 10000 ? `answered ${JSON.stringify(payloadOf(r))}` : null) });
+  await call('getKycStatus', { label: 'unknown card', headers: H1, body: { ...ref(kycCard), enKashCardId: 'EKC0000000' }, expect: 404, check: wantCode(412) });
+  await call('getKycStatus', { label: 'another partner\'s card', headers: H2, body: ref(kycCard), expect: 404, check: wantCode(412) });
+  await call('createCard', { label: 'loadAmount above the KYC level MIN maximum balance', headers: H1, body: cardBody({ firstName: 'Over', loadAmount: 10000.01 }), expect: 422, check: wantCode(1043, (r) => (!r.json.message.startsWith('loadAmount: the KYC level MIN') ? `message ${r.json.message}` : null)) });
+  // Spend ₹5,000, so that the balance has room and the month's loads are what refuses.
+  await call('sandboxPurchase', { label: 'on the KYC card', headers: H1, body: { enKashCardId: kycCard.enKashCardId, amount: 5000, channel: 'POS', mcc: '5411' }, expect: 200, check: (r) => (payloadOf(r).responseCode !== '00' ? `responseCode ${payloadOf(r).responseCode} ${payloadOf(r).reason}` : null) });
+  await call('loadCardBalance', { label: 'above the KYC level MIN loads of the month', headers: H1, body: { ...ref(kycCard), amount: 1000.01, transactionType: 'CR' }, expect: 422, check: wantCode(1044) });
+  const kycRef = `CKYC-${rand(6)}`;
+  await call('sandboxCompleteKyc', {
+    headers: H1, body: { ...ref(kycCard), reference: kycRef }, expect: 200,
+    check: (r) => (payloadOf(r).kycLevel !== 'FULL' || payloadOf(r).kycUpdated !== true || payloadOf(r).kycReference !== kycRef ? `answered ${JSON.stringify(payloadOf(r))}` : null),
+  });
+  await call('sandboxCompleteKyc', { label: 'already FULL, no reference', headers: H1, body: ref(kycCard), expect: 200, check: (r) => (payloadOf(r).kycUpdated !== false || payloadOf(r).kycReference !== kycRef ? `answered ${JSON.stringify(payloadOf(r))}` : null) });
+  await call('sandboxCompleteKyc', { label: 'a gift card', headers: H1, body: ref(giftCard), expect: 409, check: wantCode(1046) });
+  await call('sandboxCompleteKyc', { label: 'another partner\'s card', headers: H2, body: ref(cardB), expect: 404, check: wantCode(412) });
+  await call('getKycStatus', {
+    label: 'FULL', headers: H1, body: ref(kycCard), expect: 200,
+    check: (r) => {
+      const p = payloadOf(r);
+      const l = p.limits;
+      return p.kycLevel !== 'FULL' || l.maxBalance !== 200000 || l.monthlyLoadLimit !== null || l.monthlyLoadUsed !== 9000 || l.monthlyDebitUsed !== 5000 || !l.cashAllowed || l.cashPerTxnLimit !== 2000 ? `answered ${JSON.stringify(p)}` : null;
+    },
+  });
+  await call('loadCardBalance', { label: 'FULL: past the MIN limits', headers: H1, body: { ...ref(kycCard), amount: 12000, transactionType: 'CR' }, expect: 200 });
+  // The issuer's record of a full KYC (card B), with the admin key.
+  await call('adminRecordKyc', {
+    headers: A, body: { enKashCardId: cardB.enKashCardId, kycLevel: 'FULL', reference: 'CKYC-50012345678901' }, expect: 200,
+    check: (r) => (payloadOf(r).kycLevel !== 'FULL' || payloadOf(r).kycUpdated !== true || payloadOf(r).kycReference !== 'CKYC-50012345678901' ? `answered ${JSON.stringify(payloadOf(r))}` : null),
+  });
+  await call('adminRecordKyc', { label: 'already FULL, a numeric reference', headers: A, body: { enKashCardId: cardB.enKashCardId, kycLevel: 'FULL', reference: 987654 }, expect: 200, check: (r) => (payloadOf(r).kycUpdated !== false || payloadOf(r).kycReference !== 'CKYC-50012345678901' ? `answered ${JSON.stringify(payloadOf(r))}` : null) });
+  await call('adminRecordKyc', { label: 'MIN: a KYC level is never lowered', headers: A, body: { enKashCardId: cardB.enKashCardId, kycLevel: 'MIN', reference: 'CKYC-1' }, expect: 409, check: wantCode(1046) });
+  await call('adminRecordKyc', { label: 'a gift card', headers: A, body: { enKashCardId: giftCard.enKashCardId, kycLevel: 'FULL', reference: 'CKYC-2' }, expect: 409, check: wantCode(1046) });
+  await call('adminRecordKyc', { label: 'unknown card', headers: A, body: { enKashCardId: 'EKC0000000', kycLevel: 'FULL', reference: 'CKYC-3' }, expect: 404, check: wantCode(412) });
+  await call('adminRecordKyc', { label: 'reference not printable', headers: A, body: { enKashCardId: cardA.enKashCardId, kycLevel: 'FULL', reference: 'CKYC\u0007' }, expect: 422, check: wantCode(422) });
+
   // physical orders
   const order = payloadOf(await call('orderPhysicalCard', { headers: H1, body: { ...ref(cardC), deliveryAddress: '4 Park Street', deliveryCity: 'Kolkata', deliveryState: 'West Bengal', deliveryCountry: 'India', deliveryPincode: '700016' }, expect: 200 }));
   await call('orderPhysicalCard', { label: 'already ordered', headers: H1, body: { ...ref(cardC), deliveryAddress: '4 Park Street', deliveryCity: 'Kolkata', deliveryState: 'West Bengal', deliveryCountry: 'India', deliveryPincode: 700016 }, expect: 409, check: wantCode(1020) });
@@ -560,6 +624,10 @@ async function scenarios(A, hookUrl) {
   const auth = payloadOf(await call('sandboxAuthorize', { headers: H1, body: authBody, expect: 200, check: approved(true) }));
   await call('sandboxAuthorize', { label: 'duplicate message', headers: H1, body: authBody, expect: 200, check: (r) => (!payloadOf(r).duplicate ? 'not answered as a duplicate' : null) });
   await call('sandboxAuthorize', { label: 'declined: ATM without PIN', headers: H1, body: { enKashCardId: cardC.enKashCardId, amount: 100, channel: 'ATM' }, expect: 200, check: approved(false) });
+  await call('sandboxAuthorize', {
+    label: 'declined 57: no ATM cash at KYC level MIN', headers: H1, body: { enKashCardId: cardC.enKashCardId, amount: 100, channel: 'ATM', pin: '1234' }, expect: 200,
+    check: (r) => (payloadOf(r).responseCode !== '57' || payloadOf(r).reason !== 'cash withdrawal is not allowed at KYC level MIN' ? `answered ${JSON.stringify(payloadOf(r))}` : null),
+  });
   await call('sandboxAuthorize', {
     label: 'declined 57: a blocked country', headers: H1, body: { enKashCardId: cardC.enKashCardId, amount: 10, channel: 'POS', mcc: '5411', country: '840' }, expect: 200,
     check: (r) => (payloadOf(r).responseCode !== '57' || !payloadOf(r).reason.includes('blockedCountries') ? `answered ${JSON.stringify(payloadOf(r))}` : null),
