@@ -112,7 +112,7 @@ std::optional<Decision> ppi_amount_refusal(const Limits& l, bool cash, const Usa
                                          " left)");
   };
   if (over(r.monthly_debit, u.month_paise, amount)) return refusal("in debits per month", *r.monthly_debit, u.month_paise);
-  if (cash && over(r.cash_per_txn, 0, amount)) return refusal("per cash withdrawal", *r.cash_per_txn, 0);
+  if (cash && over(r.cash_per_txn, u.txn_paise, amount)) return refusal("per cash withdrawal", *r.cash_per_txn, u.txn_paise);
   if (cash && over(r.monthly_cash, u.channel_month_paise, amount)) {
     return refusal("in cash per month", *r.monthly_cash, u.channel_month_paise);
   }
@@ -150,7 +150,7 @@ Decision decide(int64_t amount, Channel channel, bool international, const CardF
     if (!card.pin_entered || !card.pin_set || !card.pin_ok) return decline(rc::kWrongPin, "wrong or missing PIN", card.pin_entered);
   }
 
-  if (over(l.per_txn_paise, 0, amount)) return decline(rc::kAmountLimit, "exceeds the per-transaction limit");
+  if (over(l.per_txn_paise, u.txn_paise, amount)) return decline(rc::kAmountLimit, "exceeds the per-transaction limit");
   if (over(l.day_paise, u.day_paise, amount)) return decline(rc::kAmountLimit, "exceeds the daily amount limit");
   if (over(l.month_paise, u.month_paise, amount)) return decline(rc::kAmountLimit, "exceeds the monthly amount limit");
   if (over(l.year_paise, u.year_paise, amount)) return decline(rc::kAmountLimit, "exceeds the yearly amount limit");

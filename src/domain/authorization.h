@@ -100,6 +100,7 @@ struct Usage {
   int64_t day_count = 0, month_count = 0, year_count = 0;
   int64_t channel_day_paise = 0, channel_day_count = 0;  // for the request's channel
   int64_t channel_month_paise = 0, channel_month_count = 0;  // the same, this IST calendar month
+  int64_t txn_paise = 0;  // already authorized in this transaction (an increment's authorization)
 };
 
 struct CardFacts {

@@ -112,8 +112,9 @@ Entry clearing(std::string_view card_id, int64_t amount, int64_t overdraft, std:
   return e;
 }
 
-Entry fee(std::string_view payer, std::string_view partner_id, int64_t fee, int64_t gst, std::string reference) {
-  Entry e{"FEE", std::move(reference), {{std::string(payer), -(fee + gst), std::nullopt},
+Entry fee(std::string kind, std::string_view payer, std::string_view partner_id, int64_t fee, int64_t gst,
+          std::string reference) {
+  Entry e{std::move(kind), std::move(reference), {{std::string(payer), -(fee + gst), std::nullopt},
                                         {fee_revenue_account(partner_id), fee, std::nullopt}}};
   if (gst > 0) e.postings.push_back({gst_payable_account(partner_id), gst, std::nullopt});
   return e;

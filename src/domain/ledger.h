@@ -77,9 +77,11 @@ Entry move_between_cards(std::string_view from_card_id, std::string_view to_card
 // the balance, only when configured).
 Entry clearing(std::string_view card_id, int64_t amount_paise, int64_t overdraft_paise, std::string reference);
 // A fee and its GST, paid by `payer` (a funding pool or a card wallet) to the partner's fee
-// revenue and GST payable accounts; `gst_paise` may be 0.
-Entry fee(std::string_view payer_account, std::string_view partner_id, int64_t fee_paise, int64_t gst_paise,
-          std::string reference);
+// revenue and GST payable accounts; `gst_paise` may be 0. `kind` is FEE_<what the fee is for>
+// (FEE_LOAD, FEE_ATM, …): references are unique per kind, so a fee named after a partner's load
+// reference can never clash with one named after an authorization or a card.
+Entry fee(std::string kind, std::string_view payer_account, std::string_view partner_id, int64_t fee_paise,
+          int64_t gst_paise, std::string reference);
 // Money back to the card from the network (refund).
 Entry refund(std::string_view card_id, int64_t amount_paise, std::string reference);
 

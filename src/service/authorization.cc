@@ -300,6 +300,14 @@ Result<fees::Charge> atm_fee_of(const CardRow& card, authz::Channel channel) {
   return fees::with_gst(schedule, schedule.atm_withdrawal);
 }
 
+// Whether a decision under `l` reads the card's use over a window (day, month, year).
+bool uses_windows(const authz::Limits& l) {
+  const bool ppi = l.ppi && (l.ppi->monthly_debit || l.ppi->monthly_cash || l.ppi->monthly_cash_count);
+  return ppi || l.day_paise || l.month_paise || l.year_paise || l.day_count || l.month_count || l.year_count ||
+         l.pos_day_paise || l.pos_day_count || l.ecom_day_paise || l.ecom_day_count || l.contactless_day_paise ||
+         l.contactless_day_count;
+}
+
 // The decision on a message that spends (authorization, purchase), inside its unit: the card's
 // facts, its usage controls, what it used in the IST windows and its available balance. A wrong
 // PIN is counted, a right one resets the count. Approved means "may be held"; the caller then
@@ -307,12 +315,20 @@ Result<fees::Charge> atm_fee_of(const CardRow& card, authz::Channel channel) {
 Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& r, authz::Channel channel,
                                 const Secrets& secrets, int64_t now) {
   CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(card.card_id));
-  CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card.card_id, svc::usage_windows(now, channel)));
+  CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(controls, card));
   // The card row carries its wallet's balance and held amount (read with it, in this unit). The
   // decision only says "may be held": the conditional hold that follows is what takes the money.
+  int64_t avail = card.balance_paise - card.held_paise;
+  if (uses_windows(limits)) {
+    // A limit over the month (or day, or year) is only as good as the usage it reads: racing
+    // authorizations of the card (PostgreSQL) wait here on the wallet's row, which every hold
+    // updates, so each reads the usage its predecessor left.
+    CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.lock_ledger_account(ledger::wallet_account(card.card_id)));
+    avail = wallet.available_paise();
+  }
+  CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card.card_id, svc::usage_windows(now, channel)));
   // Cash leaves room for the program's ATM fee and its GST, charged at clearing.
   CC_ASSIGN_OR_RETURN(fees::Charge atm_fee, atm_fee_of(card, channel));
-  const int64_t avail = card.balance_paise - card.held_paise;
   authz::CardFacts facts;
   facts.status = card.status;
   facts.expired = card_expired(card, now);
@@ -327,7 +343,6 @@ Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& 
                      used.day_count,          used.month_count,       used.year_count,
                      used.channel_day_paise,  used.channel_day_count, used.channel_month_paise,
                      used.channel_month_count};
-  CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(controls, card));
   authz::Decision d = authz::decide(r.amount_paise, channel, r.international, facts, limits, usage, avail - atm_fee.total(),
                                     authz::Merchant{r.mcc, r.merchant_id, r.country});
   if (d.wrong_pin) CC_RETURN_IF_ERROR(tx.record_pin_failure(card.card_id));
@@ -472,7 +487,7 @@ Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Fini
             new_authorization(card, r, channel, k, out, 0, r.amount_paise, authz::AuthStatus::kClosed, now)));
         // A cash withdrawal cleared at once pays the ATM fee now (the decision left room for it).
         CC_ASSIGN_OR_RETURN(fees::Charge atm_fee, atm_fee_of(card, channel));
-        CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, card, true, atm_fee, "ATM-" + out.authorization_id,
+        CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, card, true, atm_fee, "FEE_ATM", "ATM-" + out.authorization_id,
                                                         "ATM withdrawal", "amount", now));
         CC_ASSIGN_OR_RETURN(out.available_paise, available(tx, card.card_id));
       }
@@ -492,21 +507,26 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish
     out.authorization_id = fr.auth.authorization_id;
     if (fr.auth.status == authz::AuthStatus::kOpen) {
       CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(fr.card.card_id));
+      CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(controls, fr.card));
+      if (uses_windows(limits)) {  // as in decide_spend: the usage read cannot be overtaken
+        CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.lock_ledger_account(ledger::wallet_account(fr.card.card_id)));
+        avail = wallet.available_paise();
+      }
       CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(fr.card.card_id, svc::usage_windows(now, fr.auth.channel)));
       authz::CardFacts facts;
       facts.status = fr.card.status;
       facts.expired = card_expired(fr.card, now);
       // The cardholder's PIN (if any) was verified by the authorization being incremented.
       facts.pin_entered = facts.pin_set = facts.pin_ok = fr.auth.channel == authz::Channel::kAtm;
-      CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(controls, fr.card));
       // Count limits apply to authorizations, not to increments of one.
       limits.day_count = limits.month_count = limits.year_count = std::nullopt;
       if (limits.ppi) limits.ppi->monthly_cash_count.reset();
       limits.pos_day_count = limits.ecom_day_count = limits.contactless_day_count = std::nullopt;
       if (fr.auth.channel == authz::Channel::kAtm) limits.atm_allowed = true;  // allowed when it was authorized
       limits.merchant = {};  // the merchant was allowed when the authorization was
+      // Per-transaction limits hold the whole transaction: what it authorized plus the increment.
       authz::Usage usage{used.day_paise, used.month_paise, used.year_paise, 0, 0, 0, used.channel_day_paise, 0,
-                         used.channel_month_paise, 0};
+                         used.channel_month_paise, 0, fr.auth.authorized_paise};
       authz::Decision d = authz::decide(amount, fr.auth.channel, fr.auth.international, facts,
                                         limits, usage, avail);
       out = declined(d.response_code, d.reason, amount, avail);
@@ -578,7 +598,7 @@ Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& 
       updated.updated_at = now;
       CC_RETURN_IF_ERROR(save_authorization(tx, updated, a.held_paise));
       if (updated.status == authz::AuthStatus::kClosed) {
-        CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, fr.card, true, atm_fee, "ATM-" + a.authorization_id,
+        CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, fr.card, true, atm_fee, "FEE_ATM", "ATM-" + a.authorization_id,
                                                         "ATM withdrawal", "amount", now));
       }
       CC_ASSIGN_OR_RETURN(int64_t after, available(tx, fr.card.card_id));

@@ -15,19 +15,20 @@ namespace {
 
 constexpr size_t kMaxReferenceLen = 64;
 
-std::unexpected<Error> remap_posting_error(const Error& e, const std::string& reference_field, int64_t max_paise) {
+std::unexpected<Error> remap_posting_error(const Error& e, const std::string& reference_field, int64_t max_paise,
+                                           const std::string& amount_field = "amount") {
   if (e.code == code::kDuplicate) {
     return fail(code::kDuplicate, reference_field + ": already used; nothing was posted", reference_field);
   }
   if (e.code == code::kMaxBalanceExceeded) {
     return fail(code::kMaxBalanceExceeded,
-                "amount: the card balance would exceed the plan's maximum of " + money::format_rupees(max_paise) +
+                amount_field + ": the card balance would exceed the plan's maximum of " + money::format_rupees(max_paise) +
                     " rupees",
-                "amount");
+                amount_field);
   }
   if (e.code == code::kInsufficientFunds) {
-    return fail(code::kInsufficientFunds, "amount: the card account's funding pool has insufficient balance",
-                "amount");
+    return fail(code::kInsufficientFunds, amount_field + ": the card account's funding pool has insufficient balance",
+                amount_field);
   }
   return std::unexpected(e);
 }
@@ -61,14 +62,15 @@ Result<FundResult> fund(const Context& ctx, const std::string& company_id, const
 namespace {
 
 // The PPI rules (domain/ppi.h) a load into `card` must keep, as the plan's program sets them;
-// none outside the PPI directions. A balance maximum no tighter than the plan's maxCardBalance
-// is dropped: the plan's ceiling refuses first (code 1041), the tighter of the two wins.
+// none outside the PPI directions. A balance maximum looser than the plan's maxCardBalance is
+// dropped: the plan's ceiling refuses first (code 1041), the tighter of the two wins (a tie is
+// the KYC level's, 1043).
 Result<std::optional<ppi::LevelRules>> load_rules(const PlanRow& plan, const CardRow& card) {
   CC_ASSIGN_OR_RETURN(ppi::Program program, ppi::decode_program(plan.kyc_rules));
   const ppi::LevelRules* rules = ppi::rules_for(program, card.kyc_level, card.gift);
   if (!rules) return std::optional<ppi::LevelRules>{};
   ppi::LevelRules r = *rules;
-  if (r.max_balance && *r.max_balance >= plan.max_balance_paise) r.max_balance.reset();
+  if (r.max_balance && *r.max_balance > plan.max_balance_paise) r.max_balance.reset();
   return std::optional<ppi::LevelRules>{r};
 }
 
@@ -88,7 +90,13 @@ Status keep_load_rules(Tx& tx, const std::optional<ppi::LevelRules>& rules, cons
                                                      rules ? rules->monthly_load : std::nullopt,
                                                      rules ? rules->yearly_load : std::nullopt));
   if (!counted) {
-    // A racing load of the same card (PostgreSQL) took the room between the read and the add.
+    // A racing load of the same card (PostgreSQL) took the room between the read and the add:
+    // its counters, read again, say which rule refuses.
+    CC_ASSIGN_OR_RETURN(CardOps::LoadTotals now_loaded, tx.card_loads(card.card_id, month, year));
+    const ppi::LoadUse now_use{balance_before, now_loaded.month, now_loaded.year};
+    if (auto refused = rules ? ppi::check_load(*rules, kind, now_use, amount, field) : std::nullopt) {
+      return std::unexpected(*refused);
+    }
     return fail(code::kStatusTransition, field + ": the card's loads changed meanwhile; retry", field);
   }
   return {};
@@ -98,11 +106,11 @@ Status keep_load_rules(Tx& tx, const std::optional<ppi::LevelRules>& rules, cons
 
 Result<fees::Schedule> fee_schedule(const std::string& stored) { return fees::decode(stored); }
 
-Status charge_fee_in_unit(Tx& tx, const CardRow& card, bool from_wallet, const fees::Charge& charge,
+Status charge_fee_in_unit(Tx& tx, const CardRow& card, bool from_wallet, const fees::Charge& charge, const char* kind,
                           const std::string& reference, const std::string& what, const std::string& field, int64_t now) {
   if (charge.none()) return {};
   const std::string payer = from_wallet ? ledger::wallet_account(card.card_id) : ledger::pool_account(card.card_account_id);
-  auto entry_id = tx.post_entry(ledger::fee(payer, card.partner_id, charge.fee, charge.gst, "FEE-" + reference),
+  auto entry_id = tx.post_entry(ledger::fee(kind, payer, card.partner_id, charge.fee, charge.gst, "FEE-" + reference),
                                 card.partner_id, now);
   if (!entry_id && entry_id.error().code == code::kInsufficientFunds) {
     return fail(code::kInsufficientFunds,
@@ -147,7 +155,7 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const Pla
     return std::unexpected(ppi::load_refusal(code::kKycBalanceLimit, ppi::kind_name(card.kyc_level, card.gift),
                                              "a balance", ceiling, ceiling - wallet.balance_paise, amount_field));
   }
-  if (!entry_id) return remap_posting_error(entry_id.error(), "uniqueReferenceNumber", plan.max_balance_paise);
+  if (!entry_id) return remap_posting_error(entry_id.error(), "uniqueReferenceNumber", plan.max_balance_paise, amount_field);
   CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.ledger_balance(ledger::wallet_account(card.card_id)));
   CC_RETURN_IF_ERROR(keep_load_rules(tx, rules, card, amount, wallet.balance_paise - amount, amount_field, now));
   CC_ASSIGN_OR_RETURN(TransactionRow t, svc::new_transaction(tx, card, "CR", amount, *entry_id, wallet.available_paise(), reference, type, now));
@@ -158,16 +166,17 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const Pla
   CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
   // The load's fee, from the pool, in the same unit: a pool that cannot cover both refuses both.
   CC_ASSIGN_OR_RETURN(fees::Schedule schedule, fee_schedule(plan.fees));
-  CC_RETURN_IF_ERROR(charge_fee_in_unit(tx, card, false, fees::load_fee(schedule, amount), reference, "load",
+  CC_RETURN_IF_ERROR(charge_fee_in_unit(tx, card, false, fees::load_fee(schedule, amount), "FEE_LOAD", reference, "load",
                                         amount_field, now));
   return t;
 }
 
 Result<int64_t> move_card_balance_in_unit(Tx& tx, const PlanRow& plan, const CardRow& from, const CardRow& to,
                                           int64_t now) {
-  // The replacement carries the month's and financial year's loads: a new card is no way
-  // around the PPI load limits.
+  // The replacement carries the month's and financial year's loads and the use of today and
+  // this year: a new card is no way around the PPI and usage limits.
   CC_RETURN_IF_ERROR(tx.copy_card_loads(from.card_id, to.card_id, ppi::month_start(now), ppi::financial_year_start(now)));
+  CC_RETURN_IF_ERROR(tx.copy_card_usage(from.card_id, to.card_id, svc::usage_windows(now, std::nullopt)));
   CC_ASSIGN_OR_RETURN(LedgerBalance old_wallet, tx.ledger_balance(ledger::wallet_account(from.card_id)));
   int64_t amount = old_wallet.available_paise();
   if (amount <= 0) return 0;

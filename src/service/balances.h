@@ -47,7 +47,8 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& account, const
 
 // Moves the whole wallet of `from` to `to` inside the caller's unit (replacement): one entry,
 // a DR row on the old card and a CR row on the new one. Returns the amount moved.
-// The new card carries the PPI load counters of the month and financial year, and the move is
+// The new card carries the PPI load counters of the month and financial year and the usage
+// counters of today and this year's months, and the move is
 // refused whole when the balance passes what the new card's rules allow.
 Result<int64_t> move_card_balance_in_unit(Tx& tx, const PlanRow& plan, const CardRow& from, const CardRow& to,
                                           int64_t now);
@@ -60,7 +61,8 @@ Result<fees::Schedule> fee_schedule(const std::string& stored);
 // pool (or the card's wallet when `from_wallet`) to the partner's fee revenue and GST payable
 // accounts, and the card's rows of type FEE: FEE-<reference> and GST-<reference>. A payer that
 // cannot cover it refuses the unit (1040, naming `field`). Nothing is charged for a zero fee.
-Status charge_fee_in_unit(Tx& tx, const CardRow& card, bool from_wallet, const fees::Charge& charge,
+// `kind` is the ledger entry's kind (ledger::fee).
+Status charge_fee_in_unit(Tx& tx, const CardRow& card, bool from_wallet, const fees::Charge& charge, const char* kind,
                           const std::string& reference, const std::string& what, const std::string& field, int64_t now);
 
 // Get Transaction Details: by pgReferenceNumber or enKashTransactionId.

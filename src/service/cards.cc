@@ -398,10 +398,10 @@ Result<IssuedCard> create_card(const Context& ctx, const Principal& p, const Cre
     }
     // The program's fees for the card (and its plastic), from the pool, in the unit.
     CC_ASSIGN_OR_RETURN(fees::Schedule schedule, balances::fee_schedule(plan->fees));
-    CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, c, false, fees::with_gst(schedule, schedule.issuance),
+    CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, c, false, fees::with_gst(schedule, schedule.issuance), "FEE_ISSUANCE",
                                                     "ISSUANCE-" + c.card_id, "issuance", "cardAccountId", now));
     if (out.order) {
-      CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, c, false, fees::with_gst(schedule, schedule.physical_card),
+      CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, c, false, fees::with_gst(schedule, schedule.physical_card), "FEE_PHYSICAL",
                                                       "PHYSICAL-" + out.order->order_id, "physical card", "cardAccountId", now));
     }
     if (r.load_amount_paise) {
@@ -685,11 +685,12 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
     CC_RETURN_IF_ERROR(svc::record_status_change(tx, fresh, std::nullopt, fresh.status,
                                                  "issued as replacement of " + old.card_id, ChangeChannel::kApi,
                                                  p.partner_id, now));
+    // The fee first: the pool's row is locked before the wallets', as a load locks it (PostgreSQL).
+    CC_ASSIGN_OR_RETURN(fees::Schedule schedule, balances::fee_schedule(plan->fees));
+    CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, fresh, false, fees::with_gst(schedule, schedule.replacement), "FEE_REPLACEMENT",
+                                                    "REPLACE-" + old.card_id, "replacement", "enKashCardId", now));
     CC_ASSIGN_OR_RETURN(int64_t moved_paise, balances::move_card_balance_in_unit(tx, *plan, old, fresh, now));
     fresh.balance_paise = moved_paise;
-    CC_ASSIGN_OR_RETURN(fees::Schedule schedule, balances::fee_schedule(plan->fees));
-    CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, fresh, false, fees::with_gst(schedule, schedule.replacement),
-                                                    "REPLACE-" + old.card_id, "replacement", "enKashCardId", now));
     CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(old.card_id));
     if (controls) {
       controls->card_id = fresh.card_id;
@@ -705,6 +706,17 @@ Result<CardRow> replace_card(const Context& ctx, const Principal& p, const Repla
                                                    ChangeChannel::kApi, p.partner_id, now));
     }
     CC_RETURN_IF_ERROR(tx.set_card_replaced_by(old.card_id, fresh.card_id, now));
+    // A KYC upgrade of the old card that committed after it was read above (PostgreSQL) is
+    // carried over: the old card's row is locked now, and an upgrade never applies to a
+    // replaced card (kyc::record_full_kyc).
+    CC_ASSIGN_OR_RETURN(std::optional<CardRow> old_now, tx.find_card(old.card_id));
+    if (old_now && old_now->kyc_level != fresh.kyc_level) {
+      CC_ASSIGN_OR_RETURN(bool carried, tx.set_card_kyc_level(fresh.card_id, fresh.kyc_level, old_now->kyc_level,
+                                                               old_now->kyc_reference, now));
+      if (!carried) return internal_error("replacement card " + fresh.card_id + " changed inside its own unit");
+      fresh.kyc_level = old_now->kyc_level;
+      fresh.kyc_reference = old_now->kyc_reference;
+    }
     if (old.primary_card) CC_RETURN_IF_ERROR(tx.set_card_primary(old.card_id, false, now));
     CC_RETURN_IF_ERROR(audit(tx, p, "card.replace", old.card_id,
                              {{"newEnKashCardId", fresh.card_id}, {"movedPaise", moved_paise}}, now));
@@ -734,7 +746,7 @@ Result<PhysicalOrderRow> order_physical(const Context& ctx, const Principal& p, 
     CC_RETURN_IF_ERROR(tx.insert_physical_order(order));
     if (card.card_type != "PHYSICAL") CC_RETURN_IF_ERROR(tx.set_card_type(card.card_id, "PHYSICAL", now));
     CC_ASSIGN_OR_RETURN(fees::Schedule schedule, balances::fee_schedule(card.program_fees));
-    CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, card, false, fees::with_gst(schedule, schedule.physical_card),
+    CC_RETURN_IF_ERROR(balances::charge_fee_in_unit(tx, card, false, fees::with_gst(schedule, schedule.physical_card), "FEE_PHYSICAL",
                                                     "PHYSICAL-" + order.order_id, "physical card", "enKashCardId", now));
     CC_RETURN_IF_ERROR(audit(tx, p, "card.order_physical", card.card_id, {{"orderId", order.order_id}}, now));
     return order;

@@ -65,10 +65,21 @@ Result<UpgradeResult> record_full_kyc(const Context& ctx, const Upgrade& u) {
       return fail(code::kKycLevelChange, "enKashCardId: a gift card follows the gift rules; its KYC level does not change",
                   "enKashCardId");
     }
+    auto replaced = [&](const CardRow& c) {
+      return fail(code::kCardBlocked, "enKashCardId: the card was replaced by " + c.replaced_by +
+                                          "; record the KYC on the card in use", "enKashCardId");
+    };
     if (card->kyc_level == ppi::KycLevel::kFull) return UpgradeResult{*card, false};
+    if (!card->replaced_by.empty()) return replaced(*card);
     CC_ASSIGN_OR_RETURN(bool moved, tx.set_card_kyc_level(card->card_id, ppi::KycLevel::kMin, ppi::KycLevel::kFull,
                                                           u.reference, now));
-    if (!moved) return fail(code::kStatusTransition, "enKashCardId: the card's KYC level changed meanwhile; retry", "enKashCardId");
+    if (!moved) {
+      // A racing upgrade or replacement committed first (PostgreSQL): answer as it left the card.
+      CC_ASSIGN_OR_RETURN(std::optional<CardRow> now_card, tx.find_card(card->card_id));
+      if (now_card && now_card->kyc_level == ppi::KycLevel::kFull) return UpgradeResult{*now_card, false};
+      if (now_card && !now_card->replaced_by.empty()) return replaced(*now_card);
+      return fail(code::kStatusTransition, "enKashCardId: the card's KYC level changed meanwhile; retry", "enKashCardId");
+    }
     card->kyc_level = ppi::KycLevel::kFull;
     card->kyc_reference = u.reference;
     card->modified_at = now;

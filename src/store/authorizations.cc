@@ -141,6 +141,15 @@ Result<UsageTotals> AuthorizationOps::card_usage(const std::string& card_id, con
   return t.value_or(UsageTotals{});
 }
 
+Status AuthorizationOps::copy_card_usage(const std::string& from, const std::string& to, const UsageWindows& w) {
+  CC_SQL(q, "INSERT INTO card_usage_periods (card_id, period, period_start, channel, paise, count) "
+            "SELECT ?2, period, period_start, channel, paise, count FROM card_usage_periods WHERE card_id = ?1 AND "
+            "((period = 'D' AND period_start >= ?3) OR (period = 'M' AND period_start >= ?4)) "
+            "ON CONFLICT (card_id, period, period_start, channel) DO UPDATE SET "
+            "paise = card_usage_periods.paise + excluded.paise, count = card_usage_periods.count + excluded.count");
+  return done(q.bind(1, from).bind(2, to).bind(3, w.day_start).bind(4, w.year_start));
+}
+
 Result<std::vector<AuthorizationRow>> AuthorizationOps::open_authorizations_before(int64_t before, size_t limit) {
   CC_SQL(q, AUTH_SELECT("WHERE status = 'OPEN' AND created_at < ?1 ORDER BY created_at LIMIT ?2"));
   return many(q.bind(1, before).bind(2, limit), read_auth);

@@ -35,6 +35,8 @@ class AuthorizationOps : protected StoreOps {
   // IST midnight of a 1st), read from the day and month counters: the cost does not grow with
   // the card's history.
   Result<UsageTotals> card_usage(const std::string& card_id, const UsageWindows& w);
+  // Replacement: the new card carries the old card's use of today and of this year's months.
+  Status copy_card_usage(const std::string& from_card_id, const std::string& to_card_id, const UsageWindows& w);
   // OPEN authorizations created before `before`, oldest first.
   Result<std::vector<AuthorizationRow>> open_authorizations_before(int64_t before, size_t limit);
   // The card's open authorizations, oldest first.

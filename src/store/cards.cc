@@ -269,7 +269,8 @@ Status CardOps::set_card_type(const std::string& id, const std::string& type, in
 
 Result<bool> CardOps::set_card_kyc_level(const std::string& id, ppi::KycLevel expected, ppi::KycLevel level,
                                          const std::string& reference, int64_t now) {
-  CC_SQL(q, "UPDATE cards SET kyc_level = ?3, kyc_reference = ?4, modified_at = ?5 WHERE card_id = ?1 AND kyc_level = ?2");
+  CC_SQL(q, "UPDATE cards SET kyc_level = ?3, kyc_reference = ?4, modified_at = ?5 "
+            "WHERE card_id = ?1 AND kyc_level = ?2 AND replaced_by = ''");
   return changed(q.bind(1, id).bind(2, ppi::kyc_level_code(expected)).bind(3, ppi::kyc_level_code(level))
                      .bind(4, reference).bind(5, now));
 }

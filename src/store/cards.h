@@ -52,7 +52,7 @@ class CardOps : protected StoreOps {
   Status set_card_primary(const std::string& card_id, bool primary, int64_t now);
   Status set_card_replaced_by(const std::string& card_id, const std::string& new_card_id, int64_t now);
   Status set_card_type(const std::string& card_id, const std::string& card_type, int64_t now);
-  // The KYC level moves only from `expected`; whether it applied.
+  // The KYC level moves only from `expected`, and never on a replaced card; whether it applied.
   Result<bool> set_card_kyc_level(const std::string& card_id, ppi::KycLevel expected, ppi::KycLevel level,
                                   const std::string& reference, int64_t now);
 

@@ -22,12 +22,19 @@ Result<int64_t> LedgerOps::post_entry(const ledger::Entry& e, const std::string&
     }
     entry_id = *id;
   }
-  // Row locks are taken in account-id order, so two entries over the same accounts never
-  // deadlock on each other (PostgreSQL; SQLite has one writer).
+  // Row locks are taken in one order, so two entries over the same accounts never deadlock on
+  // each other (PostgreSQL; SQLite has one writer): the accounts of money being moved (pools,
+  // wallets, …) in account-id order, then the fee revenue and GST accounts. A unit that posts a
+  // load and then its fee thus locks pool, wallet, fees, gst, as a fee posted alone does.
+  auto rank = [](const std::string& id) {
+    auto kind = ledger::kind_of(id);
+    return kind && (*kind == ledger::AccountKind::kFeeRevenue || *kind == ledger::AccountKind::kGstPayable) ? 1 : 0;
+  };
   std::vector<const ledger::Posting*> order;
   for (const ledger::Posting& p : e.postings) order.push_back(&p);
-  std::sort(order.begin(), order.end(),
-            [](const ledger::Posting* a, const ledger::Posting* b) { return a->account_id < b->account_id; });
+  std::sort(order.begin(), order.end(), [&](const ledger::Posting* a, const ledger::Posting* b) {
+    return std::pair(rank(a->account_id), a->account_id) < std::pair(rank(b->account_id), b->account_id);
+  });
   for (const ledger::Posting* pp : order) {
     const ledger::Posting& p = *pp;
     CC_ASSIGN_OR_RETURN(ledger::AccountKind kind, ledger::kind_of(p.account_id));
@@ -54,6 +61,14 @@ Result<int64_t> LedgerOps::post_entry(const ledger::Entry& e, const std::string&
     CC_RETURN_IF_ERROR(done(post.bind(1, entry_id).bind(2, p.account_id).bind(3, p.amount_paise)));
   }
   return entry_id;
+}
+
+Result<LedgerBalance> LedgerOps::lock_ledger_account(const std::string& account_id) {
+  CC_SQL(q, "SELECT balance_paise, held_paise FROM ledger_accounts WHERE account_id = ?1 {FOR UPDATE}");
+  CC_ASSIGN_OR_RETURN(std::optional<LedgerBalance> b, one(q.bind(1, account_id), [](const Query& s) {
+                        return LedgerBalance{s.i64(0), s.i64(1)};
+                      }));
+  return b.value_or(LedgerBalance{});
 }
 
 Result<LedgerBalance> LedgerOps::ledger_balance(const std::string& account_id) {

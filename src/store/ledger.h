@@ -24,6 +24,9 @@ class LedgerOps : protected StoreOps {
   // account; one above its ceiling is code::kMaxBalanceExceeded. Returns the entry id.
   Result<int64_t> post_entry(const ledger::Entry& entry, const std::string& scope, int64_t now);
   Result<LedgerBalance> ledger_balance(const std::string& account_id);
+  // The same, holding the account's row until the unit ends (PostgreSQL; SQLite has one writer):
+  // what a decision reads beside it (a card's usage this month) cannot move under it.
+  Result<LedgerBalance> lock_ledger_account(const std::string& account_id);
   // Recomputes every balance from the postings, checks that entries sum to zero, that no
   // internal account is negative and that holds equal open authorizations; one line per
   // problem (empty = clean).

@@ -215,5 +215,16 @@ TEST_F(ApiFees, TheAtmFeeIsChargedToTheCardAtClearing) {
   expect_ledger_clean();
 }
 
+// A load reference that looks like another fee's never blocks that fee: each fee source posts
+// under a ledger kind of its own.
+TEST_F(ApiFees, AFeeNamedLikeAPartnersReferenceNeverClashes) {
+  Card c = card(schedule(), 10000);
+  ASSERT_TRUE(IsOkA(load(c, 100, "REPLACE-" + c.f.card_id)));
+  HttpResponse r = srv().partner_post(c.f.p, "/replaceCard", {{"enKashCardId", c.f.card_id}, {"cardAccountId", c.f.account},
+                                                              {"otpMedium", "MOBILE"}, {"otpRequired", false}});
+  ASSERT_TRUE(IsOkA(r)) << r.describe();
+  expect_ledger_clean();
+}
+
 }  // namespace
 }  // namespace apitest

@@ -2,6 +2,10 @@
 // refusal with its code and nothing changed, the upgrade path (admin and sandbox), the debit and
 // cash limits of authorizations (declined rows), gift value, plans with kycRules (overrides,
 // "NONE", malformed), Get KYC Status, and replacement keeping the level and the counters.
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "harness.h"
 
 namespace apitest {
@@ -355,6 +359,89 @@ TEST_F(ApiKyc, ReplacementKeepsTheLevelAndTheMonthsLoads) {
                                                                   {"otpMedium", "MOBILE"}, {"otpRequired", false}});
   ASSERT_TRUE(IsOkA(r2)) << r2.describe();
   EXPECT_EQ(r2.j["payload"]["kycLevel"], "FULL");
+}
+
+// Racing authorizations read the month's debits one after another: 16 parallel ₹1,000
+// authorizations on a card with ₹10,000 but a ₹5,000 monthly debit limit approve exactly 5.
+TEST_F(ApiKyc, ParallelAuthorizationsNeverPassTheMonthlyDebitLimit) {
+  Card c = card({{"kycRules", {{"MIN", {{"monthlyDebitLimit", 5000}}}}}});
+  ASSERT_TRUE(IsOkA(load(c, 10000, "PAR-1")));
+  std::atomic<int> approved{0}, limited{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      json b = c.ref();
+      b["amount"] = 1000;
+      b["channel"] = "POS";
+      b["merchantName"] = "Race Store";
+      b["rrn"] = "RACE" + std::to_string(100000 + i);
+      b["stan"] = std::to_string(200000 + i);
+      HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations", b, c.partner);
+      std::string code = IsOkA(r) ? r.j["payload"].value("responseCode", "") : "error";
+      (code == "00" ? approved : code == "61" ? limited : other)++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(approved.load(), 5);
+  EXPECT_EQ(limited.load(), 11);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(status(c)["limits"]["monthlyDebitUsed"], 5000);
+}
+
+// Racing loads of one card: 16 parallel ₹1,000 loads against ₹10,000 of loads a month.
+TEST_F(ApiKyc, ParallelLoadsNeverPassTheMonthlyLoadLimit) {
+  Card c = card({{"kycRules", {{"MIN", {{"maxBalance", 50000}}}}}});
+  std::atomic<int> loaded{0}, limited{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      HttpResponse r = load(c, 1000, "PLOAD-" + std::to_string(i));
+      int code = IsOkA(r) ? 0 : r.j.value("code", -1);
+      (code == 0 ? loaded : code == 1044 || code == 1011 ? limited : other)++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(loaded.load(), 10);
+  EXPECT_EQ(limited.load(), 6);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(balance(c), 10000);
+  EXPECT_EQ(status(c)["limits"]["monthlyLoadUsed"], 10000);
+}
+
+TEST_F(ApiKyc, ReplacementCarriesTheMonthsDebitsAndTheOldCardTakesNoUpgrade) {
+  Card c = card();
+  ASSERT_TRUE(IsOkA(load(c, 10000, "RD-1")));
+  EXPECT_EQ(sandbox(c, "/purchases", {{"amount", 6000}, {"channel", "POS"}}).value("responseCode", ""), "00");
+  HttpResponse r = srv().partner_post(c.f.p, "/replaceCard", {{"enKashCardId", c.f.card_id}, {"cardAccountId", c.f.account},
+                                                              {"otpMedium", "MOBILE"}, {"otpRequired", false}});
+  ASSERT_TRUE(IsOkA(r)) << r.describe();
+  Card next = c;
+  next.f.card_id = r.j["payload"].value("enKashCardId", "");
+  EXPECT_EQ(status(next)["limits"]["monthlyDebitUsed"], 6000);
+  EXPECT_EQ(decision(next, {{"amount", 4000.01}, {"channel", "POS"}}).substr(0, 3), "61 ");
+  EXPECT_EQ(decision(next, {{"amount", 4000}, {"channel", "POS"}}).substr(0, 2), "00");
+  EXPECT_TRUE(IsErr(upgrade(c), 409, 1010, "replaced by " + next.f.card_id));
+  ASSERT_TRUE(IsOkA(upgrade(next)));
+}
+
+TEST_F(ApiKyc, AnIncrementIsHeldToTheCashPerWithdrawalLimitAsAWhole) {
+  Card c = card();
+  ASSERT_TRUE(IsOkA(upgrade(c)));
+  ASSERT_TRUE(IsOkA(load(c, 5000, "INC-1")));
+  ASSERT_TRUE(IsOkA(srv().partner_post(c.f.p, "/setPin", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
+                                                          {"enKashCardId", c.f.card_id}, {"pinBlock", "1234"},
+                                                          {"otpRequired", false}, {"otpMedium", "MOBILE"}})));
+  allow_atm(c);
+  json a = sandbox(c, "/authorizations", {{"amount", 1500}, {"channel", "ATM"}, {"pin", "1234"}});
+  ASSERT_EQ(a.value("responseCode", ""), "00") << a.dump();
+  const std::string id = a.value("authorizationId", "");
+  auto increment = [&](const json& amount) {
+    HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations/" + id + "/increment", {{"amount", amount}}, c.partner);
+    EXPECT_TRUE(IsOkA(r)) << r.describe();
+    return IsOkA(r) ? r.j["payload"].value("responseCode", "") : "";
+  };
+  EXPECT_EQ(increment(500.01), "61") << "₹2,000.01 in one withdrawal";
+  EXPECT_EQ(increment(500), "00") << "exactly ₹2,000";
 }
 
 }  // namespace
