@@ -121,6 +121,10 @@ std::optional<Decision> ppi_amount_refusal(const Limits& l, bool cash, const Usa
 
 }  // namespace
 
+std::optional<Decision> ppi_amount_refusal(const Limits& l, Channel channel, const Usage& u, int64_t amount) {
+  return ppi_amount_refusal(l, channel == Channel::kAtm, u, amount);
+}
+
 Decision decide(int64_t amount, Channel channel, bool international, const CardFacts& card, const Limits& l,
                 const Usage& u, int64_t available, const Merchant& merchant) {
   if (amount <= 0 || amount > money::kMaxAbsPaise) return decline(rc::kInvalidAmount, "invalid amount");

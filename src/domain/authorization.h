@@ -123,6 +123,10 @@ struct Decision {
   bool wrong_pin = false;  // the service counts it (and resets on a right PIN)
 };
 
+// The PPI amount rule (61) that spending `amount` more on `channel` breaks, for clearing beyond
+// what was authorized (a capture within the over-capture tolerance); none when it breaks none.
+std::optional<Decision> ppi_amount_refusal(const Limits& l, Channel channel, const Usage& u, int64_t amount);
+
 // The order of the checks: amount, expiry, card status, CVV, merchant controls (57), channel
 // and international (57), PIN, amount limits (61), count limits (65), funds (51).
 Decision decide(int64_t amount_paise, Channel channel, bool international, const CardFacts& card,

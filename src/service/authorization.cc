@@ -569,6 +569,23 @@ Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& 
     // The clearing that closes a cash withdrawal pays the program's ATM fee from the wallet.
     const bool closes = f.final_capture || a.held_paise == release;
     CC_ASSIGN_OR_RETURN(fees::Charge atm_fee, atm_fee_of(fr.card, closes ? a.channel : authz::Channel::kPos));
+    // Clearing beyond what was authorized (the tolerance) is more spending: the month's PPI
+    // debits and cash, and cash per withdrawal, hold it as they held the authorization.
+    const int64_t beyond = std::max<int64_t>(0, a.captured_paise + amount - a.authorized_paise);
+    std::optional<authz::Decision> beyond_ppi;
+    if (beyond > 0 && a.status == authz::AuthStatus::kOpen) {
+      CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(std::nullopt, fr.card));
+      if (limits.ppi) {
+        CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.lock_ledger_account(ledger::wallet_account(fr.card.card_id)));
+        avail = wallet.available_paise();
+        CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(fr.card.card_id, svc::usage_windows(now, a.channel)));
+        authz::Usage usage;
+        usage.month_paise = used.month_paise;
+        usage.channel_month_paise = used.channel_month_paise;
+        usage.txn_paise = a.authorized_paise;
+        beyond_ppi = authz::ppi_amount_refusal(limits, a.channel, usage, beyond);
+      }
+    }
     if (a.status != authz::AuthStatus::kOpen) {
       // keep the decline above
     } else if (amount <= 0) {
@@ -577,6 +594,8 @@ Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& 
       out = declined(rc::kInvalidAmount, "capture exceeds the authorization beyond the tolerance", amount, avail);
     } else if (extra > avail) {
       out = declined(rc::kInsufficientFunds, "insufficient funds for the amount above the authorization", amount, avail);
+    } else if (beyond_ppi) {
+      out = declined(rc::kAmountLimit, beyond_ppi->reason, amount, avail);
     } else if (extra + atm_fee.total() > avail + (a.held_paise - release)) {
       out = declined(rc::kInsufficientFunds, "insufficient funds for the ATM fee", amount, avail);
     } else {

@@ -180,7 +180,7 @@ TEST_F(ApiCard, LoadAmountNeedsAFundedPoolAndIsAtomicWithIssue) {
   std::string acc = srv().create_account(p);
   // Pool empty: the load is refused and no card is left behind.
   HttpResponse r = srv().partner_post(p, "", {{"companyId", p.company_id}, {"cardAccountId", acc}, {"loadAmount", 100}});
-  EXPECT_TRUE(IsErr(r, 422, 1040, "amount")) << r.describe();
+  EXPECT_TRUE(IsErr(r, 422, 1040, "loadAmount")) << r.describe();
   HttpResponse r2 = srv().partner_post(p, "", {{"companyId", p.company_id}, {"cardAccountId", acc}, {"loadAmount", "12.345"}});
   EXPECT_TRUE(IsErr(r2, 422, 422, "loadAmount")) << r2.describe();
   EXPECT_EQ(total_cards(srv(), p, acc), 0);

@@ -444,5 +444,23 @@ TEST_F(ApiKyc, AnIncrementIsHeldToTheCashPerWithdrawalLimitAsAWhole) {
   EXPECT_EQ(increment(500), "00") << "exactly ₹2,000";
 }
 
+// Clearing beyond the authorization (within the over-capture tolerance) is spending too.
+TEST_F(ApiKyc, ACaptureBeyondTheAuthorizationKeepsTheMonthlyDebitLimit) {
+  Card c = card({{"kycRules", {{"MIN", {{"maxBalance", 50000}, {"monthlyLoadLimit", 50000}}}}}});
+  ASSERT_TRUE(IsOkA(load(c, 20000, "CAP-1")));
+  json a = sandbox(c, "/authorizations", {{"amount", 9500}, {"channel", "POS"}});
+  ASSERT_EQ(a.value("responseCode", ""), "00") << a.dump();
+  const std::string id = a.value("authorizationId", "");
+  auto capture = [&](const json& amount) {
+    HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations/" + id + "/capture", {{"amount", amount}}, c.partner);
+    EXPECT_TRUE(IsOkA(r)) << r.describe();
+    return IsOkA(r) ? r.j["payload"].value("responseCode", "") + " " + r.j["payload"].value("reason", "") : "";
+  };
+  std::string over = capture(10000.01);
+  EXPECT_EQ(over.substr(0, 3), "61 ") << over;
+  EXPECT_EQ(capture(10000).substr(0, 2), "00");
+  EXPECT_EQ(status(c)["limits"]["monthlyDebitUsed"], 10000);
+}
+
 }  // namespace
 }  // namespace apitest
