@@ -376,6 +376,20 @@ async function scenarios(A, hookUrl) {
   });
   await call('adminCreatePlan', { label: 'kycRules: NONE (outside the PPI directions)', headers: A, body: { partnerId: p1.partnerId, name: 'Contract closed loop', bin: '652150', kycRules: 'NONE' }, expect: 200, check: (r) => (payloadOf(r).kycRules !== 'NONE' ? `kycRules ${JSON.stringify(payloadOf(r).kycRules)}` : null) });
   await call('adminCreatePlan', { label: 'kycRules: an amount with 3 decimals', headers: A, body: { partnerId: p1.partnerId, name: 'Broken PPI', bin: '652150', kycRules: { MIN: { maxBalance: 1.001 } } }, expect: 422, check: wantCode(422, (r) => (!r.json.message.startsWith('kycRules.MIN.maxBalance') ? `message ${r.json.message}` : null)) });
+  // fees: a schedule (rupees and percentages as numbers or numeric strings, null for none; GST
+  // defaults to 18%), and malformed ones the document takes and the server refuses, naming the path
+  // (a percentage with 3 decimals; a GST string above 100).
+  const feePlan = payloadOf(await call('adminCreatePlan', {
+    label: 'fees', headers: A,
+    body: { partnerId: p1.partnerId, name: 'Contract fees', bin: '652150', fees: { issuance: 50, replacement: '100', physicalCard: 200, load: { percent: '1', fixed: null }, atmWithdrawal: '20.00' } },
+    expect: 200,
+    check: (r) => {
+      const f = payloadOf(r).fees;
+      return f.issuance !== 50 || f.replacement !== 100 || f.physicalCard !== 200 || f.load.percent !== 1 || f.load.fixed !== 0 || f.atmWithdrawal !== 20 || f.gstPercent !== 18 ? `fees ${JSON.stringify(f)}` : null;
+    },
+  }));
+  await call('adminCreatePlan', { label: 'fees: a percentage with 3 decimals', headers: A, body: { partnerId: p1.partnerId, name: 'Broken fees', bin: '652150', fees: { load: { percent: 1.005 } } }, expect: 422, check: wantCode(422, (r) => (!r.json.message.startsWith('fees.load.percent') ? `message ${r.json.message}` : null)) });
+  await call('adminCreatePlan', { label: 'fees: GST above 100 percent', headers: A, body: { partnerId: p1.partnerId, name: 'Broken GST', bin: '652150', fees: { issuance: 10, gstPercent: '100.01' } }, expect: 422, check: wantCode(422, (r) => (!r.json.message.startsWith('fees.gstPercent') ? `message ${r.json.message}` : null)) });
   await call('adminCreatePlan', { label: 'unknown partner', headers: A, body: { partnerId: 'CR0000000', name: 'x', bin: 652150 }, expect: 404, check: wantCode(412) });
   await call('adminWebhookUrl', { headers: A, body: { partnerId: p2.partnerId, webhookUrl: 'https://partner-two.invalid/cardcore' }, expect: 200 });
   await call('adminWebhookUrl', { label: 'clear it', headers: A, body: { partnerId: p2.partnerId, webhookUrl: '' }, expect: 200 });
@@ -604,6 +618,75 @@ async function scenarios(A, hookUrl) {
   await call('adminRecordKyc', { label: 'a gift card', headers: A, body: { enKashCardId: giftCard.enKashCardId, kycLevel: 'FULL', reference: 'CKYC-2' }, expect: 409, check: wantCode(1046) });
   await call('adminRecordKyc', { label: 'unknown card', headers: A, body: { enKashCardId: 'EKC0000000', kycLevel: 'FULL', reference: 'CKYC-3' }, expect: 404, check: wantCode(412) });
   await call('adminRecordKyc', { label: 'reference not printable', headers: A, body: { enKashCardId: cardA.enKashCardId, kycLevel: 'FULL', reference: 'CKYC\u0007' }, expect: 422, check: wantCode(422) });
+
+  // ---- fees with GST: an account on the fee plan (issuance ₹50, loads 1%, ATM ₹20; GST 18%), its
+  // pool funded with ₹1,000. Pool fees leave the card's balance alone; the ATM fee is the card's.
+  console.log('fees');
+  if (!feePlan) throw new Error('cannot go on without the fee plan');
+  const feeAcc = payloadOf(await call('createCardAccount', { label: 'on the fee plan', headers: H1, body: accountBody(p1.companyId, feePlan.planMasterId, 'MEAL'), expect: 200 }));
+  if (!feeAcc) throw new Error('cannot go on without the fee account');
+  await call('adminFundCardAccount', { label: 'the fee account', headers: A, body: { companyId: p1.companyId, cardAccountId: feeAcc.cardAccountId, amount: 1000, reference: `NEFT-FEES-${rand(6)}` }, expect: 200 });
+  // Issuance: ₹50.00 + ₹9.00 GST from the pool.
+  const feeCard = payloadOf(await call('createCard', { label: 'with the issuance fee', headers: H1, body: { companyId: p1.companyId, cardAccountId: feeAcc.cardAccountId, firstName: 'Farah', lastName: 'Khan' }, expect: 200 }));
+  if (!feeCard) throw new Error('cannot go on without the fee card');
+  // A ₹500 load: 1% is ₹5.00, its GST ₹0.90, from the pool (₹941 -> ₹435.10); the card gets ₹500.
+  const feeLoadRef = `FEES-${rand(6)}`;
+  await call('loadCardBalance', { label: 'with its load fee', headers: H1, body: { ...ref(feeCard), amount: 500, transactionType: 'CR', uniqueReferenceNumber: feeLoadRef }, expect: 200, check: (r) => (payloadOf(r).otbBalance !== 500 ? `otbBalance ${payloadOf(r).otbBalance}` : null) });
+  // ₹435 fits the pool (₹435.10) but not with its fee (₹4.35 + ₹0.78 GST): the whole load is refused.
+  await call('loadCardBalance', {
+    label: 'the pool cannot also cover the load fee', headers: H1, body: { ...ref(feeCard), amount: '435', transactionType: 'CR' }, expect: 422,
+    check: wantCode(1040, (r) => (r.json.message !== 'amount: the card account\'s funding pool cannot also cover the load fee of ₹4.35 and its GST of ₹0.78' ? `message ${r.json.message}` : null)),
+  });
+  // ATM: a FULL card with ATM allowed and a PIN. ₹100 cash costs the card ₹100 + ₹20 + ₹3.60 GST;
+  // ₹360 more fits the balance (₹376.40) but leaves no room for the fee: 51.
+  await call('sandboxCompleteKyc', { label: 'the fee card', headers: H1, body: ref(feeCard), expect: 200 });
+  await call('setCardUsageControls', { label: 'ATM on the fee card', headers: H1, body: { companyId: p1.companyId, cardAccountId: feeAcc.cardAccountId, enKashCardIds: [feeCard.enKashCardId], atmAllowed: true }, expect: 200 });
+  await call('setCardPin', { label: 'the fee card without proof', headers: H1, body: { ...ref(feeCard), pinBlock: '2468', otpRequired: false }, expect: 200 });
+  const atm = payloadOf(await call('sandboxPurchase', {
+    label: 'ATM cash with its fee', headers: H1, body: { enKashCardId: feeCard.enKashCardId, amount: 100, channel: 'ATM', pin: '2468', merchantName: 'ATM Park Street' }, expect: 200,
+    check: (r) => (payloadOf(r).responseCode !== '00' || payloadOf(r).otbBalance !== 376.4 ? `answered ${JSON.stringify(payloadOf(r))}` : null),
+  }));
+  await call('sandboxPurchase', {
+    label: 'declined 51: no room for the ATM fee', headers: H1, body: { enKashCardId: feeCard.enKashCardId, amount: 360, channel: 'ATM', pin: '2468' }, expect: 200,
+    check: (r) => (payloadOf(r).responseCode !== '51' || payloadOf(r).otbBalance !== 376.4 ? `answered ${JSON.stringify(payloadOf(r))}` : null),
+  });
+  // The fee rows: FEE-<reference> and GST-<reference>, type FEE, DR, with feeFor and paidFrom;
+  // `balance` is the card's available balance after the fee (both rows of one fee show the same).
+  const atmRef = `ATM-${atm ? atm.authorizationId : ''}`;
+  const wantFees = {
+    [`FEE-ISSUANCE-${feeCard.enKashCardId}`]: [50, 0, 'FUNDING_POOL'], [`GST-ISSUANCE-${feeCard.enKashCardId}`]: [9, 0, 'FUNDING_POOL'],
+    [`FEE-${feeLoadRef}`]: [5, 500, 'FUNDING_POOL'], [`GST-${feeLoadRef}`]: [0.9, 500, 'FUNDING_POOL'],
+    [`FEE-${atmRef}`]: [20, 376.4, 'CARD'], [`GST-${atmRef}`]: [3.6, 376.4, 'CARD'],
+  };
+  await call('listTransactions', {
+    label: 'the fee rows', headers: H1, body: { ...ref(feeCard), cardTransactionType: 'DR' }, expect: 200,
+    check: (r) => {
+      const fees = payloadOf(r).transactions.filter((t) => t.type === 'FEE');
+      if (fees.length !== 6) return `${fees.length} FEE rows: ${fees.map((t) => t.pgReferenceNumber).join(', ')}`;
+      for (const t of fees) {
+        const want = wantFees[t.pgReferenceNumber];
+        if (!want) return `unexpected FEE row ${t.pgReferenceNumber}`;
+        const [amount, balance, paidFrom] = want;
+        const feeFor = t.pgReferenceNumber.slice(4);
+        if (t.principalAmount !== amount || t.balance !== balance || t.cardTransactionType !== 'DR' || t.status !== 'SUCCESS') return `row ${JSON.stringify(t)}`;
+        if (t.txnDetails.paidFrom !== paidFrom || t.txnDetails.feeFor !== feeFor || t.txnDetails.transactionType !== 'FEE') return `txnDetails ${JSON.stringify(t.txnDetails)}`;
+      }
+      return null;
+    },
+  });
+  await call('listTransactions', {
+    label: 'one fee row by reference', headers: H1, body: { ...ref(feeCard), pgReferenceNumber: `GST-${feeLoadRef}` }, expect: 200,
+    check: (r) => (payloadOf(r).principalAmount !== 0.9 || payloadOf(r).description !== 'GST on the load fee (charged to the funding pool)' ? `answered ${JSON.stringify(payloadOf(r))}` : null),
+  });
+  await call('getCardAccount', {
+    label: 'fees this month', headers: H1, body: { companyId: p1.companyId, cardAccountId: feeAcc.cardAccountId }, expect: 200,
+    check: (r) => {
+      const p = payloadOf(r);
+      const m = p.feesThisMonth;
+      if (p.availableBalance !== 435.1 || p.availableCardBalance !== 376.4) return `availableBalance ${p.availableBalance}, availableCardBalance ${p.availableCardBalance}`;
+      return m.fees !== 75 || m.gst !== 13.5 || m.total !== 88.5 ? `feesThisMonth ${JSON.stringify(m)}` : null;
+    },
+  });
 
   // physical orders
   const order = payloadOf(await call('orderPhysicalCard', { headers: H1, body: { ...ref(cardC), deliveryAddress: '4 Park Street', deliveryCity: 'Kolkata', deliveryState: 'West Bengal', deliveryCountry: 'India', deliveryPincode: '700016' }, expect: 200 }));
