@@ -43,6 +43,15 @@ int64_t ist_midnight(Date d) {
   return chr::sys_seconds{day}.time_since_epoch().count() - kIstOffsetSeconds;
 }
 
+int64_t ist_day_start(int64_t unix_seconds) { return ist_midnight(ist_date(unix_seconds)); }
+
+int64_t ist_month_start(int64_t unix_seconds) {
+  const Date d = ist_date(unix_seconds);
+  return ist_midnight({d.year, d.month, 1});
+}
+
+int64_t ist_year_start(int64_t unix_seconds) { return ist_midnight({ist_date(unix_seconds).year, 1, 1}); }
+
 bool valid_ddmmyyyy(std::string_view text) {
   if (text.size() != 10 || text[2] != '-' || text[5] != '-') return false;
   auto number = [&](size_t pos, size_t len, int& out) {

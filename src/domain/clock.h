@@ -21,6 +21,12 @@ Date ist_date(int64_t unix_seconds);
 // Unix seconds at 00:00 Asia/Kolkata of the given calendar date (proleptic Gregorian).
 int64_t ist_midnight(Date d);
 
+// The first second (unix) of the Asia/Kolkata day, calendar month and calendar year that hold
+// an instant: the windows usage and loads are counted in.
+int64_t ist_day_start(int64_t unix_seconds);
+int64_t ist_month_start(int64_t unix_seconds);
+int64_t ist_year_start(int64_t unix_seconds);
+
 // "2025-01-24T08:47:01.505Z", "2025-01-24T14:17:01+05:30", "2025-01-24T14:17:01" (read as IST),
 // "2025-01-24" (00:00 IST) or plain unix seconds -> unix seconds (fractions dropped).
 std::optional<int64_t> parse_iso8601(std::string_view text);

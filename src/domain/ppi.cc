@@ -96,6 +96,14 @@ const LevelRules* rules_for(const Program& p, KycLevel level, bool gift) {
   return level == KycLevel::kFull ? &p.rules.full : &p.rules.min;
 }
 
+std::optional<LevelRules> rules_under_plan(const Program& p, KycLevel level, bool gift, int64_t plan_max_balance) {
+  const LevelRules* rules = rules_for(p, level, gift);
+  if (!rules) return std::nullopt;
+  LevelRules r = *rules;
+  if (r.max_balance && *r.max_balance > plan_max_balance) r.max_balance.reset();
+  return r;
+}
+
 std::string_view kind_name(KycLevel level, bool gift) { return gift ? "GIFT" : kyc_level_code(level); }
 
 std::string encode_program(const Program& p) {
@@ -121,11 +129,6 @@ Result<Program> decode_program(std::string_view text) {
   CC_ASSIGN_OR_RETURN(p.rules.full, decode_level(levels[2]));
   CC_ASSIGN_OR_RETURN(p.rules.gift, decode_level(levels[3]));
   return p;
-}
-
-int64_t month_start(int64_t now) {
-  clock::Date d = clock::ist_date(now);
-  return clock::ist_midnight({d.year, d.month, 1});
 }
 
 int64_t financial_year_start(int64_t now) {

@@ -50,6 +50,11 @@ struct Program {
 
 // The rules a card lives under: GIFT for a gift card, else its KYC level's; nullptr outside PPI.
 const LevelRules* rules_for(const Program& p, KycLevel level, bool gift);
+// The rules a load into a card keeps under a plan whose balance ceiling (maxCardBalance) is
+// `plan_max_balance`: rules_for, with a balance maximum looser than the plan's dropped, since the
+// plan's ceiling then binds first (a tie stays the level's). The card's balance ceiling is then
+// max_balance.value_or(plan_max_balance), the tighter of the two. None outside PPI.
+std::optional<LevelRules> rules_under_plan(const Program& p, KycLevel level, bool gift, int64_t plan_max_balance);
 // "MIN", "FULL" or "GIFT": the name of the rules a card lives under.
 std::string_view kind_name(KycLevel level, bool gift);
 
@@ -58,9 +63,8 @@ std::string_view kind_name(KycLevel level, bool gift);
 std::string encode_program(const Program& p);
 Result<Program> decode_program(std::string_view text);
 
-// The windows the load counters are kept in: the first second (unix) of the Asia/Kolkata
-// calendar month, and of the financial year (1 April 00:00 IST) that hold `now`.
-int64_t month_start(int64_t now);
+// The financial year (1 April 00:00 IST) that holds `now`, as its first second (unix): the
+// yearly load window. The monthly one is clock::ist_month_start.
 int64_t financial_year_start(int64_t now);
 
 // What a card already holds and loaded, before the load being checked.

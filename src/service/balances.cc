@@ -2,6 +2,7 @@
 
 #include <tuple>
 
+#include "domain/clock.h"
 #include "domain/ledger.h"
 #include "domain/money.h"
 #include "domain/ppi.h"
@@ -62,16 +63,11 @@ Result<FundResult> fund(const Context& ctx, const std::string& company_id, const
 namespace {
 
 // The PPI rules (domain/ppi.h) a load into `card` must keep, as the plan's program sets them;
-// none outside the PPI directions. A balance maximum looser than the plan's maxCardBalance is
-// dropped: the plan's ceiling refuses first (code 1041), the tighter of the two wins (a tie is
-// the KYC level's, 1043).
+// none outside the PPI directions. The plan's ceiling refuses first (code 1041) when it is the
+// tighter; a tie is the KYC level's (1043).
 Result<std::optional<ppi::LevelRules>> load_rules(const PlanRow& plan, const CardRow& card) {
   CC_ASSIGN_OR_RETURN(ppi::Program program, ppi::decode_program(plan.kyc_rules));
-  const ppi::LevelRules* rules = ppi::rules_for(program, card.kyc_level, card.gift);
-  if (!rules) return std::optional<ppi::LevelRules>{};
-  ppi::LevelRules r = *rules;
-  if (r.max_balance && *r.max_balance > plan.max_balance_paise) r.max_balance.reset();
-  return std::optional<ppi::LevelRules>{r};
+  return ppi::rules_under_plan(program, card.kyc_level, card.gift, plan.max_balance_paise);
 }
 
 // Keeps the RBI PPI rules of a load of `amount` into `card` inside the load's unit: checks the
@@ -79,7 +75,7 @@ Result<std::optional<ppi::LevelRules>> load_rules(const PlanRow& plan, const Car
 // counters are right whatever rules apply later).
 Status keep_load_rules(Tx& tx, const std::optional<ppi::LevelRules>& rules, const CardRow& card, int64_t amount,
                        int64_t balance_before, const std::string& field, int64_t now) {
-  const int64_t month = ppi::month_start(now), year = ppi::financial_year_start(now);
+  const int64_t month = clock::ist_month_start(now), year = ppi::financial_year_start(now);
   const std::string_view kind = ppi::kind_name(card.kyc_level, card.gift);
   CC_ASSIGN_OR_RETURN(CardOps::LoadTotals loaded, tx.card_loads(card.card_id, month, year));
   const ppi::LoadUse use{balance_before, loaded.month, loaded.year};
@@ -175,7 +171,7 @@ Result<int64_t> move_card_balance_in_unit(Tx& tx, const PlanRow& plan, const Car
                                           int64_t now) {
   // The replacement carries the month's and financial year's loads and the use of today and
   // this year: a new card is no way around the PPI and usage limits.
-  CC_RETURN_IF_ERROR(tx.copy_card_loads(from.card_id, to.card_id, ppi::month_start(now), ppi::financial_year_start(now)));
+  CC_RETURN_IF_ERROR(tx.copy_card_loads(from.card_id, to.card_id, clock::ist_month_start(now), ppi::financial_year_start(now)));
   CC_RETURN_IF_ERROR(tx.copy_card_usage(from.card_id, to.card_id, svc::usage_windows(now, std::nullopt)));
   CC_ASSIGN_OR_RETURN(LedgerBalance old_wallet, tx.ledger_balance(ledger::wallet_account(from.card_id)));
   int64_t amount = old_wallet.available_paise();

@@ -352,7 +352,7 @@ Result<AccountSummary> get_account(const Context& ctx, const Principal& p, const
       if (c.status == CardStatus::kUnlocked) ++s.active_cards;
       if (c.primary_card && !s.primary_card) s.primary_card = c;
     }
-    CC_ASSIGN_OR_RETURN(TransactionOps::FeeTotals charged, tx.account_fees_since(card_account_id, ppi::month_start(ctx.now())));
+    CC_ASSIGN_OR_RETURN(TransactionOps::FeeTotals charged, tx.account_fees_since(card_account_id, clock::ist_month_start(ctx.now())));
     s.fees_this_month_paise = charged.fees;
     s.gst_this_month_paise = charged.gst;
     return s;

@@ -1,10 +1,8 @@
 #include "service/kyc.h"
 
 #include "domain/clock.h"
-#include "domain/ledger.h"
 #include "domain/validate.h"
 #include "service/common.h"
-#include "service/views.h"
 
 namespace cardcore::kyc {
 
@@ -21,15 +19,10 @@ Result<KycStatus> status(const Context& ctx, const Principal& p, const CardRef& 
     CC_ASSIGN_OR_RETURN(std::optional<PlanRow> plan, tx.find_plan(acc->plan_master_id));
     if (!plan) return internal_error("card account without plan");
     CC_ASSIGN_OR_RETURN(ppi::Program program, ppi::decode_program(plan->kyc_rules));
-    s.max_balance_paise = plan->max_balance_paise;
-    if (const ppi::LevelRules* rules = ppi::rules_for(program, s.card.kyc_level, s.card.gift)) {
-      s.level = *rules;
-      s.rules = std::string(ppi::kind_name(s.card.kyc_level, s.card.gift));
-      if (rules->max_balance) s.max_balance_paise = std::min(s.max_balance_paise, *rules->max_balance);
-    } else {
-      s.rules = "NONE";
-    }
-    CC_ASSIGN_OR_RETURN(CardOps::LoadTotals loaded, tx.card_loads(s.card.card_id, ppi::month_start(now),
+    s.level = ppi::rules_under_plan(program, s.card.kyc_level, s.card.gift, plan->max_balance_paise);
+    s.rules = s.level ? std::string(ppi::kind_name(s.card.kyc_level, s.card.gift)) : "NONE";
+    s.max_balance_paise = s.level && s.level->max_balance ? *s.level->max_balance : plan->max_balance_paise;
+    CC_ASSIGN_OR_RETURN(CardOps::LoadTotals loaded, tx.card_loads(s.card.card_id, clock::ist_month_start(now),
                                                                   ppi::financial_year_start(now)));
     s.month_loaded_paise = loaded.month;
     s.year_loaded_paise = loaded.year;

@@ -26,13 +26,6 @@ Result<AuthorizationRow> read_auth(const Query& s) {
   return a;
 }
 
-// The IST day and month an authorization counts in (their first second).
-int64_t usage_day(int64_t created_at) { return clock::ist_midnight(clock::ist_date(created_at)); }
-int64_t usage_month(int64_t created_at) {
-  const clock::Date d = clock::ist_date(created_at);
-  return clock::ist_midnight({d.year, d.month, 1});
-}
-
 }  // namespace
 
 Status AuthorizationOps::add_usage(const std::string& card_id, int64_t created_at, authz::Channel channel,
@@ -45,10 +38,10 @@ Status AuthorizationOps::add_usage(const std::string& card_id, int64_t created_a
               "VALUES (?1,'D',?2,?4,?5,?6), (?1,'M',?3,?4,?5,?6) "
               "ON CONFLICT (card_id, period, period_start, channel) DO UPDATE SET "
               "paise = card_usage_periods.paise + excluded.paise, count = card_usage_periods.count + excluded.count");
-    return done(q.bind(1, card_id).bind(2, usage_day(created_at)).bind(3, usage_month(created_at))
+    return done(q.bind(1, card_id).bind(2, clock::ist_day_start(created_at)).bind(3, clock::ist_month_start(created_at))
                     .bind(4, authz::channel_name(channel)).bind(5, paise).bind(6, count));
   }
-  for (const auto& [period, start] : {std::pair{"D", usage_day(created_at)}, std::pair{"M", usage_month(created_at)}}) {
+  for (const auto& [period, start] : {std::pair{"D", clock::ist_day_start(created_at)}, std::pair{"M", clock::ist_month_start(created_at)}}) {
     // Less use (a reversal): the period's row exists, since the authorization was counted in it.
     CC_SQL(q, "UPDATE card_usage_periods SET paise = paise + CAST(?5 AS BIGINT), count = count + CAST(?6 AS BIGINT) "
               "WHERE card_id = ?1 AND period = ?2 AND period_start = ?3 AND channel = ?4");

@@ -85,7 +85,7 @@ TEST_F(PpiWindows, ARefusedLoadCountsNothingAndAFullKycLoadIsCounted) {
   EXPECT_EQ(load(15'000'00, "F-1"), 0) << "the refused reference was never posted";
   EXPECT_EQ(env_.wallet(card_), 21'000'00);
   auto loaded = transact(env_.store(), [&](Tx& tx) {
-    return tx.card_loads(card_, ppi::month_start(env_.now()), ppi::financial_year_start(env_.now()));
+    return tx.card_loads(card_, clock::ist_month_start(env_.now()), ppi::financial_year_start(env_.now()));
   });
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->month, 21'000'00);

@@ -58,9 +58,27 @@ TEST(DomainPpi, FinancialYearStartsOnFirstAprilIst) {
 }
 
 TEST(DomainPpi, MonthStartsAtIstMidnightOfTheFirst) {
-  EXPECT_EQ(month_start(ist(2026, 12, 31, 23, 59, 59)), ist(2026, 12, 1));
-  EXPECT_EQ(month_start(ist(2027, 1, 1)), ist(2027, 1, 1));
-  EXPECT_EQ(month_start(ist(2027, 1, 1) - 1), ist(2026, 12, 1));
+  EXPECT_EQ(clock::ist_month_start(ist(2026, 12, 31, 23, 59, 59)), ist(2026, 12, 1));
+  EXPECT_EQ(clock::ist_month_start(ist(2027, 1, 1)), ist(2027, 1, 1));
+  EXPECT_EQ(clock::ist_month_start(ist(2027, 1, 1) - 1), ist(2026, 12, 1));
+  EXPECT_EQ(clock::ist_day_start(ist(2027, 1, 1) - 1), ist(2026, 12, 31));
+  EXPECT_EQ(clock::ist_day_start(ist(2027, 1, 1)), ist(2027, 1, 1));
+  EXPECT_EQ(clock::ist_year_start(ist(2027, 1, 1) - 1), ist(2026, 1, 1));
+  EXPECT_EQ(clock::ist_year_start(ist(2027, 1, 1)), ist(2027, 1, 1));
+}
+
+TEST(DomainPpi, TheTighterOfThePlanAndTheLevelBoundsTheBalance) {
+  const Program p;
+  // The plan's ₹5,000 is tighter than MIN's ₹10,000: the level's maximum is dropped (1041).
+  std::optional<LevelRules> r = rules_under_plan(p, KycLevel::kMin, false, 5'000 * kRupee);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->max_balance.has_value());
+  EXPECT_EQ(r->monthly_load, p.rules.min.monthly_load);
+  // A tie, and a looser plan: the level's maximum stays (1043).
+  EXPECT_EQ(rules_under_plan(p, KycLevel::kMin, false, 10'000 * kRupee)->max_balance, 10'000 * kRupee);
+  EXPECT_EQ(rules_under_plan(p, KycLevel::kFull, false, 500'000 * kRupee)->max_balance, 200'000 * kRupee);
+  EXPECT_EQ(rules_under_plan(p, KycLevel::kFull, true, 500'000 * kRupee)->max_balance, 10'000 * kRupee);
+  EXPECT_FALSE(rules_under_plan(Program{false, rbi_defaults()}, KycLevel::kMin, false, kRupee).has_value());
 }
 
 TEST(DomainPpi, LoadBoundaries) {
