@@ -12,11 +12,6 @@ namespace {
 
 class ApiFees : public ApiTest {
  protected:
-  struct Card {
-    Fixture f;
-    Headers partner;
-    json ref() const { return {{"companyId", f.p.company_id}, {"cardAccountId", f.account}, {"enKashCardId", f.card_id}}; }
-  };
   // Issuance ₹50, replacement ₹100, physical card ₹200, loads 1% + ₹0, ATM ₹20; GST 18%.
   static json schedule() {
     return {{"issuance", 50}, {"replacement", 100}, {"physicalCard", 200},
@@ -24,31 +19,30 @@ class ApiFees : public ApiTest {
   }
   // A partner whose account is on a plan with `fees`, its pool funded with `pool` rupees, and a
   // card issued on it (the issuance fee is charged then).
-  Card card(const json& fees, const json& pool, const json& plan_extra = json::object()) {
-    Card c{fresh(), {}};
-    json body = {{"partnerId", c.f.p.partner_id}, {"name", "Fee plan"}, {"bin", "652150"}, {"fees", fees}};
+  Fixture card(const json& fees, const json& pool, const json& plan_extra = json::object()) {
+    Fixture c = fresh();
+    json body = {{"partnerId", c.p.partner_id}, {"name", "Fee plan"}, {"bin", "652150"}, {"fees", fees}};
     for (auto it = plan_extra.begin(); it != plan_extra.end(); ++it) body[it.key()] = it.value();
     HttpResponse made = srv().admin_post("/admin/v1/plans", body);
     EXPECT_TRUE(IsOkA(made)) << made.describe();
-    c.f.p.plan_master_id = made.j["payload"].value("planMasterId", "");
-    c.f.account = srv().create_account(c.f.p);
-    EXPECT_TRUE(IsOkA(srv().fund_pool(c.f.p, c.f.account, pool, "POOL-" + c.f.account)));
-    c.f.card = srv().create_card(c.f.p, c.f.account);
-    c.f.card_id = c.f.card.value("enKashCardId", "");
-    c.partner = {{"authorization", "Bearer " + c.f.p.access_token}, {"partnerId", c.f.p.partner_id}};
+    c.p.plan_master_id = made.j["payload"].value("planMasterId", "");
+    c.account = srv().create_account(c.p);
+    EXPECT_TRUE(IsOkA(srv().fund_pool(c.p, c.account, pool, "POOL-" + c.account)));
+    c.card = srv().create_card(c.p, c.account);
+    c.card_id = c.card.value("enKashCardId", "");
     return c;
   }
-  json account(const Card& c) {
-    HttpResponse r = srv().partner_post(c.f.p, "/cardAccount/get", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account}});
+  json account(const Fixture& c) {
+    HttpResponse r = srv().partner_post(c.p, "/cardAccount/get", {{"companyId", c.p.company_id}, {"cardAccountId", c.account}});
     EXPECT_TRUE(IsOkB(r)) << r.describe();
     return IsOkB(r) ? r.j["payload"] : json::object();
   }
-  HttpResponse load(const Card& c, const json& amount, const std::string& reference) {
-    return srv().load_card(c.f.p, c.f.account, c.f.card_id, amount, reference);
+  HttpResponse load(const Fixture& c, const json& amount, const std::string& reference) {
+    return srv().load_card(c.p, c.account, c.card_id, amount, reference);
   }
   // The card's FEE rows, by pgReferenceNumber.
-  std::map<std::string, json> fee_rows(const Card& c) {
-    HttpResponse r = srv().partner_post(c.f.p, "/transaction/all", c.ref());
+  std::map<std::string, json> fee_rows(const Fixture& c) {
+    HttpResponse r = srv().partner_post(c.p, "/transaction/all", c.ref());
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     std::map<std::string, json> out;
     for (const json& t : r.j["payload"]["transactions"]) {
@@ -87,13 +81,13 @@ TEST_F(ApiFees, PlansAnswerTheirScheduleAndRefuseMalformedOnes) {
 }
 
 TEST_F(ApiFees, IssuanceAndLoadFeesArePostedExactlyFromThePoolAndChargedOnce) {
-  Card c = card(schedule(), 10000);
+  Fixture c = card(schedule(), 10000);
   // Issuance: ₹50 + ₹9 GST from the pool.
   auto rows = fee_rows(c);
-  ASSERT_EQ(rows.count("FEE-ISSUANCE-" + c.f.card_id), 1u);
-  EXPECT_EQ(rows["FEE-ISSUANCE-" + c.f.card_id]["principalAmount"], 50);
-  EXPECT_EQ(rows["GST-ISSUANCE-" + c.f.card_id]["principalAmount"], 9);
-  EXPECT_EQ(rows["FEE-ISSUANCE-" + c.f.card_id]["cardTransactionType"], "DR");
+  ASSERT_EQ(rows.count("FEE-ISSUANCE-" + c.card_id), 1u);
+  EXPECT_EQ(rows["FEE-ISSUANCE-" + c.card_id]["principalAmount"], 50);
+  EXPECT_EQ(rows["GST-ISSUANCE-" + c.card_id]["principalAmount"], 9);
+  EXPECT_EQ(rows["FEE-ISSUANCE-" + c.card_id]["cardTransactionType"], "DR");
   EXPECT_EQ(account(c)["availableBalance"], 9941);
 
   // A 1% fee on ₹1,000.00 is ₹10.00, plus 18% GST of ₹1.80.
@@ -123,68 +117,68 @@ TEST_F(ApiFees, IssuanceAndLoadFeesArePostedExactlyFromThePoolAndChargedOnce) {
 
 TEST_F(ApiFees, APoolThatCannotCoverTheFeeRefusesTheLoadWhole) {
   // ₹1,070.79 pool: issuance takes ₹59, leaving ₹1,011.79; a ₹1,000 load needs ₹1,011.80 with its fee.
-  Card c = card(schedule(), 1070.79);
+  Fixture c = card(schedule(), 1070.79);
   HttpResponse r = load(c, 1000, "TIGHT-1");
   EXPECT_TRUE(IsErr(r, 422, 1040, "load fee")) << r.describe();
-  EXPECT_EQ(srv().search_card(c.f.p, c.f.account, c.f.card_id).value("otbBalance", -1.0), 0);
+  EXPECT_EQ(srv().search_card(c.p, c.account, c.card_id).value("otbBalance", -1.0), 0);
   EXPECT_EQ(fee_rows(c).size(), 2u) << "only the issuance fee";
   EXPECT_EQ(account(c)["availableBalance"], 1011.79);
-  ASSERT_TRUE(IsOkA(srv().fund_pool(c.f.p, c.f.account, 0.01, "TOPUP-" + c.f.account)));
+  ASSERT_TRUE(IsOkA(srv().fund_pool(c.p, c.account, 0.01, "TOPUP-" + c.account)));
   ASSERT_TRUE(IsOkA(load(c, 1000, "TIGHT-1")));
   EXPECT_EQ(account(c)["availableBalance"], 0);
   expect_ledger_clean();
 }
 
 TEST_F(ApiFees, AnIssueThatCannotPayItsFeeLeavesNoCard) {
-  Card c = card({{"issuance", 100}}, 118);
-  HttpResponse r = srv().partner_post(c.f.p, "", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
+  Fixture c = card({{"issuance", 100}}, 118);
+  HttpResponse r = srv().partner_post(c.p, "", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
                                                   {"firstName", "Second"}, {"lastName", "Card"}, {"email", "s@example.com"},
                                                   {"gender", "F"}, {"mobile", "9876543210"}});
   EXPECT_TRUE(IsErr(r, 422, 1040, "issuance fee")) << r.describe();
-  HttpResponse list = srv().partner_post(c.f.p, "/search", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account}});
+  HttpResponse list = srv().partner_post(c.p, "/search", {{"companyId", c.p.company_id}, {"cardAccountId", c.account}});
   EXPECT_EQ(list.j["payload"]["totalCards"], 1);
 }
 
 TEST_F(ApiFees, PhysicalCardAndReplacementFees) {
-  Card c = card(schedule(), 10000);
-  json order = {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account}, {"enKashCardId", c.f.card_id},
+  Fixture c = card(schedule(), 10000);
+  json order = {{"companyId", c.p.company_id}, {"cardAccountId", c.account}, {"enKashCardId", c.card_id},
                 {"deliveryAddress", "2 Park Street"}, {"deliveryCity", "Kolkata"}, {"deliveryState", "WB"},
                 {"deliveryCountry", "IN"}, {"deliveryPincode", 700016}};
-  HttpResponse o = srv().partner_post(c.f.p, "/orderPhysicalCard", order);
+  HttpResponse o = srv().partner_post(c.p, "/orderPhysicalCard", order);
   ASSERT_TRUE(IsOkA(o)) << o.describe();
   const std::string order_id = o.j["payload"].value("orderId", "");
   auto rows = fee_rows(c);
   EXPECT_EQ(rows["FEE-PHYSICAL-" + order_id]["principalAmount"], 200);
   EXPECT_EQ(rows["GST-PHYSICAL-" + order_id]["principalAmount"], 36);
 
-  HttpResponse r = srv().partner_post(c.f.p, "/replaceCard", {{"enKashCardId", c.f.card_id}, {"cardAccountId", c.f.account},
+  HttpResponse r = srv().partner_post(c.p, "/replaceCard", {{"enKashCardId", c.card_id}, {"cardAccountId", c.account},
                                                               {"otpMedium", "MOBILE"}, {"otpRequired", false}});
   ASSERT_TRUE(IsOkA(r)) << r.describe();
-  Card fresh_card = c;
-  fresh_card.f.card_id = r.j["payload"].value("enKashCardId", "");
+  Fixture fresh_card = c;
+  fresh_card.card_id = r.j["payload"].value("enKashCardId", "");
   rows = fee_rows(fresh_card);
-  EXPECT_EQ(rows["FEE-REPLACE-" + c.f.card_id]["principalAmount"], 100);
-  EXPECT_EQ(rows["GST-REPLACE-" + c.f.card_id]["principalAmount"], 18);
+  EXPECT_EQ(rows["FEE-REPLACE-" + c.card_id]["principalAmount"], 100);
+  EXPECT_EQ(rows["GST-REPLACE-" + c.card_id]["principalAmount"], 18);
   EXPECT_EQ(account(c)["availableBalance"], 10000 - 59 - 236 - 118);
   expect_ledger_clean();
 }
 
 TEST_F(ApiFees, TheAtmFeeIsChargedToTheCardAtClearing) {
-  Card c = card(schedule(), 10000);
-  ASSERT_TRUE(IsOkA(srv().admin_post("/admin/v1/cards/kyc", {{"enKashCardId", c.f.card_id}, {"kycLevel", "FULL"}, {"reference", "K"}})));
+  Fixture c = card(schedule(), 10000);
+  ASSERT_TRUE(IsOkA(srv().admin_post("/admin/v1/cards/kyc", {{"enKashCardId", c.card_id}, {"kycLevel", "FULL"}, {"reference", "K"}})));
   ASSERT_TRUE(IsOkA(load(c, 3000, "ATM-LOAD")));
-  ASSERT_TRUE(IsOkA(srv().partner_post(c.f.p, "/setPin", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
-                                                          {"enKashCardId", c.f.card_id}, {"pinBlock", "1234"},
+  ASSERT_TRUE(IsOkA(srv().partner_post(c.p, "/setPin", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                          {"enKashCardId", c.card_id}, {"pinBlock", "1234"},
                                                           {"otpRequired", false}, {"otpMedium", "MOBILE"}})));
-  ASSERT_TRUE(IsOkA(srv().partner_post(c.f.p, "/velocity/rule", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
-                                                                 {"enKashCardIds", {c.f.card_id}}, {"atmAllowed", true}})));
+  ASSERT_TRUE(IsOkA(srv().partner_post(c.p, "/velocity/rule", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                                 {"enKashCardIds", {c.card_id}}, {"atmAllowed", true}})));
   auto send = [&](const std::string& path, const json& fields) {
     json b = c.ref();
     b["channel"] = "ATM";
     b["pin"] = "1234";
     b["merchantName"] = "ATM";
     for (auto it = fields.begin(); it != fields.end(); ++it) b[it.key()] = it.value();
-    HttpResponse r = srv().post_json("/api/v0/sandbox" + path, b, c.partner);
+    HttpResponse r = srv().post_json("/api/v0/sandbox" + path, b, c.partner());
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     return IsOkA(r) ? r.j["payload"] : json::object();
   };
@@ -202,7 +196,7 @@ TEST_F(ApiFees, TheAtmFeeIsChargedToTheCardAtClearing) {
   ASSERT_EQ(a.value("responseCode", ""), "00") << a.dump();
   const std::string second = a.value("authorizationId", "");
   EXPECT_EQ(fee_rows(c).count("FEE-ATM-" + second), 0u) << "not at the authorization";
-  HttpResponse cap = srv().post_json("/api/v0/sandbox/authorizations/" + second + "/capture", {{"amount", 500}}, c.partner);
+  HttpResponse cap = srv().post_json("/api/v0/sandbox/authorizations/" + second + "/capture", {{"amount", 500}}, c.partner());
   ASSERT_TRUE(IsOkA(cap)) << cap.describe();
   EXPECT_EQ(cap.j["payload"]["otbBalance"], 1452.8);
   EXPECT_EQ(fee_rows(c).count("FEE-ATM-" + second), 1u);
@@ -218,9 +212,9 @@ TEST_F(ApiFees, TheAtmFeeIsChargedToTheCardAtClearing) {
 // A load reference that looks like another fee's never blocks that fee: each fee source posts
 // under a ledger kind of its own.
 TEST_F(ApiFees, AFeeNamedLikeAPartnersReferenceNeverClashes) {
-  Card c = card(schedule(), 10000);
-  ASSERT_TRUE(IsOkA(load(c, 100, "REPLACE-" + c.f.card_id)));
-  HttpResponse r = srv().partner_post(c.f.p, "/replaceCard", {{"enKashCardId", c.f.card_id}, {"cardAccountId", c.f.account},
+  Fixture c = card(schedule(), 10000);
+  ASSERT_TRUE(IsOkA(load(c, 100, "REPLACE-" + c.card_id)));
+  HttpResponse r = srv().partner_post(c.p, "/replaceCard", {{"enKashCardId", c.card_id}, {"cardAccountId", c.account},
                                                               {"otpMedium", "MOBILE"}, {"otpRequired", false}});
   ASSERT_TRUE(IsOkA(r)) << r.describe();
   expect_ledger_clean();

@@ -188,6 +188,9 @@ class ApiTest : public ::testing::Test {
     std::string account;
     json card;
     std::string card_id;
+    // The ids a card route names, and the partner's headers for the sandbox routes.
+    json ref() const { return {{"companyId", p.company_id}, {"cardAccountId", account}, {"enKashCardId", card_id}}; }
+    Headers partner() const { return {{"authorization", "Bearer " + p.access_token}, {"partnerId", p.partner_id}}; }
   };
   Fixture fresh(const json& card_extra = json::object());
 };

@@ -13,85 +13,79 @@ namespace {
 
 class ApiKyc : public ApiTest {
  protected:
-  struct Card {
-    Fixture f;
-    Headers partner;
-    json ref() const { return {{"companyId", f.p.company_id}, {"cardAccountId", f.account}, {"enKashCardId", f.card_id}}; }
-  };
 
   // A fresh partner with a card; when `plan` is given, the card's account is on a new plan made
   // from it (kycRules, gift, ...). The account's pool is funded with ₹5,00,000.
-  Card card(const json& plan = nullptr, const json& card_extra = json::object()) {
-    Card c{fresh(), {}};
+  Fixture card(const json& plan = nullptr, const json& card_extra = json::object()) {
+    Fixture c = fresh();
     if (!plan.is_null()) {
-      json body = {{"partnerId", c.f.p.partner_id}, {"name", "PPI test plan"}, {"bin", "652150"}};
+      json body = {{"partnerId", c.p.partner_id}, {"name", "PPI test plan"}, {"bin", "652150"}};
       for (auto it = plan.begin(); it != plan.end(); ++it) body[it.key()] = it.value();
       HttpResponse made = srv().admin_post("/admin/v1/plans", body);
       EXPECT_TRUE(IsOkA(made)) << made.describe();
-      c.f.p.plan_master_id = made.j["payload"].value("planMasterId", "");
+      c.p.plan_master_id = made.j["payload"].value("planMasterId", "");
       if (plan.value("gift", false)) {
-        HttpResponse acc = srv().partner_post(c.f.p, "/cardAccount/create",
-                                              {{"companyId", c.f.p.company_id}, {"companyName", c.f.p.company_name},
-                                               {"planMasterId", c.f.p.plan_master_id}, {"email", "gift@example.com"},
+        HttpResponse acc = srv().partner_post(c.p, "/cardAccount/create",
+                                              {{"companyId", c.p.company_id}, {"companyName", c.p.company_name},
+                                               {"planMasterId", c.p.plan_master_id}, {"email", "gift@example.com"},
                                                {"mobile", "9876543210"}, {"accountTitle", "Gifts"},
                                                {"accountType", "GIFT"}});
         EXPECT_TRUE(IsOkA(acc)) << acc.describe();
-        c.f.account = acc.j["payload"].value("cardAccountId", "");
+        c.account = acc.j["payload"].value("cardAccountId", "");
       } else {
-        c.f.account = srv().create_account(c.f.p);
+        c.account = srv().create_account(c.p);
       }
     }
     fund(c);
     if (!plan.is_null() && !plan.value("gift", false)) {
-      c.f.card = srv().create_card(c.f.p, c.f.account, card_extra);
-      c.f.card_id = c.f.card.value("enKashCardId", "");
+      c.card = srv().create_card(c.p, c.account, card_extra);
+      c.card_id = c.card.value("enKashCardId", "");
     }
-    c.partner = {{"authorization", "Bearer " + c.f.p.access_token}, {"partnerId", c.f.p.partner_id}};
     return c;
   }
-  void fund(const Card& c) { EXPECT_TRUE(IsOkA(srv().fund_pool(c.f.p, c.f.account, 500000, "POOL-" + c.f.account))); }
-  HttpResponse load(const Card& c, const json& amount, const std::string& reference) {
-    return srv().load_card(c.f.p, c.f.account, c.f.card_id, amount, reference);
+  void fund(const Fixture& c) { EXPECT_TRUE(IsOkA(srv().fund_pool(c.p, c.account, 500000, "POOL-" + c.account))); }
+  HttpResponse load(const Fixture& c, const json& amount, const std::string& reference) {
+    return srv().load_card(c.p, c.account, c.card_id, amount, reference);
   }
-  json status(const Card& c) {
-    HttpResponse r = srv().partner_post(c.f.p, "/kyc/status", c.ref());
+  json status(const Fixture& c) {
+    HttpResponse r = srv().partner_post(c.p, "/kyc/status", c.ref());
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     return IsOkA(r) ? r.j["payload"] : json::object();
   }
-  double balance(const Card& c) { return srv().search_card(c.f.p, c.f.account, c.f.card_id).value("otbBalance", -1.0); }
-  json sandbox(const Card& c, const std::string& path, const json& fields) {
+  double balance(const Fixture& c) { return srv().search_card(c.p, c.account, c.card_id).value("otbBalance", -1.0); }
+  json sandbox(const Fixture& c, const std::string& path, const json& fields) {
     json b = c.ref();
     b["merchantName"] = "Test Store";
     b["mcc"] = "5411";
     for (auto it = fields.begin(); it != fields.end(); ++it) b[it.key()] = it.value();
-    HttpResponse r = srv().post_json("/api/v0/sandbox" + path, b, c.partner);
+    HttpResponse r = srv().post_json("/api/v0/sandbox" + path, b, c.partner());
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     return IsOkA(r) ? r.j["payload"] : json::object();
   }
-  std::string decision(const Card& c, const json& fields) {
+  std::string decision(const Fixture& c, const json& fields) {
     json d = sandbox(c, "/authorizations", fields);
     return d.value("responseCode", "") + " " + d.value("reason", "");
   }
-  size_t transactions(const Card& c) {
+  size_t transactions(const Fixture& c) {
     json b = c.ref();
-    HttpResponse r = srv().partner_post(c.f.p, "/transaction/all", b);
+    HttpResponse r = srv().partner_post(c.p, "/transaction/all", b);
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     return IsOkA(r) ? r.j["payload"]["transactions"].size() : 0;
   }
-  void allow_atm(const Card& c) {
-    HttpResponse r = srv().partner_post(c.f.p, "/velocity/rule", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
-                                                                  {"enKashCardIds", {c.f.card_id}}, {"atmAllowed", true}});
+  void allow_atm(const Fixture& c) {
+    HttpResponse r = srv().partner_post(c.p, "/velocity/rule", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                                  {"enKashCardIds", {c.card_id}}, {"atmAllowed", true}});
     ASSERT_TRUE(IsOkA(r)) << r.describe();
   }
-  HttpResponse upgrade(const Card& c, const std::string& level = "FULL", const std::string& reference = "KYC-1") {
-    return srv().admin_post("/admin/v1/cards/kyc", {{"enKashCardId", c.f.card_id}, {"kycLevel", level}, {"reference", reference}});
+  HttpResponse upgrade(const Fixture& c, const std::string& level = "FULL", const std::string& reference = "KYC-1") {
+    return srv().admin_post("/admin/v1/cards/kyc", {{"enKashCardId", c.card_id}, {"kycLevel", level}, {"reference", reference}});
   }
 };
 
 TEST_F(ApiKyc, ANewCardIsMinAndSaysSoEverywhere) {
-  Card c = card();
-  EXPECT_EQ(c.f.card.value("kycLevel", ""), "MIN") << c.f.card.dump();
-  EXPECT_EQ(srv().search_card(c.f.p, c.f.account, c.f.card_id).value("kycLevel", ""), "MIN");
+  Fixture c = card();
+  EXPECT_EQ(c.card.value("kycLevel", ""), "MIN") << c.card.dump();
+  EXPECT_EQ(srv().search_card(c.p, c.account, c.card_id).value("kycLevel", ""), "MIN");
   json s = status(c);
   EXPECT_EQ(s["kycLevel"], "MIN");
   EXPECT_EQ(s["rules"], "MIN");
@@ -107,7 +101,7 @@ TEST_F(ApiKyc, ANewCardIsMinAndSaysSoEverywhere) {
 }
 
 TEST_F(ApiKyc, MinRefusesA15000LoadAndTheUpgradeLetsItThrough) {
-  Card c = card();
+  Fixture c = card();
   EXPECT_TRUE(IsErr(load(c, 15000, "BIG-1"), 422, 1043, "KYC level MIN"));
   EXPECT_EQ(balance(c), 0);
   EXPECT_EQ(transactions(c), 0u) << "a refused load leaves no row";
@@ -115,7 +109,7 @@ TEST_F(ApiKyc, MinRefusesA15000LoadAndTheUpgradeLetsItThrough) {
 
   // The partner's receiver is a loopback port nobody listens on: the event stays queued.
   const std::string url = "http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/hooks";
-  ASSERT_TRUE(IsOkA(srv().admin_post("/admin/v1/partners/webhookUrl", {{"partnerId", c.f.p.partner_id}, {"webhookUrl", url}})));
+  ASSERT_TRUE(IsOkA(srv().admin_post("/admin/v1/partners/webhookUrl", {{"partnerId", c.p.partner_id}, {"webhookUrl", url}})));
   HttpResponse up = upgrade(c, "FULL", "CKYC-77");
   ASSERT_TRUE(IsOkA(up)) << up.describe();
   EXPECT_EQ(up.j["payload"]["kycLevel"], "FULL");
@@ -139,7 +133,7 @@ TEST_F(ApiKyc, MinRefusesA15000LoadAndTheUpgradeLetsItThrough) {
   EXPECT_TRUE(s["limits"]["monthlyLoadLimit"].is_null());
 
   // Audited once, with one card.kyc_updated webhook.
-  HttpResponse audit = srv().admin_post("/admin/v1/audit", {{"objectId", c.f.card_id}});
+  HttpResponse audit = srv().admin_post("/admin/v1/audit", {{"objectId", c.card_id}});
   ASSERT_TRUE(IsOkA(audit)) << audit.describe();
   int upgrades = 0;
   for (const json& e : audit.j["payload"]["entries"]) {
@@ -150,7 +144,7 @@ TEST_F(ApiKyc, MinRefusesA15000LoadAndTheUpgradeLetsItThrough) {
     }
   }
   EXPECT_EQ(upgrades, 1);
-  HttpResponse detail = srv().admin_post("/admin/v1/cards/detail", {{"enKashCardId", c.f.card_id}});
+  HttpResponse detail = srv().admin_post("/admin/v1/cards/detail", {{"enKashCardId", c.card_id}});
   ASSERT_TRUE(IsOkA(detail)) << detail.describe();
   int events = 0;
   for (const json& e : detail.j["payload"]["webhookDeliveries"]) events += e["type"] == "card.kyc_updated";
@@ -158,7 +152,7 @@ TEST_F(ApiKyc, MinRefusesA15000LoadAndTheUpgradeLetsItThrough) {
 }
 
 TEST_F(ApiKyc, MonthlyAndYearlyLoadLimitsAtTheirBoundaries) {
-  Card c = card();
+  Fixture c = card();
   ASSERT_TRUE(IsOkA(load(c, 6000, "L-1")));
   ASSERT_TRUE(IsOkA(load(c, 4000, "L-2"))) << "exactly ₹10,000 this month";
   // Spend some, so that the balance has room and the month's loads are what refuses.
@@ -171,7 +165,7 @@ TEST_F(ApiKyc, MonthlyAndYearlyLoadLimitsAtTheirBoundaries) {
   EXPECT_TRUE(IsErr(load(c, 1, "L-2"), 409, 409, "uniqueReferenceNumber"));
 
   // The year: a plan whose year allows less than its month.
-  Card y = card({{"kycRules", {{"MIN", {{"monthlyLoadLimit", 50000}, {"yearlyLoadLimit", 7000}, {"maxBalance", 50000}}}}}});
+  Fixture y = card({{"kycRules", {{"MIN", {{"monthlyLoadLimit", 50000}, {"yearlyLoadLimit", 7000}, {"maxBalance", 50000}}}}}});
   ASSERT_TRUE(IsOkA(load(y, 7000, "Y-1")));
   EXPECT_TRUE(IsErr(load(y, 0.01, "Y-2"), 422, 1045, "loads per financial year"));
   json s = status(y);
@@ -181,7 +175,7 @@ TEST_F(ApiKyc, MonthlyAndYearlyLoadLimitsAtTheirBoundaries) {
 }
 
 TEST_F(ApiKyc, ThePlansMaxCardBalanceWinsWhenTighter) {
-  Card c = card({{"maxCardBalance", 3000}});
+  Fixture c = card({{"maxCardBalance", 3000}});
   EXPECT_EQ(status(c)["limits"]["maxBalance"], 3000);
   HttpResponse r = load(c, 3000.01, "P-1");
   EXPECT_TRUE(IsErr(r, 422, 1041, "maximum")) << r.describe();
@@ -189,28 +183,28 @@ TEST_F(ApiKyc, ThePlansMaxCardBalanceWinsWhenTighter) {
 }
 
 TEST_F(ApiKyc, IssueWithALoadIsRefusedWholeOverTheLimit) {
-  Card c = card();
-  HttpResponse before = srv().partner_post(c.f.p, "/search", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account}});
-  json body = {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account}, {"firstName", "Asha"}, {"lastName", "Rao"},
+  Fixture c = card();
+  HttpResponse before = srv().partner_post(c.p, "/search", {{"companyId", c.p.company_id}, {"cardAccountId", c.account}});
+  json body = {{"companyId", c.p.company_id}, {"cardAccountId", c.account}, {"firstName", "Asha"}, {"lastName", "Rao"},
                {"email", "asha@example.com"}, {"gender", "F"}, {"mobile", "9876543210"}, {"loadAmount", 10000.01}};
-  HttpResponse r = srv().partner_post(c.f.p, "", body);
+  HttpResponse r = srv().partner_post(c.p, "", body);
   EXPECT_TRUE(IsErr(r, 422, 1043, "loadAmount")) << r.describe();
-  HttpResponse after = srv().partner_post(c.f.p, "/search", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account}});
+  HttpResponse after = srv().partner_post(c.p, "/search", {{"companyId", c.p.company_id}, {"cardAccountId", c.account}});
   EXPECT_EQ(after.j["payload"]["totalCards"], before.j["payload"]["totalCards"]) << "no card is left behind";
   body["loadAmount"] = 10000;
-  EXPECT_TRUE(IsOkA(srv().partner_post(c.f.p, "", body)));
+  EXPECT_TRUE(IsOkA(srv().partner_post(c.p, "", body)));
 }
 
 TEST_F(ApiKyc, GiftValueIsAtMost10000AndTheLevelNeverChanges) {
-  Card g = card({{"gift", true}});
-  json body = {{"companyId", g.f.p.company_id}, {"cardAccountId", g.f.account}, {"firstName", "Gift"}, {"lastName", "Card"},
+  Fixture g = card({{"gift", true}});
+  json body = {{"companyId", g.p.company_id}, {"cardAccountId", g.account}, {"firstName", "Gift"}, {"lastName", "Card"},
                {"email", "gift@example.com"}, {"gender", "F"}, {"mobile", "9876543210"}, {"loadAmount", 10000.01}};
-  HttpResponse r = srv().partner_post(g.f.p, "", body);
+  HttpResponse r = srv().partner_post(g.p, "", body);
   EXPECT_TRUE(IsErr(r, 422, 1043, "KYC level GIFT")) << r.describe();
   body["loadAmount"] = 10000;
-  HttpResponse ok = srv().partner_post(g.f.p, "", body);
+  HttpResponse ok = srv().partner_post(g.p, "", body);
   ASSERT_TRUE(IsOkA(ok)) << ok.describe();
-  g.f.card_id = ok.j["payload"].value("enKashCardId", "");
+  g.card_id = ok.j["payload"].value("enKashCardId", "");
   EXPECT_EQ(status(g)["rules"], "GIFT");
   EXPECT_TRUE(IsErr(upgrade(g), 409, 1046, "gift"));
   // No ATM cash on a gift card (57 names the level), even where ATM use is allowed.
@@ -220,7 +214,7 @@ TEST_F(ApiKyc, GiftValueIsAtMost10000AndTheLevelNeverChanges) {
 }
 
 TEST_F(ApiKyc, MonthlyDebitsDecline61AndCashIsRefusedAtMin) {
-  Card c = card();
+  Fixture c = card();
   ASSERT_TRUE(IsOkA(load(c, 10000, "D-1")));
   EXPECT_EQ(decision(c, {{"amount", 6000}, {"channel", "POS"}}).substr(0, 2), "00");
   std::string over = decision(c, {{"amount", 4000.01}, {"channel", "POS"}});
@@ -230,7 +224,7 @@ TEST_F(ApiKyc, MonthlyDebitsDecline61AndCashIsRefusedAtMin) {
   json s = status(c);
   EXPECT_EQ(s["limits"]["monthlyDebitUsed"], 10000);
   // The declined decision is a row like every decline.
-  HttpResponse all = srv().partner_post(c.f.p, "/transaction/all", c.ref());
+  HttpResponse all = srv().partner_post(c.p, "/transaction/all", c.ref());
   int declined = 0;
   for (const json& t : all.j["payload"]["transactions"]) declined += t.value("status", "") == "DECLINED";
   EXPECT_EQ(declined, 1) << all.j.dump();
@@ -241,14 +235,14 @@ TEST_F(ApiKyc, MonthlyDebitsDecline61AndCashIsRefusedAtMin) {
 }
 
 TEST_F(ApiKyc, FullCashLimitsAfterTheSandboxUpgrade) {
-  Card c = card();
-  HttpResponse up = srv().post_json("/api/v0/sandbox/kyc/complete", c.ref(), c.partner);
+  Fixture c = card();
+  HttpResponse up = srv().post_json("/api/v0/sandbox/kyc/complete", c.ref(), c.partner());
   ASSERT_TRUE(IsOkA(up)) << up.describe();
   EXPECT_EQ(up.j["payload"]["kycLevel"], "FULL");
   EXPECT_EQ(up.j["payload"]["kycReference"], "SANDBOX");
   ASSERT_TRUE(IsOkA(load(c, 20000, "C-1")));
-  ASSERT_TRUE(IsOkA(srv().partner_post(c.f.p, "/setPin", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
-                                                          {"enKashCardId", c.f.card_id}, {"pinBlock", "1234"},
+  ASSERT_TRUE(IsOkA(srv().partner_post(c.p, "/setPin", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                          {"enKashCardId", c.card_id}, {"pinBlock", "1234"},
                                                           {"otpRequired", false}, {"otpMedium", "MOBILE"}})));
   allow_atm(c);
   auto atm = [&](const json& amount) {
@@ -269,7 +263,7 @@ TEST_F(ApiKyc, FullCashLimitsAfterTheSandboxUpgrade) {
 }
 
 TEST_F(ApiKyc, ProgramsOutsideThePpiDirectionsHaveNoKycLimits) {
-  Card c = card({{"kycRules", "NONE"}});
+  Fixture c = card({{"kycRules", "NONE"}});
   ASSERT_TRUE(IsOkA(load(c, 15000, "N-1")));
   ASSERT_TRUE(IsOkA(load(c, 15000, "N-2")));
   json s = status(c);
@@ -313,7 +307,7 @@ TEST_F(ApiKyc, PlansAnswerTheirRulesAndRefuseMalformedOnes) {
 }
 
 TEST_F(ApiKyc, UpgradeRefusals) {
-  Card c = card();
+  Fixture c = card();
   EXPECT_TRUE(IsErr(upgrade(c, "MIN"), 409, 1046, "never lowered"));
   EXPECT_TRUE(IsErr(upgrade(c, "GOLD"), 422, 422, "kycLevel"));
   EXPECT_TRUE(IsErr(upgrade(c, ""), 422, 422, "kycLevel"));
@@ -327,35 +321,35 @@ TEST_F(ApiKyc, UpgradeRefusals) {
 }
 
 TEST_F(ApiKyc, AnotherPartnersCardIsUnknown) {
-  Card mine = card();
-  Card theirs = card();
+  Fixture mine = card();
+  Fixture theirs = card();
   json ref = theirs.ref();
-  ref["companyId"] = mine.f.p.company_id;
-  ref["cardAccountId"] = mine.f.account;
-  EXPECT_TRUE(IsErr(srv().partner_post(mine.f.p, "/kyc/status", ref), 404, 412, "enKashCardId"));
-  EXPECT_TRUE(IsErr(srv().partner_post(mine.f.p, "/kyc/status", theirs.ref()), 404, 412));
-  EXPECT_TRUE(IsErr(srv().post_json("/api/v0/sandbox/kyc/complete", theirs.ref(), mine.partner), 404, 412));
+  ref["companyId"] = mine.p.company_id;
+  ref["cardAccountId"] = mine.account;
+  EXPECT_TRUE(IsErr(srv().partner_post(mine.p, "/kyc/status", ref), 404, 412, "enKashCardId"));
+  EXPECT_TRUE(IsErr(srv().partner_post(mine.p, "/kyc/status", theirs.ref()), 404, 412));
+  EXPECT_TRUE(IsErr(srv().post_json("/api/v0/sandbox/kyc/complete", theirs.ref(), mine.partner()), 404, 412));
   EXPECT_EQ(status(theirs)["kycLevel"], "MIN");
-  EXPECT_TRUE(IsErr(srv().partner_post(mine.f.p, "/kyc/status", {{"companyId", mine.f.p.company_id}}), 422, 422, "cardAccountId"));
+  EXPECT_TRUE(IsErr(srv().partner_post(mine.p, "/kyc/status", {{"companyId", mine.p.company_id}}), 422, 422, "cardAccountId"));
 }
 
 TEST_F(ApiKyc, ReplacementKeepsTheLevelAndTheMonthsLoads) {
-  Card c = card();
+  Fixture c = card();
   ASSERT_TRUE(IsOkA(load(c, 8000, "R-1")));
-  HttpResponse r = srv().partner_post(c.f.p, "/replaceCard", {{"enKashCardId", c.f.card_id}, {"cardAccountId", c.f.account},
+  HttpResponse r = srv().partner_post(c.p, "/replaceCard", {{"enKashCardId", c.card_id}, {"cardAccountId", c.account},
                                                               {"otpMedium", "MOBILE"}, {"otpRequired", false}, {"reason", "lost"}});
   ASSERT_TRUE(IsOkA(r)) << r.describe();
   EXPECT_EQ(r.j["payload"]["kycLevel"], "MIN");
-  Card fresh_card = c;
-  fresh_card.f.card_id = r.j["payload"].value("enKashCardId", "");
+  Fixture fresh_card = c;
+  fresh_card.card_id = r.j["payload"].value("enKashCardId", "");
   json s = status(fresh_card);
   EXPECT_EQ(s["limits"]["monthlyLoadUsed"], 8000) << "a new card is no way around the month's limit";
   EXPECT_TRUE(IsErr(load(fresh_card, 2000.01, "R-2"), 422, 1043));
 
-  Card full = card();
+  Fixture full = card();
   ASSERT_TRUE(IsOkA(upgrade(full)));
-  HttpResponse r2 = srv().partner_post(full.f.p, "/replaceCard", {{"enKashCardId", full.f.card_id},
-                                                                  {"cardAccountId", full.f.account},
+  HttpResponse r2 = srv().partner_post(full.p, "/replaceCard", {{"enKashCardId", full.card_id},
+                                                                  {"cardAccountId", full.account},
                                                                   {"otpMedium", "MOBILE"}, {"otpRequired", false}});
   ASSERT_TRUE(IsOkA(r2)) << r2.describe();
   EXPECT_EQ(r2.j["payload"]["kycLevel"], "FULL");
@@ -364,7 +358,7 @@ TEST_F(ApiKyc, ReplacementKeepsTheLevelAndTheMonthsLoads) {
 // Racing authorizations read the month's debits one after another: 16 parallel ₹1,000
 // authorizations on a card with ₹10,000 but a ₹5,000 monthly debit limit approve exactly 5.
 TEST_F(ApiKyc, ParallelAuthorizationsNeverPassTheMonthlyDebitLimit) {
-  Card c = card({{"kycRules", {{"MIN", {{"monthlyDebitLimit", 5000}}}}}});
+  Fixture c = card({{"kycRules", {{"MIN", {{"monthlyDebitLimit", 5000}}}}}});
   ASSERT_TRUE(IsOkA(load(c, 10000, "PAR-1")));
   std::atomic<int> approved{0}, limited{0}, other{0};
   std::vector<std::thread> threads;
@@ -376,7 +370,7 @@ TEST_F(ApiKyc, ParallelAuthorizationsNeverPassTheMonthlyDebitLimit) {
       b["merchantName"] = "Race Store";
       b["rrn"] = "RACE" + std::to_string(100000 + i);
       b["stan"] = std::to_string(200000 + i);
-      HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations", b, c.partner);
+      HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations", b, c.partner());
       std::string code = IsOkA(r) ? r.j["payload"].value("responseCode", "") : "error";
       (code == "00" ? approved : code == "61" ? limited : other)++;
     });
@@ -390,7 +384,7 @@ TEST_F(ApiKyc, ParallelAuthorizationsNeverPassTheMonthlyDebitLimit) {
 
 // Racing loads of one card: 16 parallel ₹1,000 loads against ₹10,000 of loads a month.
 TEST_F(ApiKyc, ParallelLoadsNeverPassTheMonthlyLoadLimit) {
-  Card c = card({{"kycRules", {{"MIN", {{"maxBalance", 50000}}}}}});
+  Fixture c = card({{"kycRules", {{"MIN", {{"maxBalance", 50000}}}}}});
   std::atomic<int> loaded{0}, limited{0}, other{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 16; ++i) {
@@ -409,34 +403,34 @@ TEST_F(ApiKyc, ParallelLoadsNeverPassTheMonthlyLoadLimit) {
 }
 
 TEST_F(ApiKyc, ReplacementCarriesTheMonthsDebitsAndTheOldCardTakesNoUpgrade) {
-  Card c = card();
+  Fixture c = card();
   ASSERT_TRUE(IsOkA(load(c, 10000, "RD-1")));
   EXPECT_EQ(sandbox(c, "/purchases", {{"amount", 6000}, {"channel", "POS"}}).value("responseCode", ""), "00");
-  HttpResponse r = srv().partner_post(c.f.p, "/replaceCard", {{"enKashCardId", c.f.card_id}, {"cardAccountId", c.f.account},
+  HttpResponse r = srv().partner_post(c.p, "/replaceCard", {{"enKashCardId", c.card_id}, {"cardAccountId", c.account},
                                                               {"otpMedium", "MOBILE"}, {"otpRequired", false}});
   ASSERT_TRUE(IsOkA(r)) << r.describe();
-  Card next = c;
-  next.f.card_id = r.j["payload"].value("enKashCardId", "");
+  Fixture next = c;
+  next.card_id = r.j["payload"].value("enKashCardId", "");
   EXPECT_EQ(status(next)["limits"]["monthlyDebitUsed"], 6000);
   EXPECT_EQ(decision(next, {{"amount", 4000.01}, {"channel", "POS"}}).substr(0, 3), "61 ");
   EXPECT_EQ(decision(next, {{"amount", 4000}, {"channel", "POS"}}).substr(0, 2), "00");
-  EXPECT_TRUE(IsErr(upgrade(c), 409, 1010, "replaced by " + next.f.card_id));
+  EXPECT_TRUE(IsErr(upgrade(c), 409, 1010, "replaced by " + next.card_id));
   ASSERT_TRUE(IsOkA(upgrade(next)));
 }
 
 TEST_F(ApiKyc, AnIncrementIsHeldToTheCashPerWithdrawalLimitAsAWhole) {
-  Card c = card();
+  Fixture c = card();
   ASSERT_TRUE(IsOkA(upgrade(c)));
   ASSERT_TRUE(IsOkA(load(c, 5000, "INC-1")));
-  ASSERT_TRUE(IsOkA(srv().partner_post(c.f.p, "/setPin", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
-                                                          {"enKashCardId", c.f.card_id}, {"pinBlock", "1234"},
+  ASSERT_TRUE(IsOkA(srv().partner_post(c.p, "/setPin", {{"companyId", c.p.company_id}, {"cardAccountId", c.account},
+                                                          {"enKashCardId", c.card_id}, {"pinBlock", "1234"},
                                                           {"otpRequired", false}, {"otpMedium", "MOBILE"}})));
   allow_atm(c);
   json a = sandbox(c, "/authorizations", {{"amount", 1500}, {"channel", "ATM"}, {"pin", "1234"}});
   ASSERT_EQ(a.value("responseCode", ""), "00") << a.dump();
   const std::string id = a.value("authorizationId", "");
   auto increment = [&](const json& amount) {
-    HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations/" + id + "/increment", {{"amount", amount}}, c.partner);
+    HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations/" + id + "/increment", {{"amount", amount}}, c.partner());
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     return IsOkA(r) ? r.j["payload"].value("responseCode", "") : "";
   };
@@ -446,13 +440,13 @@ TEST_F(ApiKyc, AnIncrementIsHeldToTheCashPerWithdrawalLimitAsAWhole) {
 
 // Clearing beyond the authorization (within the over-capture tolerance) is spending too.
 TEST_F(ApiKyc, ACaptureBeyondTheAuthorizationKeepsTheMonthlyDebitLimit) {
-  Card c = card({{"kycRules", {{"MIN", {{"maxBalance", 50000}, {"monthlyLoadLimit", 50000}}}}}});
+  Fixture c = card({{"kycRules", {{"MIN", {{"maxBalance", 50000}, {"monthlyLoadLimit", 50000}}}}}});
   ASSERT_TRUE(IsOkA(load(c, 20000, "CAP-1")));
   json a = sandbox(c, "/authorizations", {{"amount", 9500}, {"channel", "POS"}});
   ASSERT_EQ(a.value("responseCode", ""), "00") << a.dump();
   const std::string id = a.value("authorizationId", "");
   auto capture = [&](const json& amount) {
-    HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations/" + id + "/capture", {{"amount", amount}}, c.partner);
+    HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations/" + id + "/capture", {{"amount", amount}}, c.partner());
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     return IsOkA(r) ? r.j["payload"].value("responseCode", "") + " " + r.j["payload"].value("reason", "") : "";
   };

@@ -9,41 +9,30 @@ namespace {
 
 class ApiMerchantControls : public ApiTest {
  protected:
-  struct Card {
-    Fixture f;
-    Headers partner;
-    json ref() const { return {{"companyId", f.p.company_id}, {"cardAccountId", f.account}, {"enKashCardId", f.card_id}}; }
-  };
-  Card funded() {
-    Card c{fresh(), {}};
-    c.partner = {{"authorization", "Bearer " + c.f.p.access_token}, {"partnerId", c.f.p.partner_id}};
-    EXPECT_TRUE(IsOkA(srv().admin_post("/admin/v1/cardAccounts/fund", {{"companyId", c.f.p.company_id},
-                                                                      {"cardAccountId", c.f.account},
-                                                                      {"amount", 5000}, {"reference", "POOL-" + c.f.account}})));
-    EXPECT_TRUE(IsOkA(srv().partner_post(c.f.p, "/balance", {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account},
-                                                              {"enKashCardId", c.f.card_id}, {"amount", 1000},
-                                                              {"transactionType", "CR"},
-                                                              {"uniqueReferenceNumber", "LOAD-" + c.f.card_id}})));
+  Fixture funded() {
+    Fixture c = fresh();
+    EXPECT_TRUE(IsOkA(srv().fund_pool(c.p, c.account, 5000, "POOL-" + c.account)));
+    EXPECT_TRUE(IsOkA(srv().load_card(c.p, c.account, c.card_id, 1000, "LOAD-" + c.card_id)));
     return c;
   }
-  HttpResponse set_rule(const Card& c, const json& fields) {
-    json b = {{"companyId", c.f.p.company_id}, {"cardAccountId", c.f.account}, {"enKashCardIds", {c.f.card_id}}};
+  HttpResponse set_rule(const Fixture& c, const json& fields) {
+    json b = {{"companyId", c.p.company_id}, {"cardAccountId", c.account}, {"enKashCardIds", {c.card_id}}};
     for (auto it = fields.begin(); it != fields.end(); ++it) b[it.key()] = it.value();
-    return srv().partner_post(c.f.p, "/velocity/rule", b);
+    return srv().partner_post(c.p, "/velocity/rule", b);
   }
-  json rule(const Card& c) {
-    HttpResponse r = srv().partner_post(c.f.p, "/velocity/rule/get", c.ref());
+  json rule(const Fixture& c) {
+    HttpResponse r = srv().partner_post(c.p, "/velocity/rule/get", c.ref());
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     return IsOkA(r) ? r.j["payload"] : json::object();
   }
   // A sandbox message's decision payload.
-  json send(const Card& c, const std::string& path, const json& fields) {
+  json send(const Fixture& c, const std::string& path, const json& fields) {
     json b = c.ref();
     b["amount"] = 10;
     b["channel"] = "POS";
     b["merchantName"] = "Test Store";
     for (auto it = fields.begin(); it != fields.end(); ++it) b[it.key()] = it.value();
-    HttpResponse r = srv().post_json("/api/v0/sandbox" + path, b, c.partner);
+    HttpResponse r = srv().post_json("/api/v0/sandbox" + path, b, c.partner());
     EXPECT_TRUE(IsOkA(r)) << r.describe();
     return IsOkA(r) ? r.j["payload"] : json::object();
   }
@@ -55,7 +44,7 @@ const json kControls = {{"allowedMccs", {"5812", "5411"}},
                         {"blockedCountries", {"840"}}};
 
 TEST_F(ApiMerchantControls, StoredAnsweredAndEnforcedOnSandboxAuthorizations) {
-  Card c = funded();
+  Fixture c = funded();
   json before = rule(c);
   for (const char* k : {"allowedMccs", "blockedMccs", "blockedMerchantIds", "blockedCountries"}) {
     EXPECT_EQ(before[k], json::array()) << k << " defaults to none";
@@ -91,7 +80,7 @@ TEST_F(ApiMerchantControls, StoredAnsweredAndEnforcedOnSandboxAuthorizations) {
 }
 
 TEST_F(ApiMerchantControls, MalformedControlsAreRefusedWholeAndChangeNothing) {
-  Card c = funded();
+  Fixture c = funded();
   ASSERT_TRUE(IsOkA(set_rule(c, kControls)));
   std::vector<std::string> many;
   for (int i = 0; i < 101; ++i) many.push_back(std::to_string(1000 + i));
@@ -122,7 +111,7 @@ TEST_F(ApiMerchantControls, MalformedControlsAreRefusedWholeAndChangeNothing) {
   for (auto it = kControls.begin(); it != kControls.end(); ++it) EXPECT_EQ(after[it.key()], it.value()) << it.key();
   HttpResponse country = srv().post_json("/api/v0/sandbox/authorizations",
                                          [&] { json b = c.ref(); b["amount"] = 1; b["channel"] = "POS"; b["country"] = "1a"; return b; }(),
-                                         c.partner);
+                                         c.partner());
   EXPECT_TRUE(IsErr(country, 422, 422, "country")) << country.describe();
   // The longest merchant id the network sends (15 characters) is taken.
   HttpResponse longest = set_rule(c, {{"blockedMerchantIds", {"MERCHANTID15CHR"}}});
@@ -130,7 +119,7 @@ TEST_F(ApiMerchantControls, MalformedControlsAreRefusedWholeAndChangeNothing) {
 }
 
 TEST_F(ApiMerchantControls, SandboxCodesAreReadAsTheNetworkSendsThem) {
-  Card c = funded();
+  Fixture c = funded();
   ASSERT_TRUE(IsOkA(set_rule(c, {{"blockedMccs", {"0742"}}, {"blockedCountries", {"036"}}, {"internationalAllowed", true},
                                  {"blockedMerchantIds", {"BADSHOP01"}}})));
   auto code = [&](const json& fields) { return send(c, "/authorizations", fields).value("responseCode", ""); };
@@ -148,13 +137,13 @@ TEST_F(ApiMerchantControls, SandboxCodesAreReadAsTheNetworkSendsThem) {
            {{{"country", "356"}, {"international", true}}, "international"}}) {
     json bad = b;
     for (auto it = fields.begin(); it != fields.end(); ++it) bad[it.key()] = it.value();
-    HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations", bad, c.partner);
+    HttpResponse r = srv().post_json("/api/v0/sandbox/authorizations", bad, c.partner());
     EXPECT_TRUE(IsErr(r, 422, 422, field)) << fields.dump() << " -> " << r.describe();
   }
 }
 
 TEST_F(ApiMerchantControls, AnIncrementOfAnAllowedAuthorizationIsNotRefusedByTheControls) {
-  Card c = funded();
+  Fixture c = funded();
   ASSERT_TRUE(IsOkA(set_rule(c, {{"allowedMccs", {"5411"}}})));
   json a = send(c, "/authorizations", {{"mcc", "5411"}, {"amount", 100}});
   ASSERT_EQ(a.value("responseCode", ""), "00") << a.dump();
