@@ -1649,6 +1649,168 @@ TEST_P(StoreConformance, TransferRefusesASourceBehindThisBuildsSchema) {
   testsupport::drop_test_schema(target);
 }
 
+// ---- RBI PPI counters, KYC level, fee totals (migration 008) ----
+
+TEST_P(StoreConformance, LoadCountersGrowOnlyWithinTheirLimitsAndCarryToANewCard) {
+  const int64_t year = clock::ist_midnight({2026, 4, 1}), march = clock::ist_midnight({2027, 3, 1}),
+                feb = clock::ist_midnight({2027, 2, 1});
+  const std::optional<int64_t> month_limit = 1'000, year_limit = 2'500;
+  auto totals = [&](const char* card, int64_t month) {
+    auto t = transact(*store_, [&](Tx& tx) { return tx.card_loads(card, month, year); });
+    EXPECT_TRUE(t) << t.error().message;
+    return t ? std::pair{t->month, t->year} : std::pair{int64_t{-1}, int64_t{-1}};
+  };
+  // A refused add is followed by the unit's refusal (load_in_unit): nothing of it stays.
+  auto add = [&](const char* card, int64_t month, int64_t paise, std::optional<int64_t> m, std::optional<int64_t> y) {
+    bool counted = false;
+    Status st = store_->run([&](Tx& tx) -> Status {
+      CC_ASSIGN_OR_RETURN(counted, tx.add_card_load(card, month, year, paise, m, y));
+      if (!counted) return fail(code::kStatusTransition, "refused");
+      return {};
+    });
+    EXPECT_EQ(bool(st), counted);
+    return counted;
+  };
+  EXPECT_EQ(totals("EKCAAAAAAA", feb), (std::pair<int64_t, int64_t>{0, 0})) << "no loads read as zero";
+  EXPECT_TRUE(add("EKCAAAAAAA", feb, 600, month_limit, year_limit));
+  EXPECT_TRUE(add("EKCAAAAAAA", feb, 400, month_limit, year_limit)) << "exactly at the month's limit";
+  EXPECT_FALSE(add("EKCAAAAAAA", feb, 1, month_limit, year_limit)) << "a paisa over the month's limit";
+  EXPECT_FALSE(add("EKCAAAAAAA", march, 1'001, month_limit, year_limit)) << "one load above the limit";
+  EXPECT_EQ(totals("EKCAAAAAAA", feb), (std::pair<int64_t, int64_t>{1'000, 1'000}));
+  EXPECT_EQ(totals("EKCAAAAAAA", march), (std::pair<int64_t, int64_t>{0, 1'000})) << "a new month starts empty";
+  EXPECT_TRUE(add("EKCAAAAAAA", march, 1'000, month_limit, year_limit));
+  // The month has room but the year does not: the month's row must not keep the add.
+  EXPECT_FALSE(add("EKCAAAAAAA", march, 501, 10'000, year_limit));
+  EXPECT_EQ(totals("EKCAAAAAAA", march), (std::pair<int64_t, int64_t>{1'000, 2'000}));
+  EXPECT_TRUE(add("EKCAAAAAAA", march, 500, std::nullopt, year_limit)) << "exactly at the year's limit";
+  EXPECT_TRUE(add("EKCBBBBBBB", march, 5'000'000, std::nullopt, std::nullopt)) << "no limits: counted";
+
+  // Replacement: the new card gets this month's and this year's counters, added to its own.
+  ASSERT_TRUE(store_->run([&](Tx& tx) { return tx.copy_card_loads("EKCAAAAAAA", "EKCBBBBBBB", march, year); }));
+  EXPECT_EQ(totals("EKCBBBBBBB", march), (std::pair<int64_t, int64_t>{5'001'500, 5'002'500}));
+  EXPECT_EQ(totals("EKCBBBBBBB", feb), (std::pair<int64_t, int64_t>{0, 5'002'500})) << "an earlier month is not carried";
+  EXPECT_EQ(totals("EKCAAAAAAA", march), (std::pair<int64_t, int64_t>{1'500, 2'500})) << "the old card keeps its own";
+}
+
+TEST_P(StoreConformance, TheKycLevelMovesOnlyFromTheExpectedLevelAndNeverOnAReplacedCard) {
+  auto set = [&](const char* card, ppi::KycLevel from, ppi::KycLevel to, const char* reference) {
+    auto r = transact(*store_, [&](Tx& tx) { return tx.set_card_kyc_level(card, from, to, reference, 7); });
+    EXPECT_TRUE(r) << r.error().message;
+    return r.value_or(false);
+  };
+  auto find = [&](const char* card) {
+    auto c = transact(*store_, [&](Tx& tx) { return tx.find_card(card); });
+    EXPECT_TRUE(c && *c);
+    return c && *c ? **c : CardRow{};
+  };
+  EXPECT_EQ(find("EKCAAAAAAA").kyc_level, ppi::KycLevel::kMin) << "a new card is MIN";
+  EXPECT_TRUE(set("EKCAAAAAAA", ppi::KycLevel::kMin, ppi::KycLevel::kFull, "KYC-1"));
+  CardRow a = find("EKCAAAAAAA");
+  EXPECT_EQ(a.kyc_level, ppi::KycLevel::kFull);
+  EXPECT_EQ(a.kyc_reference, "KYC-1");
+  EXPECT_EQ(a.modified_at, 7);
+  EXPECT_FALSE(set("EKCAAAAAAA", ppi::KycLevel::kMin, ppi::KycLevel::kFull, "KYC-2")) << "not from MIN any more";
+  EXPECT_EQ(find("EKCAAAAAAA").kyc_reference, "KYC-1");
+  ASSERT_TRUE(store_->run([](Tx& tx) { return tx.set_card_replaced_by("EKCBBBBBBB", "EKCAAAAAAA", 8); }));
+  EXPECT_FALSE(set("EKCBBBBBBB", ppi::KycLevel::kMin, ppi::KycLevel::kFull, "KYC-3")) << "a replaced card";
+  EXPECT_EQ(find("EKCBBBBBBB").kyc_level, ppi::KycLevel::kMin);
+  EXPECT_FALSE(set("EKCNOPE000", ppi::KycLevel::kMin, ppi::KycLevel::kFull, "KYC-4")) << "no such card";
+}
+
+TEST_P(StoreConformance, ReplacementCarriesTodaysUseAndThisYearsMonths) {
+  const int64_t year = clock::ist_midnight({2027, 1, 1}), month = clock::ist_midnight({2027, 3, 1}),
+                day = clock::ist_midnight({2027, 3, 15});
+  ASSERT_TRUE(transact(*store_, [&](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A1", 100, year - 1)));                         // 2026
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A2", 200, year + 3600)));                      // January
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A3", 300, month + 3600)));                     // March
+    CC_RETURN_IF_ERROR(tx.insert_authorization(auth("A4", 400, day, authz::Channel::kAtm)));        // today, ATM
+    return tx.insert_authorization(auth("A5", 500, day - 1));                                       // yesterday
+  }));
+  const UsageWindows w{day, month, year, authz::Channel::kAtm};
+  auto usage = [&](const char* card) {
+    auto u = transact(*store_, [&](Tx& tx) { return tx.card_usage(card, w); });
+    EXPECT_TRUE(u) << u.error().message;
+    return u.value_or(UsageTotals{});
+  };
+  const UsageTotals before = usage("EKCAAAAAAA");
+  ASSERT_TRUE(store_->run([&](Tx& tx) { return tx.copy_card_usage("EKCAAAAAAA", "EKCBBBBBBB", w); }));
+  const UsageTotals moved = usage("EKCBBBBBBB");
+  EXPECT_EQ(moved.day_paise, 400);
+  EXPECT_EQ(moved.channel_day_paise, 400);
+  EXPECT_EQ(moved.channel_month_paise, 400);
+  EXPECT_EQ(moved.channel_month_count, 1);
+  EXPECT_EQ(moved.month_paise, before.month_paise);
+  EXPECT_EQ(moved.month_count, before.month_count);
+  EXPECT_EQ(moved.year_paise, 1'400);
+  EXPECT_EQ(moved.year_paise, before.year_paise);
+  EXPECT_EQ(moved.year_count, 4);
+  EXPECT_EQ(usage("EKCAAAAAAA").year_paise, 1'400) << "the old card keeps its own";
+}
+
+TEST_P(StoreConformance, FeesOfAnAccountAreTotalledSinceAGivenTime) {
+  auto fee = [](int n, const std::string& reference, int64_t amount, int64_t at, const std::string& type = "FEE") {
+    TransactionRow t = txn(n, "SUCCESS", "DR", amount, at);
+    t.type = type;
+    t.pg_reference = reference;
+    return t;
+  };
+  ASSERT_TRUE(transact(*store_, [&](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.insert_transaction(fee(1, "FEE-L1", 1'000, 99)));        // before: not counted
+    CC_RETURN_IF_ERROR(tx.insert_transaction(fee(2, "GST-L1", 180, 99)));
+    CC_RETURN_IF_ERROR(tx.insert_transaction(fee(3, "FEE-L2", 2'000, 100)));       // from `since` on
+    CC_RETURN_IF_ERROR(tx.insert_transaction(fee(4, "GST-L2", 360, 100)));
+    CC_RETURN_IF_ERROR(tx.insert_transaction(fee(5, "FEE-ATM", 2'000, 150)));
+    CC_RETURN_IF_ERROR(tx.insert_transaction(fee(6, "GST-ATM", 360, 150)));
+    return tx.insert_transaction(fee(7, "GST-NOTAFEE", 9'999, 150, "PURCHASE"));  // another type
+  }));
+  auto totals = transact(*store_, [](Tx& tx) { return tx.account_fees_since("CAAAAAAAA", 100); });
+  ASSERT_TRUE(totals) << totals.error().message;
+  EXPECT_EQ(totals->fees, 4'000);
+  EXPECT_EQ(totals->gst, 720);
+  auto other = transact(*store_, [](Tx& tx) { return tx.account_fees_since("CAOTHER00", 0); });
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->fees + other->gst, 0) << "another account's fees are not counted";
+}
+
+TEST_P(LedgerConformance, LockingAnAccountReadsItsBalanceAndHoldsItUntilTheUnitEnds) {
+  ASSERT_TRUE(post(ledger::fund(kCompany, kAccount, 10'000, "F1")));
+  const std::string pool = ledger::pool_account(kAccount);
+  auto locked = transact(*store_, [&](Tx& tx) { return tx.lock_ledger_account(pool); });
+  ASSERT_TRUE(locked) << locked.error().message;
+  EXPECT_EQ(locked->balance_paise, 10'000);
+  EXPECT_EQ(locked->held_paise, 0);
+  auto never = transact(*store_, [](Tx& tx) { return tx.lock_ledger_account(ledger::wallet_account("EKCNOPE000")); });
+  ASSERT_TRUE(never);
+  EXPECT_EQ(never->balance_paise, 0) << "an account never posted to reads as zero";
+  // A second unit locking the account goes on only after the first has ended.
+  std::promise<void> holding, release;
+  std::atomic<bool> second_done{false};
+  bool second_done_while_held = true;
+  std::thread first([&] {
+    Status st = store_->run([&](Tx& tx) -> Status {
+      CC_ASSIGN_OR_RETURN(LedgerBalance b, tx.lock_ledger_account(pool));
+      (void)b;
+      holding.set_value();
+      release.get_future().wait();
+      second_done_while_held = second_done.load();
+      return {};
+    });
+    EXPECT_TRUE(st) << st.error().message;
+  });
+  holding.get_future().wait();
+  std::thread second([&] {
+    auto b = transact(*store_, [&](Tx& tx) { return tx.lock_ledger_account(pool); });
+    EXPECT_TRUE(b);
+    second_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // time for the second to get ahead, if it could
+  release.set_value();
+  first.join();
+  second.join();
+  EXPECT_FALSE(second_done_while_held) << "a second unit locked the account while the first held it";
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, LedgerConformance, ::testing::ValuesIn(engines()),
                          [](const auto& info) { return info.param.name; });
 
