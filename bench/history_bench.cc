@@ -31,6 +31,7 @@
 #include "service/authorization.h"
 #include "service/balances.h"
 #include "service/cards.h"
+#include "service/kyc.h"
 #include "store/store.h"
 
 namespace cardcore::bench {
@@ -115,6 +116,14 @@ int run(const Options& o) {
     c.first_name = name;
     c.mobile = "9123456789";
     std::string id = must(cards::create_card(ctx, p, c), "card").card.card_id;
+    // Full KYC: a MIN card holds at most ₹10,000 and may spend ₹10,000 a month.
+    kyc::Upgrade full;
+    full.card_id = id;
+    full.level = "FULL";
+    full.reference = "HB-KYC-" + id;
+    full.actor = "admin";
+    full.channel = "ADMIN";
+    must(kyc::record_full_kyc(ctx, full), "full KYC");
     balances::LoadRequest l;
     l.ref = CardRef{creds.company_id, account, id};
     l.amount_paise = 1'50'000'00;  // ₹1,50,000: room for the history and the runs

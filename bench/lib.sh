@@ -68,7 +68,7 @@ api() {
 }
 
 # bench_partner_with_cards N: a partner with a token, one card account funded with ₹1,00,00,000,
-# and N cards; sets PARTNER COMPANY PLAN TOKEN ACCOUNT CARD_IDS.
+# and N cards with full KYC; sets PARTNER COMPANY PLAN TOKEN ACCOUNT CARD_IDS.
 bench_partner_with_cards() {
   local n=$1 P T A F C
   P=$(admin /admin/v1/partners '{"name": "Bench Load Co", "mobile": "9000012345"}') || die "create partner: $P"
@@ -92,8 +92,12 @@ bench_partner_with_cards() {
     C=$(api "" "{\"companyId\": \"$COMPANY\", \"cardAccountId\": \"$ACCOUNT\", \"firstName\": \"Bench\", \"lastName\": \"Card$i\"}") \
       || die "create card $i: $C"
     CARD_IDS+=("$(jstr enKashCardId <<<"$C")")
+    # Full KYC (₹2,00,000 balance, no monthly load or debit limit), so that the runs' loads and
+    # authorizations are approved rather than refused by the MIN level's ₹10,000 limits.
+    C=$(admin /admin/v1/cards/kyc "{\"enKashCardId\": \"${CARD_IDS[-1]}\", \"kycLevel\": \"FULL\",
+      \"reference\": \"BENCH-KYC-$i\"}") || die "kyc of card $i: $C"
   done
-  log "partner $PARTNER, account $ACCOUNT funded ₹1,00,00,000, ${#CARD_IDS[@]} cards"
+  log "partner $PARTNER, account $ACCOUNT funded ₹1,00,00,000, ${#CARD_IDS[@]} cards with full KYC"
 }
 
 # bench_load_cards RUPEES: loads every card of CARD_IDS with RUPEES from the account's pool.
