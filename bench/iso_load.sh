@@ -20,6 +20,7 @@
 # Environment (defaults): DURATION=10 CONNECTIONS=16 WINDOW=8 RATE=5000 CARDS=64 KEEP=0
 #                         OVERLOAD_RATE=(10× closed loop) OVERLOAD_SECONDS=30 RECOVERY_RATE=1000
 #                         BENCH_PG_DSN (unset: SQLite)
+#                         ISO_CONFIG (more server config members, e.g. '"isoShedAfterWaitMs": 600000')
 # Exit status: 0 when every step worked, no connection failed and the ledger is clean (messages
 # still unanswered when the generator stops waiting are reported, and must all be stored or not).
 set -euo pipefail
@@ -38,7 +39,7 @@ BENCH_NAME=iso_load
 source "$ROOT/bench/lib.sh"
 [[ -x $GEN ]] || die "$GEN missing: run scripts/build"
 
-bench_start_server '"isoPort": 0'
+bench_start_server "\"isoPort\": 0${ISO_CONFIG:+, $ISO_CONFIG}"
 [[ -n $ISO_PORT ]] || die "server.json has no isoPort"
 bench_partner_with_cards "$CARDS"
 bench_load_cards 10000

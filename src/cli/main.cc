@@ -68,6 +68,7 @@ struct ServeOptions {
   int workers = 64;
   int http_queue_budget_ms = 2000;   // shed with 503 past this wait for a worker
   int iso_decision_budget_ms = 1000; // answer 91 past this wait for a worker
+  int iso_shed_after_wait_ms = -1;    // answer 91 at the door while workers take messages up later than this
   int iso_max_in_flight = 256;       // per connection; past it a message is answered 91 at once
   std::string sms_gateway_url;
   std::string sms_gateway_token;
@@ -147,6 +148,7 @@ void apply_config_file(ServeOptions& o) {
   get("workers", o.workers);
   get("httpQueueBudgetMs", o.http_queue_budget_ms);
   get("isoDecisionBudgetMs", o.iso_decision_budget_ms);
+  get("isoShedAfterWaitMs", o.iso_shed_after_wait_ms);
   get("isoMaxInFlight", o.iso_max_in_flight);
   get("smsGatewayUrl", o.sms_gateway_url);
   get("smsGatewayToken", o.sms_gateway_token);
@@ -345,6 +347,9 @@ void validate_options(const ServeOptions& o) {
   if (o.workers < 1 || o.workers > 1024) die("workers must be 1..1024");
   if (o.http_queue_budget_ms < 0 || o.http_queue_budget_ms > 600000) die("httpQueueBudgetMs must be 0..600000");
   if (o.iso_decision_budget_ms < 0 || o.iso_decision_budget_ms > 600000) die("isoDecisionBudgetMs must be 0..600000");
+  if (o.iso_shed_after_wait_ms < -1 || o.iso_shed_after_wait_ms > 600000) {
+    die("isoShedAfterWaitMs must be -1 (half of isoDecisionBudgetMs) or 0..600000");
+  }
   if (o.iso_max_in_flight < 1 || o.iso_max_in_flight > 65536) die("isoMaxInFlight must be 1..65536");
   if (o.postgres_pool_size < 1 || o.postgres_pool_size > 256) die("postgresPoolSize must be 1..256");
   if (o.body_limit_bytes < 1024 || o.body_limit_bytes > 16 * 1024 * 1024) die("bodyLimitBytes must be 1 KiB..16 MiB");
@@ -665,6 +670,7 @@ int serve(ServeOptions o) {
   iso_options.threads = o.threads;
   iso_options.workers = o.workers;
   iso_options.decision_budget_ms = o.iso_decision_budget_ms;
+  iso_options.shed_after_wait_ms = o.iso_shed_after_wait_ms;
   iso_options.max_in_flight = o.iso_max_in_flight;
   iso_options.max_connections = o.iso_max_connections;
   iso_options.idle_timeout_seconds = o.iso_idle_timeout_seconds;

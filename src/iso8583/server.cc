@@ -56,6 +56,21 @@ struct Server::Impl {
   asio::steady_timer grace{ioc};
   // After ioc: stopped and joined first, while the context its answers go back to still exists.
   std::optional<asio::thread_pool> workers;
+  // Shedding (ServerOptions::shed_after_wait_ms): messages handed to the workers and not yet
+  // taken up, and how long the last one taken up had waited.
+  std::atomic<int64_t> waiting_for_worker{0};
+  std::atomic<int64_t> last_wait_us{0};
+
+  int64_t shed_after_us() const {
+    const int64_t ms = opt.shed_after_wait_ms >= 0 ? opt.shed_after_wait_ms : opt.decision_budget_ms / 2;
+    return ms * 1000;
+  }
+  // True when a message read now would queue behind workers that are taking up messages later
+  // than the shedding threshold.
+  bool shedding() const {
+    return waiting_for_worker.load(std::memory_order_relaxed) > 0 &&
+           last_wait_us.load(std::memory_order_relaxed) > shed_after_us();
+  }
 
   // The handler's answer; 96 when it threw (it should not).
   std::optional<Message> decide(const Message& msg) {
@@ -123,6 +138,9 @@ struct Server::Impl {
     try {
       out = co_await http::run_blocking(*workers, [this, &msg, started]() -> std::optional<Message> {
         const auto waited = std::chrono::steady_clock::now() - started;
+        --waiting_for_worker;
+        last_wait_us.store(std::chrono::duration_cast<std::chrono::microseconds>(waited).count(),
+                           std::memory_order_relaxed);
         if (opt.decision_budget_ms == 0 || waited > std::chrono::milliseconds(opt.decision_budget_ms)) {
           return unavailable_answer(msg);  // too late to decide: say so now, store nothing
         }
@@ -226,11 +244,12 @@ struct Server::Impl {
         }
         continue;
       }
-      if (c->in_flight >= std::max(1, opt.max_in_flight)) {
+      if (c->in_flight >= std::max(1, opt.max_in_flight) || shedding()) {
         send(c, seq, unavailable_answer(*msg), started);  // over the limit: say so now, store nothing
         continue;
       }
       ++c->in_flight;
+      ++waiting_for_worker;  // here, not in the coroutine: the next message read must see it
       asio::co_spawn(ex, decide_and_answer(c, seq, std::move(*msg), started), asio::detached);
     }
     // Every message read is decided and its answer written (or the writing failed) first.

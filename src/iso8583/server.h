@@ -4,8 +4,9 @@
 // Per connection: frames are read in a loop, and a client may pipeline: send many requests
 // without waiting. Up to max_in_flight of one connection's messages are decided at once, on the
 // worker threads (http/blocking.h), so that they share group commits; answers are written in
-// the order the requests arrived. A message over the limit is answered 91 (issuer unavailable)
-// at once, without touching the store; the connection is read on, so that no message ages
+// the order the requests arrived. A message over the limit, or one that would join a queue the
+// workers are behind on (shed_after_wait_ms), is answered 91 (issuer unavailable) at once,
+// without touching the store; the connection is read on, so that no message ages
 // unseen in the socket's buffers (reading pauses only while the peer does not read its
 // answers). A frame that does not decode is answered with the request MTI + 10
 // and field 39 "30" when its MTI is readable; otherwise — or when the length prefix is 0 or over
@@ -36,6 +37,12 @@ struct ServerOptions {
   // about this time, not after the network gave up. 0: every such message is answered 91
   // (draining; 0800 is still answered).
   int decision_budget_ms = 1000;
+  // Shedding at the door: while messages wait for a worker and the last one a worker took up had
+  // waited longer than this, a new message is answered 91 as it is read, on the I/O thread,
+  // instead of joining the queue: under overload the 91s cost about what an echo costs and leave
+  // at once, rather than after the budget (and the reading falls behind less). The queue drains,
+  // and the first message to find it empty is decided again. -1: half of decision_budget_ms.
+  int shed_after_wait_ms = -1;
   int idle_timeout_seconds = 300;      // no frame for this long: close (networks echo every ~60 s)
   int frame_timeout_seconds = 30;      // a frame's bytes must all arrive within this
   int max_connections = 256;
