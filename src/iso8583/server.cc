@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
@@ -28,12 +29,19 @@ using tcp = asio::ip::tcp;
 // connection's strand, so this state needs no lock.
 // Answers queued for a peer that does not read them; past this the connection is not read.
 constexpr size_t kMaxUnsentAnswers = 4096;
+// A connection's read buffer: one read takes as many pipelined frames as have arrived. Always
+// room for a whole frame after the partial one kept at its front.
+constexpr size_t kReadBufferBytes = 64 * 1024;
+static_assert(kReadBufferBytes >= 2 * (kFrameHeaderBytes + kMaxMessageBytes));
 
 struct Connection {
   Connection(tcp::socket socket) : stream(std::move(socket)), wake(stream.get_executor()) {}
   beast::tcp_stream stream;
   std::string remote;
   std::deque<std::string> outq;  // framed answers not yet written, in the order requests came
+  size_t writing_count = 0;      // answers in the write under way
+  std::vector<char> inbuf = std::vector<char>(kReadBufferBytes);
+  size_t in_begin = 0, in_end = 0;  // inbuf[in_begin, in_end): bytes read, not yet taken as frames
   std::map<uint64_t, std::string> decided;  // answers ahead of their turn ("" = no answer)
   uint64_t next_in = 0;          // sequence number of the next request read
   uint64_t next_out = 0;         // sequence number of the next answer to write
@@ -117,14 +125,20 @@ struct Server::Impl {
     }
   }
 
+  // Writes every answer queued so far in one write (one system call for a pipelined burst),
+  // then those queued meanwhile, until none is left.
   asio::awaitable<void> write_loop(std::shared_ptr<Connection> c) {
+    std::string bytes;
     while (!c->outq.empty() && !c->write_failed) {
-      std::string bytes = std::move(c->outq.front());
-      c->outq.pop_front();
+      bytes.clear();
+      c->writing_count = c->outq.size();
+      for (std::string& answer : c->outq) bytes += answer;
+      c->outq.clear();
       c->stream.expires_after(std::chrono::seconds(opt.frame_timeout_seconds));
       auto [ec, n] = co_await asio::async_write(c->stream, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable));
       if (ec) c->write_failed = true;
-      if (c->outq.size() + 1 == kMaxUnsentAnswers) c->wake.cancel();  // the reader may go on
+      c->writing_count = 0;
+      c->wake.cancel();  // the reader may go on
     }
     c->outq.clear();
     c->writing = false;
@@ -188,14 +202,14 @@ struct Server::Impl {
       if (!ec) c->remote = ep.address().to_string() + ":" + std::to_string(ep.port());
     }
     const auto ex = co_await asio::this_coro::executor;
-    std::array<char, kFrameHeaderBytes> header{};
-    std::string body;
     std::string close_reason = "peer closed";
     while (!stopping.load()) {
       // Reading pauses only while the peer is not reading its answers: a message over the
       // in-flight limit is answered 91 below, never left waiting in the socket's buffers, where
       // no budget would see it age.
-      co_await wait_until(*c, [&] { return c->outq.size() < kMaxUnsentAnswers || c->write_failed || c->close_requested; });
+      co_await wait_until(*c, [&] {
+        return c->outq.size() + c->writing_count < kMaxUnsentAnswers || c->write_failed || c->close_requested;
+      });
       if (c->write_failed) {
         close_reason = "write failed";
         break;
@@ -204,25 +218,37 @@ struct Server::Impl {
         close_reason = "closed by the handler";
         break;
       }
-      c->stream.expires_after(std::chrono::seconds(opt.idle_timeout_seconds));
-      auto [hec, hn] = co_await asio::async_read(c->stream, asio::buffer(header), asio::as_tuple(asio::use_awaitable));
-      if (hec) {
-        if (c->close_requested) close_reason = "closed by the handler";
-        else if (hec == beast::error::timeout) close_reason = "idle timeout";
-        break;
+      // The next frame from the bytes read: as many as one read brought (a pipelined burst is
+      // read in one system call, not two per message).
+      const std::string_view buffered(c->inbuf.data() + c->in_begin, c->in_end - c->in_begin);
+      size_t length = 0;
+      if (buffered.size() >= kFrameHeaderBytes) {
+        length = frame_length(buffered.substr(0, kFrameHeaderBytes));
+        if (length == 0 || length > kMaxMessageBytes) {
+          close_reason = "frame length " + std::to_string(length) + " outside 1.." + std::to_string(kMaxMessageBytes);
+          break;
+        }
       }
-      size_t length = frame_length(std::string_view(header.data(), header.size()));
-      if (length == 0 || length > kMaxMessageBytes) {
-        close_reason = "frame length " + std::to_string(length) + " outside 1.." + std::to_string(kMaxMessageBytes);
-        break;
+      if (buffered.size() < kFrameHeaderBytes || buffered.size() < kFrameHeaderBytes + length) {
+        // More bytes: between frames the idle timeout applies, inside one the frame timeout.
+        std::memmove(c->inbuf.data(), buffered.data(), buffered.size());  // the partial frame to the front
+        c->in_begin = 0;
+        c->in_end = buffered.size();
+        const bool inside_frame = c->in_end > 0;
+        c->stream.expires_after(std::chrono::seconds(inside_frame ? opt.frame_timeout_seconds : opt.idle_timeout_seconds));
+        auto [ec, n] = co_await c->stream.async_read_some(
+            asio::buffer(c->inbuf.data() + c->in_end, c->inbuf.size() - c->in_end), asio::as_tuple(asio::use_awaitable));
+        c->in_end += n;
+        if (ec) {
+          if (c->close_requested) close_reason = "closed by the handler";
+          else if (inside_frame) close_reason = "truncated frame";
+          else if (ec == beast::error::timeout) close_reason = "idle timeout";
+          break;
+        }
+        continue;
       }
-      body.resize(length);
-      c->stream.expires_after(std::chrono::seconds(opt.frame_timeout_seconds));
-      auto [bec, bn] = co_await asio::async_read(c->stream, asio::buffer(body), asio::as_tuple(asio::use_awaitable));
-      if (bec) {
-        close_reason = "truncated frame";
-        break;
-      }
+      const std::string_view body = buffered.substr(kFrameHeaderBytes, length);
+      c->in_begin += kFrameHeaderBytes + length;
       auto started = std::chrono::steady_clock::now();
       auto msg = decode(body);
       if (!msg) {
