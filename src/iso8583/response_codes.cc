@@ -12,6 +12,9 @@ constexpr Row kErrors[] = {
     {code::kInvalidParameter, rc::kFormatError},
     {code::kMalformedRequest, rc::kFormatError},
     {code::kInvalidId, rc::kInvalidCard},
+    // The store could not start the unit in time (no connection free before the decision
+    // budget ran out, domain/deadline.h): the issuer is unavailable, nothing was decided.
+    {code::kUnavailable, rc::kIssuerUnavailable},
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "domain/deadline.h"
 #include "http/blocking.h"
 #include "http/log.h"
 #include "iso8583/response_codes.h"
@@ -158,6 +159,9 @@ struct Server::Impl {
         if (opt.decision_budget_ms == 0 || waited > std::chrono::milliseconds(opt.decision_budget_ms)) {
           return unavailable_answer(msg);  // too late to decide: say so now, store nothing
         }
+        // What is left of the budget bounds the waits that follow (a database connection, a
+        // place in a commit): a unit that cannot start in time is refused and answered 91.
+        deadline::Scope budget(started + std::chrono::milliseconds(opt.decision_budget_ms));
         return decide(msg);
       });
     } catch (const std::exception&) {

@@ -284,7 +284,7 @@ Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const 
     return apply(tx, *card, k, now);
   }); };
   Result<AuthResult> first = unit();
-  if (first) return first;
+  if (first || first.error().code == code::kUnavailable) return first;  // not run: nothing to look for
   look_first = true;
   return retry_on_duplicate(unit);
 }

@@ -9,10 +9,13 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 
+#include "domain/deadline.h"
+#include "iso8583/response_codes.h"
 #include "iso8583/server.h"
 #include "iso_client.h"
 
@@ -130,6 +133,39 @@ TEST(IsoServerShedding, AMessageThatWouldQueueBehindLateWorkersIs91AtOnceAndTheQ
   EXPECT_EQ(after->get(39), "00") << "with the queue empty, messages are decided again";
   EXPECT_EQ(handler.seen().count("000005"), 1u);
   server.stop();
+}
+
+// The handler runs under the message's deadline (domain/deadline.h): the budget counted from
+// when the message was read, so that the store refuses a unit that would start after it. A
+// unit the store refused for that reason (code::kUnavailable) is answered 91.
+TEST(IsoServerShedding, TheHandlerRunsUnderTheMessagesDecisionBudgetAndAStoreRefusalForTimeIs91) {
+  constexpr int kBudgetMs = 600'000;
+  ServerOptions o;
+  o.port = 0;
+  o.threads = 1;
+  o.workers = 1;
+  o.decision_budget_ms = kBudgetMs;
+  std::optional<cardcore::deadline::Clock::time_point> seen;
+  Server server(o, [&](const Message& m) -> std::optional<Message> {
+    seen = cardcore::deadline::current();
+    return Message{"0110", {{11, m.get(11)}, {39, "00"}}};
+  });
+  const uint16_t port = server.listen();
+  server.start();
+  Conn a(port);
+  ASSERT_TRUE(a.ok());
+  const auto before = cardcore::deadline::Clock::now();
+  ASSERT_TRUE(a.send(request(1)));
+  auto answer = a.receive();
+  const auto after = cardcore::deadline::Clock::now();
+  server.stop();
+  ASSERT_TRUE(answer);
+  ASSERT_TRUE(seen.has_value()) << "the handler ran without a deadline";
+  EXPECT_GE(*seen, before + std::chrono::milliseconds(kBudgetMs));
+  EXPECT_LE(*seen, after + std::chrono::milliseconds(kBudgetMs));
+
+  EXPECT_STREQ(cardcore::iso8583::for_error(cardcore::Error{cardcore::code::kUnavailable, "late", ""}), "91");
+  EXPECT_STREQ(cardcore::iso8583::for_error(cardcore::Error{cardcore::code::kFailure, "broken", ""}), "96");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "domain/clock.h"
+#include "domain/deadline.h"
 #include "domain/ledger.h"
 #include "store/store.h"
 #include "store/transfer.h"
@@ -1809,6 +1810,67 @@ TEST_P(LedgerConformance, LockingAnAccountReadsItsBalanceAndHoldsItUntilTheUnitE
   first.join();
   second.join();
   EXPECT_FALSE(second_done_while_held) << "a second unit locked the account while the first held it";
+}
+
+// A unit whose caller's deadline (domain/deadline.h) passes while it waits for the store is
+// refused with code::kUnavailable and never runs; the units it waited behind commit. The store
+// is held busy by eight open units: on PostgreSQL every connection of the pool (its default
+// size) is taken, so the late unit waits for one; on SQLite one holds the writer and the rest
+// queue, and the late unit queues behind them. The holders are let go only once the deadline
+// has passed, so it has passed whenever the late unit could have started.
+TEST_P(StoreConformance, AUnitThatCannotStartByItsDeadlineIsRefusedUnavailableAndNeverRuns) {
+  constexpr int kHolders = 8;
+  const int must_be_inside = GetParam().name == "postgres" ? kHolders : 1;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> inside{0};
+  std::vector<std::thread> holders;
+  for (int i = 0; i < kHolders; ++i) {
+    holders.emplace_back([&, i] {
+      Status st = store_->run([&](Tx& tx) -> Status {
+        CC_RETURN_IF_ERROR(tx.insert_company({"CEKHOLD00" + std::to_string(i), "CRAAAAAAA", "Holder", 1}));
+        ++inside;
+        released.wait();
+        return {};
+      });
+      EXPECT_TRUE(st) << st.error().message;
+    });
+  }
+  while (inside.load() < must_be_inside) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  const auto by = deadline::Clock::now() + std::chrono::milliseconds(100);
+  std::atomic<bool> ran{false};
+  std::promise<Status> late_done;
+  std::thread late([&] {
+    deadline::Scope scope(by);
+    late_done.set_value(store_->run([&](Tx& tx) -> Status {
+      ran = true;
+      return tx.insert_company({"CEKLATE000", "CRAAAAAAA", "Late", 1});
+    }));
+  });
+  std::this_thread::sleep_until(by + std::chrono::milliseconds(50));
+  release.set_value();
+  for (auto& t : holders) t.join();
+  late.join();
+  Status st = late_done.get_future().get();
+  ASSERT_FALSE(st) << "the unit ran after its deadline";
+  EXPECT_EQ(st.error().code, code::kUnavailable) << st.error().message;
+  EXPECT_FALSE(ran.load());
+  auto found = transact_read(*store_, [](Tx& tx) -> Result<std::pair<bool, int>> {
+    CC_ASSIGN_OR_RETURN(auto late_company, tx.find_company("CEKLATE000"));
+    int holders_found = 0;
+    for (int i = 0; i < kHolders; ++i) {
+      CC_ASSIGN_OR_RETURN(auto h, tx.find_company("CEKHOLD00" + std::to_string(i)));
+      holders_found += h.has_value();
+    }
+    return std::pair{late_company.has_value(), holders_found};
+  });
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_FALSE(found->first);
+  EXPECT_EQ(found->second, kHolders) << "the units the late one waited behind were not all committed";
+
+  // Without a deadline, and once the store is free, the same unit runs.
+  ASSERT_TRUE(store_->run([&](Tx& tx) { return tx.insert_company({"CEKLATE000", "CRAAAAAAA", "Late", 1}); }));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, LedgerConformance, ::testing::ValuesIn(engines()),

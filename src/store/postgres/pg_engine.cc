@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "domain/deadline.h"
 #include "store/sql/engines.h"
 #include "store/sql/seam.h"
 #include "store/sql/unit.h"
@@ -299,10 +300,17 @@ class Pool {
     std::unique_ptr<PgConnection> conn_;
   };
 
+  // Waits for an idle connection up to kConnectionWait, or up to the thread's deadline
+  // (domain/deadline.h) when that comes first: a unit that cannot start in time is refused.
   Result<Lease> take() {
     std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, kConnectionWait, [&] { return !idle_.empty(); })) {
-      return fail(code::kUnavailable, "postgres: no database connection free");
+    auto until = std::chrono::steady_clock::now() + kConnectionWait;
+    const std::optional<deadline::Clock::time_point> by = deadline::current();
+    const bool budgeted = by && *by < until;
+    if (budgeted) until = *by;
+    if (!cv_.wait_until(lock, until, [&] { return !idle_.empty(); })) {
+      return fail(code::kUnavailable, budgeted ? "postgres: no database connection free before the unit's deadline"
+                                               : "postgres: no database connection free");
     }
     std::unique_ptr<PgConnection> c = std::move(idle_.back());
     idle_.pop_back();

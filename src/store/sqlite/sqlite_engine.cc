@@ -9,7 +9,8 @@
 // its own savepoint (sql::run_batch), with one commit and so one fsync for all. A refused unit
 // is rolled back alone; no unit's caller hears "done" before the commit that holds it is
 // durable. The batch closes when the writer becomes free, never on a timer: under light load a
-// unit commits alone at once. Read-only units run on read-only connections of their own: in WAL mode a reader
+// unit commits alone at once. A unit whose caller's deadline (domain/deadline.h) passed while
+// it queued is refused with code::kUnavailable, unrun. Read-only units run on read-only connections of their own: in WAL mode a reader
 // sees the last commit before it began and neither waits for the writer nor holds it up.
 // This file is the SQLite side of store/sql/seam.h and nothing else.
 #include <sqlite3.h>
@@ -25,10 +26,12 @@
 #include <thread>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "domain/deadline.h"
 #include "store/sql/engines.h"
 #include "store/sql/seam.h"
 #include "store/sql/unit.h"
@@ -307,6 +310,7 @@ class SqliteStore final : public Store {
   struct Waiter {
     std::span<const std::function<Status(Tx&)>> units;
     std::vector<Status> out;
+    std::optional<deadline::Clock::time_point> deadline;  // the caller's (domain/deadline.h)
     std::mutex m;
     std::condition_variable cv;
     int state = kWaiting;  // under m
@@ -325,6 +329,7 @@ class SqliteStore final : public Store {
   std::vector<Status> submit(std::span<const std::function<Status(Tx&)>> units) {
     Waiter me;
     me.units = units;
+    me.deadline = deadline::current();
     {
       std::lock_guard lock(queue_mu_);
       queue_.push_back(&me);
@@ -339,17 +344,29 @@ class SqliteStore final : public Store {
       if (me.state == kDone) return std::move(me.out);
     }
     // This thread writes the next batch: every waiter queued so far (itself first), oldest first.
-    std::vector<Waiter*> batch;
+    // A waiter whose deadline passed while it queued is refused, unrun (it may be this thread's).
+    std::vector<Waiter*> batch, late;
     size_t n = 0;
     {
       std::lock_guard lock(queue_mu_);
+      const auto now = deadline::Clock::now();
       while (!queue_.empty() && (batch.empty() || n + queue_.front()->units.size() <= kMaxUnitsPerCommit)) {
-        n += queue_.front()->units.size();
-        batch.push_back(queue_.front());
+        Waiter* w = queue_.front();
         queue_.pop_front();
+        if (w->deadline && *w->deadline < now) {
+          late.push_back(w);
+          continue;
+        }
+        n += w->units.size();
+        batch.push_back(w);
       }
     }
-    write(batch, n);
+    for (Waiter* w : late) {
+      w->out.assign(w->units.size(),
+                    Status(fail(code::kUnavailable, "sqlite: the unit could not start before its deadline")));
+    }
+    if (!batch.empty()) write(batch, n);
+    batch.insert(batch.end(), late.begin(), late.end());
     Waiter* next = nullptr;
     {
       std::lock_guard lock(queue_mu_);
