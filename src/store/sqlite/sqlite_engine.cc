@@ -220,6 +220,7 @@ class SqliteConnection final : public sql::Connection {
   bool failed() const override { return failed_; }
   bool failure_is_retryable() const override { return false; }  // one writer: no lost races
   bool lost() const override { return false; }
+  bool returning_is_cheap() const override { return false; }  // an ephemeral b-tree per run
 
   void note_failure() { failed_ = true; }
   sqlite3* raw() { return db_; }
