@@ -1316,6 +1316,95 @@ TEST_P(StoreConformance, MigrationsStopAtAVersionAndOpenAsFoundWhenNotApplied) {
   if (GetParam().name == "postgres") pg_admin("DROP SCHEMA IF EXISTS " + pg_schema_for(dir_) + "_second CASCADE");
 }
 
+// Migration 009 rebuilds the authorizations table on SQLite (its status check without an IN
+// list): the rows written before it come through whole, in every status, their indexes serve
+// again, and the check still takes exactly the four statuses.
+TEST_P(StoreConformance, AuthorizationsWrittenBeforeMigration9ComeThroughItWhole) {
+  const std::string dir = dir_ + "/before9";
+  std::filesystem::create_directories(dir);
+  const std::string schema = pg_schema_for(dir_) + "_before9";
+  auto open = [&](const MigrateOptions& m) -> Result<std::unique_ptr<Store>> {
+    if (GetParam().name == "sqlite") return open_sqlite_store(dir + "/before9.db", m);
+    pg_admin("CREATE SCHEMA IF NOT EXISTS " + schema);
+    return open_postgres_store(testsupport::with_schema(pg_dsn(), schema), 1, m);
+  };
+  const std::vector<authz::AuthStatus> statuses{authz::AuthStatus::kOpen, authz::AuthStatus::kClosed,
+                                                authz::AuthStatus::kReversed, authz::AuthStatus::kExpired};
+  std::vector<AuthorizationRow> written;
+  {
+    MigrateOptions to8;
+    to8.to_version = 8;
+    auto store = open(to8);
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_EQ(schema_status(**store)->version, 8);
+    seed(**store);
+    for (size_t i = 0; i < statuses.size(); ++i) {
+      AuthorizationRow a = auth("AUTH9" + std::to_string(i), 1'000 + static_cast<int64_t>(i), 50 + static_cast<int64_t>(i));
+      a.stan = "00000" + std::to_string(i);
+      a.rrn = "RRN9" + std::to_string(i);
+      a.status = statuses[i];
+      if (a.status != authz::AuthStatus::kOpen) a.held_paise = 0;
+      written.push_back(a);
+      ASSERT_TRUE(transact(**store, [&](Tx& tx) { return tx.insert_authorization(a); }));
+    }
+  }
+  auto store = open(MigrateOptions{});
+  ASSERT_TRUE(store) << store.error().message;
+  ASSERT_TRUE(schema_status(**store)->current());
+  for (const AuthorizationRow& a : written) {
+    // find_authorization locks the row (FOR UPDATE on PostgreSQL): a write unit.
+    auto found = transact(**store, [&](Tx& tx) { return tx.find_authorization(a.authorization_id); });
+    ASSERT_TRUE(found) << found.error().message;
+    ASSERT_TRUE(*found) << a.authorization_id;
+    const AuthorizationRow& f = **found;
+    EXPECT_EQ(f.status, a.status);
+    EXPECT_EQ(f.card_id, a.card_id);
+    EXPECT_EQ(f.partner_id, a.partner_id);
+    EXPECT_EQ(f.channel, a.channel);
+    EXPECT_EQ(f.international, a.international);
+    EXPECT_EQ(f.mcc, a.mcc);
+    EXPECT_EQ(f.merchant_name, a.merchant_name);
+    EXPECT_EQ(f.authorized_paise, a.authorized_paise);
+    EXPECT_EQ(f.held_paise, a.held_paise);
+    EXPECT_EQ(f.captured_paise, a.captured_paise);
+    EXPECT_EQ(f.auth_code, a.auth_code);
+    EXPECT_EQ(f.created_at, a.created_at);
+    EXPECT_EQ(f.updated_at, a.updated_at);
+    auto by_msg = transact_read(**store, [&](Tx& tx) {
+      return tx.find_authorization_by_message(a.card_id, a.source, a.stan, a.rrn, a.terminal_id);
+    });
+    ASSERT_TRUE(by_msg && *by_msg);
+    EXPECT_EQ((*by_msg)->authorization_id, a.authorization_id);
+  }
+  auto open_before = transact_read(**store, [](Tx& tx) { return tx.open_authorizations_before(1'000'000, 10); });
+  ASSERT_TRUE(open_before);
+  ASSERT_EQ(open_before->size(), 1u);
+  EXPECT_EQ(open_before->front().authorization_id, "AUTH90");
+  // Every status of the domain is still taken, and nothing else is.
+  AuthorizationRow next = written.front();
+  next.authorization_id = "AUTH9N";
+  next.rrn = "RRN9N";
+  ASSERT_TRUE(transact(**store, [&](Tx& tx) { return tx.insert_authorization(next); }));
+  for (authz::AuthStatus st : statuses) {
+    AuthorizationRow changed = next;
+    changed.status = st;
+    auto w = transact(**store, [&](Tx& tx) { return tx.update_authorization(changed, next.held_paise); });
+    ASSERT_TRUE(w) << w.error().message;
+    auto back = transact(**store, [&](Tx& tx) { return tx.update_authorization(next, next.held_paise); });
+    ASSERT_TRUE(back) << back.error().message;
+  }
+  store->reset();
+  if (GetParam().name == "sqlite") {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir + "/before9.db").c_str(), &db), SQLITE_OK);
+    EXPECT_NE(sqlite3_exec(db, "UPDATE authorizations SET status = 'HELD'", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  } else {
+    EXPECT_FALSE(pg_admin("SET search_path = " + schema + "; UPDATE authorizations SET status = 'HELD'", false));
+    pg_admin("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+  }
+}
+
 TEST_P(StoreConformance, TheCommitObserverSeesEveryWriteTransactionAndItsUnits) {
   std::atomic<uint64_t> commits{0}, units{0};
   store_->set_commit_observer([&](uint64_t, size_t n) {
