@@ -81,8 +81,8 @@ Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatu
 
 Status enqueue_event(Tx& tx, const std::string& partner_id, const std::string& card_id, std::string_view type,
                      const std::function<nlohmann::json()>& object, int64_t now) {
-  CC_ASSIGN_OR_RETURN(std::optional<PartnerRow> partner, tx.find_partner(partner_id));
-  if (!partner || partner->webhook_url.empty()) return {};
+  CC_ASSIGN_OR_RETURN(std::optional<std::string> webhook_url, tx.partner_webhook_url(partner_id));
+  if (!webhook_url || webhook_url->empty()) return {};
   std::string event_id = "EVT" + crypto::random_id_chars(16);
   nlohmann::json body{{"id", event_id}, {"type", type}, {"createdOn", clock::format_ist(now)},
                       {"partnerId", partner_id}, {"data", object()}};
@@ -98,10 +98,14 @@ Status record_transaction(Tx& tx, const TransactionRow& row) {
 Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount,
                                        int64_t entry_id, int64_t balance_after, const std::string& reference,
                                        const std::string& type, int64_t now, std::string details_json) {
-  CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(card.card_account_id));
-  if (!acc) return internal_error("card " + card.card_id + " without its card account");
   TransactionRow t;
-  t.company_name = acc->company_name;
+  if (card.account_company_name) {
+    t.company_name = *card.account_company_name;  // read with the card, in this unit
+  } else {
+    CC_ASSIGN_OR_RETURN(std::optional<CardAccountRow> acc, tx.find_card_account(card.card_account_id));
+    if (!acc) return internal_error("card " + card.card_id + " without its card account");
+    t.company_name = acc->company_name;
+  }
   t.user_id = card.user_id;
   t.card_last4 = card.pan_last4;
   t.holder_name = card.holder_name;

@@ -16,7 +16,7 @@ namespace {
   "COALESCE(w.balance_paise, 0), c.holder_name, c.mobile, c.email, c.profile_json, c.pin_hash, " \
   "c.pin_failures, c.mfa_key_id, c.mfa_blob, c.replaced_by, c.created_at, c.modified_at, "       \
   "COALESCE(w.held_paise, 0), c.mfa_failures, c.kyc_level, c.kyc_reference, "                    \
-  "COALESCE(pl.kyc_rules, ''), COALESCE(pl.fees, '') FROM cards c LEFT JOIN ledger_accounts w "                         \
+  "COALESCE(pl.kyc_rules, ''), COALESCE(pl.fees, ''), ca.company_name FROM cards c LEFT JOIN ledger_accounts w "    \
   "ON w.account_id = 'wallet:' || c.card_id "                                                    \
   "LEFT JOIN card_accounts ca ON ca.card_account_id = c.card_account_id "                        \
   "LEFT JOIN plans pl ON pl.plan_master_id = ca.plan_master_id " where
@@ -41,6 +41,7 @@ Result<CardRow> read_card(const Query& s) {
   r.kyc_reference = s.text(33);
   r.program_rules = s.text(34);
   r.program_fees = s.text(35);
+  if (!s.is_null(36)) r.account_company_name = s.text(36);
   return r;
 }
 

@@ -37,6 +37,11 @@ Result<std::optional<PartnerRow>> ProgramOps::find_partner(const std::string& id
   return one(q.bind(1, id), read_partner);
 }
 
+Result<std::optional<std::string>> ProgramOps::partner_webhook_url(const std::string& id) {
+  CC_SQL(q, "SELECT webhook_url FROM partners WHERE partner_id = ?1");
+  return one(q.bind(1, id), [](const Query& s) { return s.text(0); });
+}
+
 Result<std::optional<PartnerRow>> ProgramOps::find_partner_by_client_id(const std::string& id) {
   CC_SQL(q, PARTNER_SELECT("WHERE client_id = ?1"));
   return one(q.bind(1, id), read_partner);

@@ -116,6 +116,9 @@ struct CardRow {
   std::string kyc_reference;    // the reference the completed KYC was recorded under
   std::string program_rules;    // read-only: its plan's kyc_rules (ppi::decode_program)
   std::string program_fees;     // read-only: its plan's fees (fees::decode)
+  // Read-only: its card account's company name, read with the card (a transaction row carries
+  // it); nullopt on a row not read from the store.
+  std::optional<std::string> account_company_name;
 };
 
 struct StatusChangeRow {

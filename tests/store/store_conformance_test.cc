@@ -150,6 +150,7 @@ TEST_P(StoreConformance, RoundTripsRows) {
   EXPECT_EQ((*card)->pan.blob, "panblob");
   EXPECT_EQ((*card)->pan.key_id, "k1");
   EXPECT_FALSE((*card)->mfa_secret.has_value());
+  EXPECT_EQ((*card)->account_company_name, std::optional<std::string>("Co")) << "the account's company comes with the card";
   auto partner = transact(*store_, [](Tx& tx) { return tx.find_partner_by_client_id("CEKAAAAAAA"); });
   ASSERT_TRUE(partner && *partner);
   EXPECT_EQ((*partner)->payload_key.blob, "blob");
@@ -1103,6 +1104,17 @@ TEST_P(StoreConformance, PartnersAreFoundByIdAndCountedAndKeepTheirWebhookSettin
   auto none = transact(*store_, [](Tx& tx) { return tx.find_partner("CRNOPE000"); });
   ASSERT_TRUE(none);
   EXPECT_FALSE(none->has_value());
+  // The URL alone, as every recorded event reads it.
+  auto url = transact_read(*store_, [](Tx& tx) { return tx.partner_webhook_url("CRAAAAAAA"); });
+  ASSERT_TRUE(url && *url);
+  EXPECT_EQ(**url, "https://hooks.example/in");
+  auto no_partner = transact_read(*store_, [](Tx& tx) { return tx.partner_webhook_url("CRNOPE000"); });
+  ASSERT_TRUE(no_partner);
+  EXPECT_FALSE(no_partner->has_value());
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.set_partner_webhook_url("CRAAAAAAA", ""); }));
+  auto cleared = transact_read(*store_, [](Tx& tx) { return tx.partner_webhook_url("CRAAAAAAA"); });
+  ASSERT_TRUE(cleared && *cleared);
+  EXPECT_EQ(**cleared, "") << "no URL: the partner gets no events";
 }
 
 TEST_P(StoreConformance, PlansAndAccountsRoundTrip) {
