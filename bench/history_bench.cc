@@ -10,7 +10,10 @@
 // Each call is one durable unit (its own commit and sync). Prints a markdown table: p50, p90,
 // p99 and mean per card, and the ratio history / fresh of each.
 //
-// Usage: history_bench [--history 100000] [--runs 2000] [--dir DIR] [--keep]
+// --webhook URL gives the partner a webhook, so that every authorization also records the event
+// a partner with a webhook gets (nothing is delivered: no dispatcher runs here).
+//
+// Usage: history_bench [--history 100000] [--runs 2000] [--dir DIR] [--keep] [--webhook URL]
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -44,6 +47,7 @@ struct Options {
   int runs = 2'000;
   std::string dir;
   bool keep = false;
+  std::string webhook;
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -69,6 +73,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--runs") o.runs = std::stoi(next());
     else if (a == "--dir") o.dir = next();
     else if (a == "--keep") o.keep = true;
+    else if (a == "--webhook") o.webhook = next();
     else die("unknown argument " + a);
   }
   if (o.history < 0 || o.history > 10'000'000) die("--history must be 0..10000000");
@@ -104,6 +109,10 @@ int run(const Options& o) {
   Context ctx{*store, vault, crypto::random_bytes(32), config, *sms, [] { return static_cast<int64_t>(std::time(nullptr)); }};
 
   auto creds = must(admin::create_partner(ctx, {"History Bench", "9000000009", "", "none"}), "partner");
+  if (!o.webhook.empty()) {
+    Status st = store->run([&](Tx& tx) { return tx.set_partner_webhook_url(creds.partner_id, o.webhook); });
+    if (!st) die("webhook: " + st.error().message);
+  }
   Principal p{creds.partner_id, creds.username, ""};
   cards::CreateAccount acc{creds.company_id, "History Bench", "", creds.plan_master_id, "ops@bench.example",
                            "9000000009", "bench", "MEAL"};

@@ -104,6 +104,27 @@ class StoreConformance : public ::testing::TestWithParam<Engine> {
     std::filesystem::remove_all(dir_);
   }
 
+  // Another database of this engine beside the fixture's, called `name` (SQLite: a file in the
+  // fixture's dir; PostgreSQL: a schema of its own), opened with `m`; and a statement run on it
+  // behind the store's back (whether it succeeded), and its removal (PostgreSQL's schema).
+  Result<std::unique_ptr<Store>> open_beside(const std::string& name, const MigrateOptions& m) {
+    if (GetParam().name == "sqlite") return open_sqlite_store(dir_ + "/" + name + ".db", m);
+    pg_admin("CREATE SCHEMA IF NOT EXISTS " + beside_schema(name));
+    return open_postgres_store(testsupport::with_schema(pg_dsn(), beside_schema(name)), 1, m);
+  }
+  bool raw_sql_beside(const std::string& name, const std::string& sql) {
+    if (GetParam().name == "postgres") return pg_admin("SET search_path = " + beside_schema(name) + "; " + sql, false);
+    sqlite3* db = nullptr;
+    bool ok = sqlite3_open((dir_ + "/" + name + ".db").c_str(), &db) == SQLITE_OK &&
+              sqlite3_exec(db, ("PRAGMA foreign_keys=ON; " + sql).c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+    sqlite3_close(db);
+    return ok;
+  }
+  void drop_beside(const std::string& name) {
+    if (GetParam().name == "postgres") pg_admin("DROP SCHEMA IF EXISTS " + beside_schema(name) + " CASCADE");
+  }
+  std::string beside_schema(const std::string& name) const { return pg_schema_for(dir_) + "_" + name; }
+
   void seed() { seed(*store_); }
   static void seed(Store& store) {
     ASSERT_TRUE(transact(store, [&](Tx& tx) -> Status {
@@ -1332,14 +1353,7 @@ TEST_P(StoreConformance, MigrationsStopAtAVersionAndOpenAsFoundWhenNotApplied) {
 // list): the rows written before it come through whole, in every status, their indexes serve
 // again, and the check still takes exactly the four statuses.
 TEST_P(StoreConformance, AuthorizationsWrittenBeforeMigration9ComeThroughItWhole) {
-  const std::string dir = dir_ + "/before9";
-  std::filesystem::create_directories(dir);
-  const std::string schema = pg_schema_for(dir_) + "_before9";
-  auto open = [&](const MigrateOptions& m) -> Result<std::unique_ptr<Store>> {
-    if (GetParam().name == "sqlite") return open_sqlite_store(dir + "/before9.db", m);
-    pg_admin("CREATE SCHEMA IF NOT EXISTS " + schema);
-    return open_postgres_store(testsupport::with_schema(pg_dsn(), schema), 1, m);
-  };
+  auto open = [&](const MigrateOptions& m) { return open_beside("before9", m); };
   const std::vector<authz::AuthStatus> statuses{authz::AuthStatus::kOpen, authz::AuthStatus::kClosed,
                                                 authz::AuthStatus::kReversed, authz::AuthStatus::kExpired};
   std::vector<AuthorizationRow> written;
@@ -1406,15 +1420,79 @@ TEST_P(StoreConformance, AuthorizationsWrittenBeforeMigration9ComeThroughItWhole
     ASSERT_TRUE(back) << back.error().message;
   }
   store->reset();
-  if (GetParam().name == "sqlite") {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir + "/before9.db").c_str(), &db), SQLITE_OK);
-    EXPECT_NE(sqlite3_exec(db, "UPDATE authorizations SET status = 'HELD'", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-  } else {
-    EXPECT_FALSE(pg_admin("SET search_path = " + schema + "; UPDATE authorizations SET status = 'HELD'", false));
-    pg_admin("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+  EXPECT_FALSE(raw_sql_beside("before9", "UPDATE authorizations SET status = 'HELD'"));
+  drop_beside("before9");
+}
+
+// Migration 010 rebuilds webhook_events and webhook_attempts on SQLite (the state check without
+// an IN list): events and attempts written before it come through whole, delivery claims and
+// the attempts' reference to their event hold again, and the check takes exactly the three
+// states.
+TEST_P(StoreConformance, WebhookEventsWrittenBeforeMigration10ComeThroughItWhole) {
+  std::vector<WebhookEventRow> written;
+  {
+    MigrateOptions to9;
+    to9.to_version = 9;
+    auto store = open_beside("before10", to9);
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_EQ(schema_status(**store)->version, 9);
+    seed(**store);
+    int n = 0;
+    for (const char* state : {"PENDING", "DELIVERED", "FAILED"}) {
+      ++n;
+      written.push_back({"EVT10" + std::to_string(n), "CRAAAAAAA", "transaction.created",
+                         "{\"n\":" + std::to_string(n) + "}", 100 + n, 200 + n, n - 1, state,
+                         n == 3 ? "refused" : "", "EKCAAAAAAA"});
+      ASSERT_TRUE(transact(**store, [&](Tx& tx) { return tx.insert_webhook_event(written.back()); }));
+    }
+    ASSERT_TRUE(transact(**store, [&](Tx& tx) {
+      return tx.record_webhook_attempt("EVT102", 1, 150, 200, "", "DELIVERED", 202);
+    }));
+    written[1].attempts = 1;
   }
+  auto store = open_beside("before10", MigrateOptions{});
+  ASSERT_TRUE(store) << store.error().message;
+  ASSERT_TRUE(schema_status(**store)->current());
+  auto events = transact_read(**store, [](Tx& tx) { return tx.list_webhook_events("CRAAAAAAA", 10); });
+  ASSERT_TRUE(events) << events.error().message;
+  ASSERT_EQ(events->size(), written.size());
+  for (const WebhookEventRow& w : written) {
+    auto it = std::find_if(events->begin(), events->end(), [&](const WebhookEventRow& e) { return e.event_id == w.event_id; });
+    ASSERT_NE(it, events->end()) << w.event_id;
+    EXPECT_EQ(it->type, w.type);
+    EXPECT_EQ(it->payload_json, w.payload_json);
+    EXPECT_EQ(it->created_at, w.created_at);
+    EXPECT_EQ(it->next_attempt_at, w.next_attempt_at);
+    EXPECT_EQ(it->attempts, w.attempts);
+    EXPECT_EQ(it->state, w.state);
+    EXPECT_EQ(it->last_error, w.last_error);
+    EXPECT_EQ(it->card_id, w.card_id);
+  }
+  auto attempts = transact_read(**store, [](Tx& tx) { return tx.list_webhook_attempts("EVT102"); });
+  ASSERT_TRUE(attempts);
+  ASSERT_EQ(attempts->size(), 1u);
+  EXPECT_EQ(attempts->front().http_status, 200);
+  auto due = transact(**store, [](Tx& tx) { return tx.claim_due_webhooks(1'000, 10, 30); });
+  ASSERT_TRUE(due) << due.error().message;
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ(due->front().event_id, "EVT101") << "only the PENDING event is due";
+  auto by_card = transact_read(**store, [](Tx& tx) { return tx.list_card_webhook_events("EKCAAAAAAA", 10); });
+  ASSERT_TRUE(by_card);
+  EXPECT_EQ(by_card->size(), written.size());
+  // Every state is still taken, and nothing else is; an attempt still needs its event.
+  for (const char* state : {"FAILED", "DELIVERED", "PENDING"}) {
+    ASSERT_TRUE(transact(**store, [&](Tx& tx) {
+      return tx.record_webhook_attempt("EVT101", 1, 300, 500, "", state, 400);
+    }));
+  }
+  auto orphan = transact(**store, [](Tx& tx) {
+    return tx.record_webhook_attempt("EVTNOPE", 1, 300, 500, "", "FAILED", 400);
+  });
+  EXPECT_FALSE(orphan) << "an attempt of an event that does not exist";
+  store->reset();
+  EXPECT_FALSE(raw_sql_beside("before10", "UPDATE webhook_events SET state = 'LOST'"));
+  EXPECT_TRUE(raw_sql_beside("before10", "UPDATE webhook_events SET state = 'FAILED'"));
+  drop_beside("before10");
 }
 
 TEST_P(StoreConformance, TheCommitObserverSeesEveryWriteTransactionAndItsUnits) {
