@@ -8,6 +8,8 @@
 #   authorization   build/bench/history_bench --history 0 --runs RUNS under callgrind, counting
 #                   only inside authorization::authorize: one ₹1 authorization as one durable
 #                   unit (its own commit), the service and store layers, no network
+#                   (and again with --webhook: a partner with a webhook URL, so the unit also
+#                   records the event; nothing is delivered)
 #   HTTP            a real `cardcore serve` (SQLite) under callgrind, counted while wrk (1 thread,
 #                   2 connections, WRK_SECONDS each) sends GET /healthz, then POST /search (Get Card
 #                   Details of one card), then POST /balance (₹1 loads): every instruction of
@@ -40,6 +42,12 @@ valgrind --tool=callgrind --callgrind-out-file="$CG/auth.out" --toggle-collect='
 AUTH_TOTAL=$(total "$CG/auth.out")
 AUTH_N=$((2 * RUNS))  # history_bench alternates two cards, RUNS each
 AUTH_PER=$((AUTH_TOTAL / AUTH_N))
+log "authorization, partner with a webhook: history_bench --webhook under callgrind"
+valgrind --tool=callgrind --callgrind-out-file="$CG/auth_webhook.out" --toggle-collect='cardcore::authorization::authorize*' \
+  "$ROOT/build/bench/history_bench" --history 0 --runs "$RUNS" --webhook https://hooks.example/cardcore \
+  >/dev/null 2>"$CG/auth_webhook.log" || die "history_bench --webhook failed"
+AUTH_WEBHOOK_TOTAL=$(total "$CG/auth_webhook.out")
+AUTH_WEBHOOK_PER=$((AUTH_WEBHOOK_TOTAL / AUTH_N))
 
 log "HTTP: setting up a partner and a card on a plain server"
 bench_partner_with_cards 2
@@ -89,6 +97,7 @@ bench_stop_server
 echo "| operation | counted | instructions | per operation | \`/healthz\` ÷ this: the req/s ratio if CPU were the only limit |"
 echo "|---|---:|---:|---:|---:|"
 echo "| authorization (service + store, one durable unit, no network) | $AUTH_N | $AUTH_TOTAL | $AUTH_PER | |"
+echo "| the same for a partner with a webhook (the event recorded in the unit) | $AUTH_N | $AUTH_WEBHOOK_TOTAL | $AUTH_WEBHOOK_PER | |"
 for r in "${ROWS[@]}"; do
   IFS='|' read -r script requests t <<<"$r"
   case $script in
@@ -100,4 +109,4 @@ for r in "${ROWS[@]}"; do
   echo "| $label | $requests | $t | ${PER[$script]} | $ratio |"
 done
 echo
-echo "RESULT authorization_instructions=$AUTH_PER healthz_instructions=${PER[healthz]} search_instructions=${PER[search]} balance_instructions=${PER[balance]}"
+echo "RESULT authorization_instructions=$AUTH_PER authorization_webhook_instructions=$AUTH_WEBHOOK_PER healthz_instructions=${PER[healthz]} search_instructions=${PER[search]} balance_instructions=${PER[balance]}"

@@ -81,18 +81,28 @@ Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatu
 
 Status enqueue_event(Tx& tx, const std::string& partner_id, const std::string& card_id, std::string_view type,
                      const std::function<nlohmann::json()>& object, int64_t now) {
+  return enqueue_event_text(tx, partner_id, card_id, type, [&] { return object().dump(); }, now);
+}
+
+Status enqueue_event_text(Tx& tx, const std::string& partner_id, const std::string& card_id, std::string_view type,
+                          const std::function<std::string()>& object_text, int64_t now) {
   CC_ASSIGN_OR_RETURN(std::optional<std::string> webhook_url, tx.partner_webhook_url(partner_id));
   if (!webhook_url || webhook_url->empty()) return {};
   std::string event_id = "EVT" + crypto::random_id_chars(16);
-  nlohmann::json body{{"id", event_id}, {"type", type}, {"createdOn", clock::format_ist(now)},
-                      {"partnerId", partner_id}, {"data", object()}};
-  return tx.insert_webhook_event({event_id, partner_id, std::string(type), body.dump(), now, now, 0, "PENDING", "", card_id});
+  // {"createdOn", "data", "id", "partnerId", "type"}: what nlohmann::json's dump() of the object
+  // would write, without building it.
+  std::string body = views::json_object_text({{"id", views::json_string_text(event_id)},
+                                              {"type", views::json_string_text(type)},
+                                              {"createdOn", views::json_string_text(clock::format_ist(now))},
+                                              {"partnerId", views::json_string_text(partner_id)},
+                                              {"data", object_text()}});
+  return tx.insert_webhook_event({event_id, partner_id, std::string(type), std::move(body), now, now, 0, "PENDING", "", card_id});
 }
 
 Status record_transaction(Tx& tx, const TransactionRow& row) {
   CC_RETURN_IF_ERROR(tx.insert_transaction(row));
-  return enqueue_event(tx, row.partner_id, row.card_id, "transaction.created",
-                       [&] { return views::transaction_json(row); }, row.created_at);
+  return enqueue_event_text(tx, row.partner_id, row.card_id, "transaction.created",
+                            [&] { return views::transaction_json_text(row); }, row.created_at);
 }
 
 Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount,

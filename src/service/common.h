@@ -42,6 +42,9 @@ Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatu
 // is a receiver.
 Status enqueue_event(Tx& tx, const std::string& partner_id, const std::string& card_id, std::string_view type,
                      const std::function<nlohmann::json()>& object, int64_t now);
+// The same, with the data already written as JSON text by `object_text()` (views::*_text).
+Status enqueue_event_text(Tx& tx, const std::string& partner_id, const std::string& card_id, std::string_view type,
+                          const std::function<std::string()>& object_text, int64_t now);
 
 // A card transaction row for `card` with the snapshot fields (holder, company, last 4) filled;
 // txnDetails is `details_json`, or transaction_details(reference, type, "API") when empty.

@@ -4,6 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include "store/records.h"
 
 namespace cardcore::views {
@@ -13,6 +18,18 @@ nlohmann::json account_json(const CardAccountRow& a);
 nlohmann::json usage_json(const UsageControlsRow& u);
 nlohmann::json order_json(const PhysicalOrderRow& o);
 nlohmann::json transaction_json(const TransactionRow& t);
+// The same object as transaction_json(t).dump(), byte for byte, written straight to text: keys
+// in the order nlohmann::json keeps them (sorted), txnDetails embedded as stored rather than
+// parsed and written again (so it must be what dump() wrote, as for every row
+// svc::new_transaction makes). Every webhook event of a transaction carries it, inside the unit that
+// records the transaction, where the DOM and the parse cost more than the rest of an
+// authorization (callgrind, history_bench --webhook).
+std::string transaction_json_text(const TransactionRow& t);
+// A JSON object written from members whose values are already JSON text, keys sorted as
+// nlohmann::json sorts them (its dump() of the same object gives the same bytes).
+std::string json_object_text(std::vector<std::pair<std::string_view, std::string>> members);
+// A string as JSON text (quoted and escaped as nlohmann::json writes it).
+std::string json_string_text(std::string_view s);
 std::string masked_number(const std::string& last4);
 // Rupees for JSON: whole rupees as an integer (11), else a 2-decimal number (12.5).
 nlohmann::json rupees_json(int64_t paise);
