@@ -749,7 +749,8 @@ int serve(ServeOptions o) {
   webhooks.stop();
   const StoreStats st = (*store)->stats();
   logx::info("stopped", {{"storeCommits", st.commits}, {"storeUnits", st.units},
-                         {"storeCommitMicros", st.commit_micros}, {"storeSyncMicros", st.sync_micros}});
+                         {"storeCommitMicros", st.commit_micros}, {"storeSyncMicros", st.sync_micros},
+                         {"storeCheckpoints", st.checkpoints}, {"storeWriterCheckpoints", st.writer_checkpoints}});
   return 0;
 }
 
