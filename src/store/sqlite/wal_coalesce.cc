@@ -37,6 +37,10 @@ int write_pieces(sqlite3_file* real, const char* p, size_t n, sqlite3_int64 offs
   return SQLITE_OK;
 }
 
+// WAL files holding gathered bytes, so that the common case at a shared-memory call (nothing
+// gathered: every commit's sync already handed it on) costs one atomic load.
+std::atomic<int> g_gathering{0};
+
 // The writes of one open WAL file not yet handed on: one contiguous run of bytes at `start`.
 struct Gathered {
   std::mutex mu;
@@ -49,6 +53,7 @@ struct Gathered {
     if (bytes.empty()) return SQLITE_OK;
     int rc = write_pieces(real, bytes.data(), bytes.size(), start);
     bytes.clear();
+    g_gathering.fetch_sub(1, std::memory_order_release);
     return rc;
   }
   int flush() {
@@ -58,11 +63,9 @@ struct Gathered {
 };
 
 // Open WAL files by database path, so that a shared-memory call on the database file can hand
-// on what its WAL has gathered. Gathering files are counted so that the common case (nothing
-// gathered: every commit's sync already handed it on) costs one atomic load.
+// on what its WAL has gathered.
 std::mutex g_registry_mu;
 std::unordered_multimap<std::string, Gathered*> g_registry;
-std::atomic<int> g_gathering{0};
 
 int flush_wals_of(const std::string& database) {
   if (g_gathering.load(std::memory_order_acquire) == 0) return SQLITE_OK;
@@ -106,7 +109,6 @@ int x_close(sqlite3_file* f) {
         }
       }
     }
-    g_gathering.fetch_sub(1, std::memory_order_release);
     delete file->wal;
     file->wal = nullptr;
   }
@@ -139,6 +141,7 @@ int x_write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset)
     g->start = offset;
   }
   const auto* p = static_cast<const char*>(data);
+  if (g->bytes.empty()) g_gathering.fetch_add(1, std::memory_order_release);
   g->bytes.insert(g->bytes.end(), p, p + n);
   return SQLITE_OK;
 }
@@ -217,7 +220,6 @@ int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int*
     file->wal = g;
     std::lock_guard lock(g_registry_mu);
     g_registry.emplace(g->database, g);
-    g_gathering.fetch_add(1, std::memory_order_release);
   } else if ((flags & SQLITE_OPEN_MAIN_DB) && name) {
     file->database = new std::string(name);
   }
