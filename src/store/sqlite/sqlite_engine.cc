@@ -110,10 +110,18 @@ class SqliteStatement final : public sql::Statement {
   bool owned_;
 };
 
+// Once per process, before SQLite is first used: no memory statistics, which SQLite otherwise
+// keeps under a global mutex taken on every allocation and free of every connection.
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 class SqliteConnection final : public sql::Connection {
  public:
   enum class Mode { kWriter, kReader };
   static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path, Mode mode) {
+    configure_sqlite_once();
     sqlite3* raw = nullptr;
     const int flags = mode == Mode::kWriter ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
     // The writer appends each commit to the WAL in one write call (wal_coalesce.h).
