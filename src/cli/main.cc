@@ -749,8 +749,7 @@ int serve(ServeOptions o) {
   webhooks.stop();
   const StoreStats st = (*store)->stats();
   logx::info("stopped", {{"storeCommits", st.commits}, {"storeUnits", st.units},
-                         {"storeCommitMicros", st.commit_micros}, {"storeSyncMicros", st.sync_micros},
-                         {"storeCheckpoints", st.checkpoints}, {"storeWriterCheckpoints", st.writer_checkpoints}});
+                         {"storeCommitMicros", st.commit_micros}, {"storeSyncMicros", st.sync_micros}});
   return 0;
 }
 

@@ -57,8 +57,6 @@ struct StoreStats {
   uint64_t units = 0;            // write units they carried (group commit: units / commits > 1)
   uint64_t commit_micros = 0;    // time spent in those transactions, begin to durable commit
   uint64_t sync_micros = 0;      // of which in COMMIT itself (log write + fsync); 0 where not measured
-  uint64_t checkpoints = 0;         // SQLite: WAL checkpoints run beside the writer
-  uint64_t writer_checkpoints = 0;  // SQLite: those the writer ran itself, the WAL having grown large
 };
 
 class Store {

@@ -1715,42 +1715,6 @@ TEST_P(LedgerConformance, VerifyTellsOfEachCheck) {
   EXPECT_EQ(seen.back(), (std::pair{5, 5}));
 }
 
-// ---- The WAL's checkpoints (SQLite) ----
-
-// The writer does not copy the WAL back into the database file itself: a thread of the store's
-// own does, beside it, once the WAL holds 1,000 pages (sqlite_engine.cc, checkpoint_loop). With
-// SQLite's automatic checkpoint in its place, `checkpoints` stays 0 and this fails.
-TEST_P(StoreConformance, TheWalIsCheckpointedBesideTheWriterAndEveryRowStays) {
-  if (GetParam().name != "sqlite") GTEST_SKIP() << "SQLite's WAL; PostgreSQL checkpoints on its own";
-  const std::string profile(3000, 'p');  // a row of about a page: a few pages per commit
-  constexpr int kCards = 1500;
-  for (int i = 0; i < kCards; ++i) {
-    CardRow c = card("EKCW" + std::to_string(100000 + i), "fpw" + std::to_string(i));
-    c.token = "tokw" + std::to_string(i);
-    c.profile_json = "{\"p\":\"" + profile + "\"}";
-    ASSERT_TRUE(transact(*store_, [&](Tx& tx) { return tx.insert_card(c); })) << i;
-  }
-  // The checkpoint runs on its own thread: wait for it (bounded), not for any time it takes.
-  for (int i = 0; i < 600 && store_->stats().checkpoints == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_GT(store_->stats().checkpoints, 0u);
-  // Every row is there, read from the database file and what remains of the WAL.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((dir_ + "/test.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*), sum(length(profile_json)) FROM cards WHERE card_id LIKE 'EKCW%'",
-                               -1, &q, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(q, 0), kCards);
-  EXPECT_EQ(sqlite3_column_int64(q, 1), int64_t{kCards} * static_cast<int64_t>(profile.size() + 8));
-  sqlite3_finalize(q);
-  sqlite3_close(db);
-  // The WAL stays bounded: under 10,000 pages (then the writer checkpoints) and one commit.
-  EXPECT_LT(std::filesystem::file_size(dir_ + "/test.db-wal"), uint64_t{10100} * (4096 + 24));
-}
-
 // ---- Backup (SQLite) and the move to PostgreSQL ----
 
 TEST_P(StoreConformance, BackupCopiesTheSqliteDatabaseFromOneSnapshot) {

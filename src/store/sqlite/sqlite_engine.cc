@@ -12,8 +12,7 @@
 // unit commits alone at once. A unit whose caller's deadline (domain/deadline.h) passed while
 // it queued is refused with code::kUnavailable, unrun. Read-only units run on read-only
 // connections of their own: in WAL mode a reader sees the last commit before it began and
-// neither waits for the writer nor holds it up. The WAL is checkpointed by a thread of the
-// store's own, beside the writer (checkpoint_loop), and the writer appends to it through a VFS
+// neither waits for the writer nor holds it up. The writer appends to the WAL through a VFS
 // that gathers a commit's frames into a few writes (wal_coalesce.h).
 // This file is the SQLite side of store/sql/seam.h and nothing else.
 #include <sqlite3.h>
@@ -124,7 +123,7 @@ class SqliteConnection final : public sql::Connection {
     configure_sqlite_once();
     sqlite3* raw = nullptr;
     const int flags = mode == Mode::kWriter ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
-    // The writer appends each commit to the WAL in one write call (wal_coalesce.h).
+    // The writer appends each commit to the WAL in a few large writes (wal_coalesce.h).
     const char* vfs = mode == Mode::kWriter ? sqlite_wal::coalescing_vfs() : nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, vfs);
     if (rc != SQLITE_OK) {
@@ -269,21 +268,7 @@ Result<bool> SqliteStatement::step() {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, std::unique_ptr<SqliteConnection> c) : path_(std::move(path)), c_(std::move(c)) {
-    // Replaces SQLite's automatic checkpoint, which runs on the writer after a commit: see
-    // checkpoint_loop.
-    sqlite3_wal_hook(c_->raw(), &SqliteStore::after_commit, this);
-    checkpointer_ = std::thread([this] { checkpoint_loop(); });
-  }
-  ~SqliteStore() override {
-    {
-      std::lock_guard lock(checkpoint_mu_);
-      stopping_ = true;
-    }
-    checkpoint_cv_.notify_one();
-    checkpointer_.join();
-    sqlite3_wal_hook(c_->raw(), nullptr, nullptr);
-  }
+  SqliteStore(std::string path, std::unique_ptr<SqliteConnection> c) : path_(std::move(path)), c_(std::move(c)) {}
 
   Status migrate(const MigrateOptions& options) {
     return sql::migrate(*c_, "sqlite",
@@ -313,66 +298,10 @@ class SqliteStore final : public Store {
 
   StoreStats stats() const override {
     return {commits_.load(std::memory_order_relaxed), units_.load(std::memory_order_relaxed),
-            commit_micros_.load(std::memory_order_relaxed), c_->commit_micros(),
-            checkpoints_.load(std::memory_order_relaxed), writer_checkpoints_.load(std::memory_order_relaxed)};
+            commit_micros_.load(std::memory_order_relaxed), c_->commit_micros()};
   }
 
  private:
-  // Checkpoints: copying the WAL's pages back into the database file, so that the WAL can start
-  // over. SQLite's automatic checkpoint runs on the writing thread after a commit once the WAL
-  // holds 1,000 pages; measured under group commit (bench/iso_load.sh, perf trace), it then
-  // read and wrote a page at a time for milliseconds while every queued unit waited, and the
-  // closed loop went 17-20% faster with no checkpoint at all. Here a thread of the store's own
-  // runs it on a connection of its own, beside the writer: a PASSIVE checkpoint never blocks
-  // the writer or a reader, and SQLite restarts the WAL at the first write after one has copied
-  // everything. Should it fall behind (a reader holding an old snapshot, a slow disk), the
-  // writer checkpoints itself once the WAL holds kWriterCheckpointPages, so the WAL stays
-  // bounded as before.
-  static constexpr int kCheckpointPages = 1000;           // SQLite's own default threshold
-  static constexpr int kWriterCheckpointPages = 10000;     // about 40 MiB of WAL
-  static int after_commit(void* self, sqlite3* db, const char* schema, int pages) {
-    auto* store = static_cast<SqliteStore*>(self);
-    if (pages >= kWriterCheckpointPages) {
-      // Whatever it returns, the next commit tries again (as SQLite's automatic checkpoint).
-      if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_OK) {
-        store->writer_checkpoints_.fetch_add(1, std::memory_order_relaxed);
-      }
-    } else if (pages >= kCheckpointPages && !store->checkpoint_wanted_.exchange(true, std::memory_order_acq_rel)) {
-      std::lock_guard lock(store->checkpoint_mu_);
-      store->checkpoint_cv_.notify_one();
-    }
-    return SQLITE_OK;
-  }
-  void checkpoint_loop() {
-    sqlite3* db = nullptr;
-    for (;;) {
-      {
-        std::unique_lock lock(checkpoint_mu_);
-        checkpoint_cv_.wait(lock, [&] { return stopping_ || checkpoint_wanted_.load(std::memory_order_acquire); });
-        if (stopping_) break;
-      }
-      checkpoint_wanted_.store(false, std::memory_order_release);
-      if (!db) db = open_checkpointer();
-      // A failed checkpoint (or none possible now) is tried again after a later commit.
-      if (db && sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_OK) {
-        checkpoints_.fetch_add(1, std::memory_order_relaxed);
-      }
-    }
-    sqlite3_close(db);
-  }
-  // Read-write, for the database file; synchronous=FULL, so that the checkpoint syncs the WAL
-  // before it copies and the database file before the WAL may start over.
-  sqlite3* open_checkpointer() const {
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      sqlite3_close(db);
-      return nullptr;
-    }
-    sqlite3_busy_timeout(db, 10000);
-    return db;
-  }
-
   // Readers are opened when more units read at once than are idle, and kept for the next ones;
   // there are never more than the threads that read concurrently.
   Result<std::unique_ptr<SqliteConnection>> take_reader() {
@@ -509,12 +438,6 @@ class SqliteStore final : public Store {
   std::atomic<uint64_t> commits_{0}, units_{0}, commit_micros_{0};
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;
-  std::atomic<uint64_t> checkpoints_{0}, writer_checkpoints_{0};
-  std::atomic<bool> checkpoint_wanted_{false};
-  std::mutex checkpoint_mu_;
-  std::condition_variable checkpoint_cv_;
-  bool stopping_ = false;  // under checkpoint_mu_
-  std::thread checkpointer_;  // last: started once everything it uses is constructed
 };
 
 }  // namespace

@@ -19,7 +19,7 @@ namespace {
 constexpr size_t kMaxGathered = 8u << 20;  // a batch of 128 authorizations is about 4 MiB
 // The default (unix) VFS takes at most 0x1ffff bytes in one write: it masks the length to 17
 // bits (seekAndWriteFd in SQLite's os_unix.c), so a longer write would be cut short. Gathered
-// bytes are handed on in pieces of at most this many (31 pages and their frame headers).
+// bytes are handed on in pieces of at most this many (31 pages: about 30 frames).
 constexpr size_t kMaxPiece = 0x1ffff & ~size_t{0xfff};
 
 std::atomic<unsigned long long> g_asked{0}, g_handed_on{0};
