@@ -1,10 +1,12 @@
 #include "api/card_routes.h"
 
+#include <functional>
 #include <map>
 
 #include "api/decoders.h"
 #include "api/dispatch.h"
 #include "domain/clock.h"
+#include "domain/json_text.h"
 #include "service/balances.h"
 #include "service/cards.h"
 #include "service/kyc.h"
@@ -24,7 +26,8 @@ constexpr size_t kMaxSearchCards = 10000;  // every card of an account, bounded
 // `keyed` to its use case through answer_with(), so that a keyed answer is stored in the unit of
 // the change; read-only routes ignore it (their answer is stored after them).
 using idempotency::Keyed;
-using RouteFn = Result<json> (*)(const Context&, const Principal&, const JsonBody&, Keyed*);
+// A route answers with a tree (Result<json>) or, where it writes the text itself, a Payload.
+using RouteFn = std::function<Result<Payload>(const Context&, const Principal&, const JsonBody&, Keyed*)>;
 struct Route {
   RouteFn fn;
   Envelope envelope;
@@ -235,18 +238,21 @@ Result<json> order_physical(const Context& ctx, const Principal& p, const JsonBo
   return order_json(o);
 }
 
-Result<json> search(const Context& ctx, const Principal& p, const JsonBody& b, Keyed*) {
+// Written as text (views::card_json_text): the card is the whole answer, on every request.
+Result<Payload> search(const Context& ctx, const Principal& p, const JsonBody& b, Keyed*) {
   TRY_FIELD(CardRef ref, read_ref(b));
   TRY_FIELD(cards::SearchResult found, cards::search(ctx, p, ref.company_id, ref.card_account_id, ref.card_id,
                                                       kMaxSearchCards));
-  if (!ref.card_id.empty()) return card_json(found.cards.front());
-  json list = json::array();
-  for (const CardRow& c : found.cards) list.push_back(card_json(c));
-  json out = json::object();
-  out["cardAccountId"] = ref.card_account_id;
-  out["cards"] = std::move(list);
-  out["totalCards"] = found.total_cards;
-  return out;
+  if (!ref.card_id.empty()) return Payload::text(card_json_text(found.cards.front()));
+  std::string list = "[";
+  for (const CardRow& c : found.cards) {
+    if (list.size() > 1) list += ',';
+    list += card_json_text(c);
+  }
+  list += ']';
+  return Payload::text(json_text::object({{"cardAccountId", json_text::quote(ref.card_account_id)},
+                                          {"cards", std::move(list)},
+                                          {"totalCards", std::to_string(found.total_cards)}}));
 }
 
 json load_json(const balances::LoadResult& out) {

@@ -19,7 +19,7 @@
 namespace cardcore::api {
 
 using RouteHandler =
-    std::function<Result<nlohmann::json>(const Principal&, const http::JsonBody&, idempotency::Keyed* keyed)>;
+    std::function<Result<Payload>(const Principal&, const http::JsonBody&, idempotency::Keyed* keyed)>;
 
 // What a route's answers may be: kStored (the default), or kNeverStored for answers that carry
 // card secrets (an Idempotency-Key then stores nothing, and a retry runs again).

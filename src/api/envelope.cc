@@ -25,6 +25,18 @@ http::Response ok(nlohmann::json payload, Envelope e) {
   return json_response(200, body);
 }
 
+http::Response ok(Payload payload, Envelope e) {
+  if (!payload.json_text) return ok(std::move(payload.tree), e);
+  // The envelope's members in the order ok(json) writes them (sorted), around the text as it is.
+  http::Response r;
+  r.status = 200;
+  const std::string_view before = e == Envelope::kB ? "{\"payload\":" : "{\"code\":0,\"message\":\"Success\",\"payload\":";
+  const std::string_view after = e == Envelope::kB ? ",\"response_code\":0,\"response_message\":\"Success\"}" : "}";
+  r.body.reserve(before.size() + payload.json_text->size() + after.size());
+  r.body.append(before).append(*payload.json_text).append(after);
+  return r;
+}
+
 http::Response error(const Error& err, Envelope e) {
   const ErrorAnswer& a = answer_for(err.code);
   if (e == Envelope::kB) {

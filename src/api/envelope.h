@@ -5,6 +5,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "domain/error.h"
 #include "http/server.h"
@@ -13,7 +15,21 @@ namespace cardcore::api {
 
 enum class Envelope { kA, kB };
 
+// What a route answers with: a JSON tree, or JSON text the route wrote itself
+// (domain/json_text.h) where the tree costs more than the rest of the request (Get Card Details).
+struct Payload {
+  Payload(nlohmann::json tree) : tree(std::move(tree)) {}  // NOLINT: every route returns a tree
+  static Payload text(std::string json_text) {
+    Payload p(nullptr);
+    p.json_text = std::move(json_text);
+    return p;
+  }
+  nlohmann::json tree;
+  std::optional<std::string> json_text;  // when set, the payload as it is written
+};
+
 http::Response ok(nlohmann::json payload, Envelope e = Envelope::kA);
+http::Response ok(Payload payload, Envelope e = Envelope::kA);
 // Status and wire code come from the error table (api/error_table.h).
 http::Response error(const Error& err, Envelope e = Envelope::kA);
 http::Response oauth_error(const Error& err);

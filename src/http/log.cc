@@ -6,6 +6,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "domain/json_text.h"
+
 namespace cardcore::logx {
 namespace {
 
@@ -19,11 +21,15 @@ std::shared_ptr<spdlog::logger> logger() {
   return l;
 }
 
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 void emit(spdlog::level::level_enum level, std::string_view lvl, std::string_view msg,
           const nlohmann::json& fields) {
   nlohmann::json line = nlohmann::json::object();
-  auto now = std::chrono::system_clock::now();
-  line["ts"] = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  line["ts"] = now_ms();
   line["level"] = lvl;
   line["msg"] = msg;
   if (fields.is_object()) {
@@ -35,6 +41,21 @@ void emit(spdlog::level::level_enum level, std::string_view lvl, std::string_vie
 }  // namespace
 
 void init() { (void)logger(); }
+
+void request(const RequestLine& l) {
+  using json_text::quote;
+  const std::string line = json_text::object({{"latency_us", std::to_string(l.latency_us)},
+                                              {"level", "\"info\""},
+                                              {"method", quote(l.method)},
+                                              {"msg", "\"request\""},
+                                              {"path", quote(l.path)},
+                                              {"remote", quote(l.remote)},
+                                              {"request_id", quote(l.request_id)},
+                                              {"server", quote(l.server)},
+                                              {"status", std::to_string(l.status)},
+                                              {"ts", std::to_string(now_ms())}});
+  logger()->log(spdlog::level::info, "{}", line);
+}
 void info(std::string_view msg, const nlohmann::json& f) { emit(spdlog::level::info, "info", msg, f); }
 void warn(std::string_view msg, const nlohmann::json& f) { emit(spdlog::level::warn, "warn", msg, f); }
 void error(std::string_view msg, const nlohmann::json& f) { emit(spdlog::level::err, "error", msg, f); }

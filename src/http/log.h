@@ -2,6 +2,7 @@
 // no card number, CVV, PIN, OTP, password or token ever goes into a log line.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
@@ -12,5 +13,14 @@ void init();  // JSON-line pattern on stderr
 void info(std::string_view msg, const nlohmann::json& fields);
 void warn(std::string_view msg, const nlohmann::json& fields);
 void error(std::string_view msg, const nlohmann::json& fields);
+
+// The access line of one answered request: the same line info("request", {...}) writes, written
+// as text (domain/json_text.h), since every request writes one on the I/O thread.
+struct RequestLine {
+  std::string_view server, request_id, method, path, remote;
+  int status = 0;
+  int64_t latency_us = 0;
+};
+void request(const RequestLine& line);
 
 }  // namespace cardcore::logx

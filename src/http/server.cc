@@ -163,9 +163,7 @@ struct Server::Impl {
       auto [wec, wn] = co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
       auto latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - started).count();
-      logx::info("request", {{"server", opt.name}, {"request_id", req.request_id},
-                             {"method", req.method}, {"path", req.path}, {"status", out.status},
-                             {"latency_us", latency_us}, {"remote", remote}});
+      logx::request({opt.name, req.request_id, req.method, req.path, remote, out.status, latency_us});
       if (wec || !keep_alive || stopping.load()) break;
     }
     boost::system::error_code ignore;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "domain/clock.h"
+#include "domain/json_text.h"
 #include "security/crypto.h"
 #include "service/views.h"
 
@@ -43,19 +44,23 @@ Result<CardAccountRow> owned_account(Tx& tx, const Principal& p, const std::stri
 }
 
 Result<CardRow> owned_card(Tx& tx, const Principal& p, const CardRef& ref) {
+  // A card copies its account's partner and company when it is minted, and the account's
+  // company is one of the partner's: a card that matches every id given is owned, and the
+  // company and account need no reads of their own (two statements fewer on every card route).
+  // Anything else takes the checks below in their order, so each refusal names the same field.
+  CC_ASSIGN_OR_RETURN(std::optional<CardRow> found, tx.find_card(ref.card_id));
+  if (found && found->partner_id == p.partner_id &&
+      (ref.card_account_id.empty() || found->card_account_id == ref.card_account_id) &&
+      (ref.company_id.empty() || found->company_id == ref.company_id)) {
+    return std::move(*found);
+  }
   if (!ref.card_account_id.empty()) {
     CC_RETURN_IF_ERROR(owned_account(tx, p, ref.company_id, ref.card_account_id));
   } else if (!ref.company_id.empty()) {
     CC_ASSIGN_OR_RETURN(std::optional<CompanyRow> company, tx.find_company(ref.company_id));
     if (!company || company->partner_id != p.partner_id) return invalid_id("companyId");
   }
-  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, tx.find_card(ref.card_id));
-  if (!card || card->partner_id != p.partner_id ||
-      (!ref.card_account_id.empty() && card->card_account_id != ref.card_account_id) ||
-      (!ref.company_id.empty() && card->company_id != ref.company_id)) {
-    return invalid_id("enKashCardId");
-  }
-  return *card;
+  return invalid_id("enKashCardId");
 }
 
 Status audit(Tx& tx, const Principal& p, std::string_view action, const std::string& object_id,
@@ -91,10 +96,10 @@ Status enqueue_event_text(Tx& tx, const std::string& partner_id, const std::stri
   std::string event_id = "EVT" + crypto::random_id_chars(16);
   // {"createdOn", "data", "id", "partnerId", "type"}: what nlohmann::json's dump() of the object
   // would write, without building it.
-  std::string body = views::json_object_text({{"id", views::json_string_text(event_id)},
-                                              {"type", views::json_string_text(type)},
-                                              {"createdOn", views::json_string_text(clock::format_ist(now))},
-                                              {"partnerId", views::json_string_text(partner_id)},
+  std::string body = json_text::object({{"id", json_text::quote(event_id)},
+                                              {"type", json_text::quote(type)},
+                                              {"createdOn", json_text::quote(clock::format_ist(now))},
+                                              {"partnerId", json_text::quote(partner_id)},
                                               {"data", object_text()}});
   return tx.insert_webhook_event({event_id, partner_id, std::string(type), std::move(body), now, now, 0, "PENDING", "", card_id});
 }

@@ -6,6 +6,7 @@
 
 #include "domain/card_status.h"
 #include "domain/clock.h"
+#include "domain/json_text.h"
 #include "domain/money.h"
 
 namespace cardcore::views {
@@ -48,28 +49,38 @@ nlohmann::json rupees_json(int64_t paise) {
 
 std::string masked_number(const std::string& last4) { return "XXXX XXXX XXXX " + last4; }
 
-nlohmann::json card_json(const CardRow& c) {
-  CardStatus st = c.status;
-  return {{"enKashCardId", c.card_id},
-          {"userId", c.user_id},
-          {"cardAccountId", c.card_account_id},
-          {"companyId", c.company_id},
-          {"token", c.token},
-          {"maskedNumber", masked_number(c.pan_last4)},
-          {"expiryMonth", two_digits(c.expiry_month)},
-          {"expiryYear", std::to_string(c.expiry_year)},
-          {"cardStatus", {{"name", status_code(st)}, {"label", status_label(st)}}},
-          {"cardType", c.card_type},
-          {"gift", c.gift},
-          {"kycLevel", ppi::kyc_level_code(c.kyc_level)},
-          {"primaryEnKashCard", c.primary_card},
-          {"otbBalance", rupees_json(c.balance_paise - c.held_paise)},
-          {"cardHolderName", c.holder_name},
-          {"pinSet", !c.pin_hash.empty()},
-          {"replacedBy", c.replaced_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.replaced_by)},
-          {"createdOn", clock::format_ist(c.created_at)},
-          {"modifiedOn", clock::format_ist(c.modified_at)}};
+std::string rupees_text(int64_t paise) {
+  if (paise % 100 == 0) return std::to_string(paise / 100);
+  return rupees_json(paise).dump();
 }
+
+std::string card_json_text(const CardRow& c) {
+  using json_text::quote;
+  const CardStatus st = c.status;
+  // Members in the order they are written (sorted as nlohmann sorts them), so none are moved.
+  return json_text::object(
+      {{"cardAccountId", quote(c.card_account_id)},
+       {"cardHolderName", quote(c.holder_name)},
+       {"cardStatus", json_text::object({{"label", quote(status_label(st))}, {"name", quote(status_code(st))}})},
+       {"cardType", quote(c.card_type)},
+       {"companyId", quote(c.company_id)},
+       {"createdOn", quote(clock::format_ist(c.created_at))},
+       {"enKashCardId", quote(c.card_id)},
+       {"expiryMonth", quote(two_digits(c.expiry_month))},
+       {"expiryYear", quote(std::to_string(c.expiry_year))},
+       {"gift", c.gift ? "true" : "false"},
+       {"kycLevel", quote(ppi::kyc_level_code(c.kyc_level))},
+       {"maskedNumber", quote(masked_number(c.pan_last4))},
+       {"modifiedOn", quote(clock::format_ist(c.modified_at))},
+       {"otbBalance", rupees_text(c.balance_paise - c.held_paise)},
+       {"pinSet", c.pin_hash.empty() ? "false" : "true"},
+       {"primaryEnKashCard", c.primary_card ? "true" : "false"},
+       {"replacedBy", c.replaced_by.empty() ? std::string("null") : quote(c.replaced_by)},
+       {"token", quote(c.token)},
+       {"userId", quote(c.user_id)}});
+}
+
+nlohmann::json card_json(const CardRow& c) { return nlohmann::json::parse(card_json_text(c)); }
 
 nlohmann::json account_json(const CardAccountRow& a) {
   return {{"cardAccountId", a.card_account_id}, {"companyId", a.company_id},
@@ -142,50 +153,6 @@ nlohmann::json transaction_json(const TransactionRow& t) {
 // The escapes are nlohmann's: \" \\ \b \f \n \r \t, other bytes below 0x20 as \u00xx
 // (lower-case hex), everything else as it is. A string with any byte from 0x80 goes through
 // nlohmann::json itself, which checks its UTF-8 (and throws on bad UTF-8, as before).
-std::string json_string_text(std::string_view s) {
-  for (unsigned char ch : s) {
-    if (ch >= 0x80) return nlohmann::json(s).dump();
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (ch < 0x20) {
-          out += "\\u00";
-          out += kHex[ch >> 4];
-          out += kHex[ch & 0xF];
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
-std::string json_object_text(std::vector<std::pair<std::string_view, std::string>> members) {
-  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string out = "{";
-  for (const auto& [key, value] : members) {
-    if (out.size() > 1) out += ',';
-    out += json_string_text(key);
-    out += ':';
-    out += value;
-  }
-  out += '}';
-  return out;
-}
-
 std::string transaction_json_text(const TransactionRow& t) {
   // Details as svc::new_transaction stores them, written by nlohmann::json's dump(), are what
   // parsing and writing them again would give, so they go in as they are; anything else that is
@@ -195,28 +162,28 @@ std::string transaction_json_text(const TransactionRow& t) {
     nlohmann::json d = nlohmann::json::parse(t.details_json, nullptr, false);
     return d.is_object() ? d.dump() : std::string("{}");
   }();
-  const std::string created = json_string_text(clock::format_ist(t.created_at));
-  return json_object_text({{"enKashCardTransactionId", json_string_text(t.txn_id)},
-                           {"maskedCard", json_string_text(masked_number(t.card_last4))},
-                           {"enkashCardId", json_string_text(t.card_id)},
-                           {"cardAccountId", json_string_text(t.card_account_id)},
-                           {"userId", json_string_text(t.user_id)},
-                           {"cardHolderName", json_string_text(t.holder_name)},
-                           {"companyName", json_string_text(t.company_name)},
-                           {"companyId", json_string_text(t.company_id)},
-                           {"principalAmount", rupees_json(t.amount_paise).dump()},
-                           {"balance", rupees_json(t.balance_after_paise).dump()},
-                           {"pgReferenceNumber", json_string_text(t.pg_reference)},
-                           {"description", json_string_text(t.description)},
-                           {"remarks", json_string_text(t.remarks)},
-                           {"createdBy", json_string_text(t.created_by)},
+  const std::string created = json_text::quote(clock::format_ist(t.created_at));
+  return json_text::object({{"enKashCardTransactionId", json_text::quote(t.txn_id)},
+                           {"maskedCard", json_text::quote(masked_number(t.card_last4))},
+                           {"enkashCardId", json_text::quote(t.card_id)},
+                           {"cardAccountId", json_text::quote(t.card_account_id)},
+                           {"userId", json_text::quote(t.user_id)},
+                           {"cardHolderName", json_text::quote(t.holder_name)},
+                           {"companyName", json_text::quote(t.company_name)},
+                           {"companyId", json_text::quote(t.company_id)},
+                           {"principalAmount", rupees_text(t.amount_paise)},
+                           {"balance", rupees_text(t.balance_after_paise)},
+                           {"pgReferenceNumber", json_text::quote(t.pg_reference)},
+                           {"description", json_text::quote(t.description)},
+                           {"remarks", json_text::quote(t.remarks)},
+                           {"createdBy", json_text::quote(t.created_by)},
                            {"currency", "\"INR\""},
-                           {"cardTransactionType", json_string_text(t.direction)},
-                           {"status", json_string_text(t.status)},
-                           {"type", json_string_text(t.type)},
+                           {"cardTransactionType", json_text::quote(t.direction)},
+                           {"status", json_text::quote(t.status)},
+                           {"type", json_text::quote(t.type)},
                            {"createdOn", created},
                            {"txnDate", created},
-                           {"modifiedOn", json_string_text(clock::format_ist(t.modified_at))},
+                           {"modifiedOn", json_text::quote(clock::format_ist(t.modified_at))},
                            {"txnDetails", std::move(details)}});
 }
 

@@ -13,6 +13,9 @@
 
 namespace cardcore::views {
 
+// The card object. Written as text (card_json_text, Get Card Details sends it on every request);
+// card_json is the same object as a tree, for answers that add members to it.
+std::string card_json_text(const CardRow& c);
 nlohmann::json card_json(const CardRow& c);
 nlohmann::json account_json(const CardAccountRow& a);
 nlohmann::json usage_json(const UsageControlsRow& u);
@@ -25,14 +28,11 @@ nlohmann::json transaction_json(const TransactionRow& t);
 // records the transaction, where the DOM and the parse cost more than the rest of an
 // authorization (callgrind, history_bench --webhook).
 std::string transaction_json_text(const TransactionRow& t);
-// A JSON object written from members whose values are already JSON text, keys sorted as
-// nlohmann::json sorts them (its dump() of the same object gives the same bytes).
-std::string json_object_text(std::vector<std::pair<std::string_view, std::string>> members);
-// A string as JSON text (quoted and escaped as nlohmann::json writes it).
-std::string json_string_text(std::string_view s);
 std::string masked_number(const std::string& last4);
 // Rupees for JSON: whole rupees as an integer (11), else a 2-decimal number (12.5).
 nlohmann::json rupees_json(int64_t paise);
+// The same as JSON text.
+std::string rupees_text(int64_t paise);
 // The same, or null for none (a limit that is not set).
 nlohmann::json opt_rupees(const std::optional<int64_t>& paise);
 nlohmann::json opt_count(const std::optional<int64_t>& n);

@@ -1,9 +1,13 @@
-// The transaction object written straight to text (views::transaction_json_text, what every
-// webhook event of a transaction carries) is byte for byte what the DOM path writes.
+// The objects written straight to text (views::transaction_json_text, what every webhook event
+// of a transaction carries; views::card_json_text, what Get Card Details answers) are byte for
+// byte what the DOM path writes.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "domain/card_status.h"
+#include "domain/clock.h"
+#include "domain/json_text.h"
 #include "service/views.h"
 
 namespace cardcore {
@@ -54,14 +58,14 @@ TEST(TransactionJsonText, DetailsThatAreNotAnObjectBecomeAnEmptyObjectAsInTheDom
 TEST(JsonObjectText, SortsKeysAsNlohmannDoesAndEscapesThem) {
   nlohmann::json dom{{"type", "transaction.created"}, {"id", "EVT1"}, {"createdOn", "2025-11-25T16:14:09+05:30"},
                      {"partnerId", "CR\"1\""}, {"data", {{"b", 1}, {"a", "x"}}}, {"Zeta", nullptr}};
-  const std::string text = views::json_object_text({{"type", views::json_string_text("transaction.created")},
-                                                    {"id", views::json_string_text("EVT1")},
-                                                    {"createdOn", views::json_string_text("2025-11-25T16:14:09+05:30")},
-                                                    {"partnerId", views::json_string_text("CR\"1\"")},
+  const std::string text = json_text::object({{"type", json_text::quote("transaction.created")},
+                                                    {"id", json_text::quote("EVT1")},
+                                                    {"createdOn", json_text::quote("2025-11-25T16:14:09+05:30")},
+                                                    {"partnerId", json_text::quote("CR\"1\"")},
                                                     {"data", R"({"a":"x","b":1})"},
                                                     {"Zeta", "null"}});
   EXPECT_EQ(text, dom.dump());
-  EXPECT_EQ(views::json_object_text({}), "{}");
+  EXPECT_EQ(json_text::object({}), "{}");
 }
 
 TEST(JsonStringText, EscapesEveryByteAsNlohmannDoes) {
@@ -69,12 +73,73 @@ TEST(JsonStringText, EscapesEveryByteAsNlohmannDoes) {
     std::string s = "a";
     s += static_cast<char>(ch);
     s += "b/";
-    EXPECT_EQ(views::json_string_text(s), nlohmann::json(s).dump()) << "byte " << ch;
+    EXPECT_EQ(json_text::quote(s), nlohmann::json(s).dump()) << "byte " << ch;
   }
-  for (std::string s : {std::string(), std::string("Ānanya ✓"), std::string("\xE2\x82\xB9 10")}) {
-    EXPECT_EQ(views::json_string_text(s), nlohmann::json(s).dump()) << s;
+  // Non-ASCII first, after a plain prefix, and after an escape.
+  for (std::string s : {std::string(), std::string("Ānanya ✓"), std::string("\xE2\x82\xB9 10"), std::string("Rao ✓"),
+                        std::string("Rao \"Jr\"\n ✓")}) {
+    EXPECT_EQ(json_text::quote(s), nlohmann::json(s).dump()) << s;
   }
-  EXPECT_THROW(views::json_string_text("bad \xFF utf-8"), nlohmann::json::exception) << "as nlohmann::json does";
+  // Not UTF-8: U+FFFD, as every answer the server writes (dump with the replace handler).
+  const std::string bad = "bad \xFF utf-8";
+  EXPECT_EQ(json_text::quote(bad), nlohmann::json(bad).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  EXPECT_EQ(json_text::quote(bad), "\"bad \xEF\xBF\xBD utf-8\"");
+}
+
+// The card object as the tree the partner API wrote before Get Card Details wrote it as text.
+nlohmann::json card_tree(const CardRow& c) {
+  return {{"enKashCardId", c.card_id},
+          {"userId", c.user_id},
+          {"cardAccountId", c.card_account_id},
+          {"companyId", c.company_id},
+          {"token", c.token},
+          {"maskedNumber", "XXXX XXXX XXXX " + c.pan_last4},
+          {"expiryMonth", c.expiry_month < 10 ? "0" + std::to_string(c.expiry_month) : std::to_string(c.expiry_month)},
+          {"expiryYear", std::to_string(c.expiry_year)},
+          {"cardStatus", {{"name", status_code(c.status)}, {"label", status_label(c.status)}}},
+          {"cardType", c.card_type},
+          {"gift", c.gift},
+          {"kycLevel", ppi::kyc_level_code(c.kyc_level)},
+          {"primaryEnKashCard", c.primary_card},
+          {"otbBalance", views::rupees_json(c.balance_paise - c.held_paise)},
+          {"cardHolderName", c.holder_name},
+          {"pinSet", !c.pin_hash.empty()},
+          {"replacedBy", c.replaced_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.replaced_by)},
+          {"createdOn", clock::format_ist(c.created_at)},
+          {"modifiedOn", clock::format_ist(c.modified_at)}};
+}
+
+TEST(CardJsonText, IsWhatTheTreeWritesByteForByte) {
+  CardRow c;
+  c.card_id = "EKCAAAAAAA";
+  c.user_id = "EKAAAAAA";
+  c.card_account_id = "CAAAAAAAA";
+  c.company_id = "CEKAAAAAAA";
+  c.token = "0123456789abcdef0123";
+  c.pan_last4 = "4242";
+  c.card_type = "VIRTUAL";
+  c.created_at = 1764067449;
+  c.modified_at = 1764067450;
+  int n = 0;
+  for (const char* name : {"Ananya Rao", "\u0100nanya R\u0101o \u2713", "O\"Brien \\ \t\u0001", "bad \xFF"}) {
+    for (CardStatus st : {CardStatus::kActivationInProgress, CardStatus::kUnlocked, CardStatus::kLocked, CardStatus::kBlocked}) {
+      ++n;
+      c.holder_name = name;
+      c.status = st;
+      c.expiry_month = 1 + n % 12;
+      c.expiry_year = 2030 + n;
+      c.gift = n % 2 == 0;
+      c.primary_card = n % 3 == 0;
+      c.kyc_level = n % 2 ? ppi::KycLevel::kMin : ppi::KycLevel::kFull;
+      c.balance_paise = n * 12345;  // whole rupees and paise
+      c.held_paise = n % 4 == 0 ? c.balance_paise % 100 : 7;
+      c.pin_hash = n % 2 ? "" : "$argon2id$...";
+      c.replaced_by = n % 5 == 0 ? "EKCBBBBBBB" : "";
+      const std::string tree = card_tree(c).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      EXPECT_EQ(views::card_json_text(c), tree) << n;
+      EXPECT_EQ(views::card_json(c).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), tree) << n;
+    }
+  }
 }
 
 }  // namespace
