@@ -2,7 +2,6 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstring>

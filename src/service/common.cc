@@ -149,7 +149,9 @@ nlohmann::json transaction_details(const std::string& reference, std::string_vie
 }
 
 UsageWindows usage_windows(int64_t now, std::optional<authz::Channel> channel) {
-  return UsageWindows{clock::ist_day_start(now), clock::ist_month_start(now), clock::ist_year_start(now), channel};
+  const clock::Date d = clock::ist_date(now);  // once: the three windows start in the same IST date
+  return UsageWindows{clock::ist_midnight(d), clock::ist_midnight({d.year, d.month, 1}),
+                      clock::ist_midnight({d.year, 1, 1}), channel};
 }
 
 }  // namespace cardcore::svc

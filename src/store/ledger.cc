@@ -63,20 +63,24 @@ Result<int64_t> LedgerOps::post_entry(const ledger::Entry& e, const std::string&
   return entry_id;
 }
 
-Result<LedgerBalance> LedgerOps::lock_ledger_account(const std::string& account_id) {
-  CC_SQL(q, "SELECT balance_paise, held_paise FROM ledger_accounts WHERE account_id = ?1 {FOR UPDATE}");
+namespace {
+// The balance an account's row holds (no row yet: zero).
+Result<LedgerBalance> balance_row(Query& q, const std::string& account_id) {
   CC_ASSIGN_OR_RETURN(std::optional<LedgerBalance> b, one(q.bind(1, account_id), [](const Query& s) {
                         return LedgerBalance{s.i64(0), s.i64(1)};
                       }));
   return b.value_or(LedgerBalance{});
 }
+}  // namespace
+
+Result<LedgerBalance> LedgerOps::lock_ledger_account(const std::string& account_id) {
+  CC_SQL(q, "SELECT balance_paise, held_paise FROM ledger_accounts WHERE account_id = ?1 {FOR UPDATE}");
+  return balance_row(q, account_id);
+}
 
 Result<LedgerBalance> LedgerOps::ledger_balance(const std::string& account_id) {
   CC_SQL(q, "SELECT balance_paise, held_paise FROM ledger_accounts WHERE account_id = ?1");
-  CC_ASSIGN_OR_RETURN(std::optional<LedgerBalance> b, one(q.bind(1, account_id), [](const Query& s) {
-                        return LedgerBalance{s.i64(0), s.i64(1)};
-                      }));
-  return b.value_or(LedgerBalance{});
+  return balance_row(q, account_id);
 }
 
 Result<std::vector<std::string>> LedgerOps::verify_ledger(const std::function<void(int i, int n)>& on_check) {
