@@ -526,7 +526,8 @@ http::Response console_login(const Context& ctx, const std::string& admin_key, c
   }
   auto login = admin::start_console_session(ctx);
   if (!login) return error(login.error());
-  const int64_t ttl = login->expires_at - ctx.now();
+  // From the session's own start, not a second reading of the clock, which may have ticked.
+  const int64_t ttl = login->lifetime_seconds;
   http::Response r = ok(json{{"csrfToken", login->csrf_token},
                              {"expiresOn", clock::format_ist(login->expires_at)},
                              {"expiresInSeconds", ttl}});

@@ -87,6 +87,7 @@ Result<ConsoleLogin> start_console_session(const Context& ctx) {
   out.csrf_token = crypto::random_hex(32);
   int64_t now = ctx.now();
   out.expires_at = now + ctx.config.console_session_seconds;
+  out.lifetime_seconds = ctx.config.console_session_seconds;
   CC_RETURN_IF_ERROR(transact(ctx.store, [&](Tx& tx) -> Status {
     CC_RETURN_IF_ERROR(tx.delete_expired_console_sessions(now));
     CC_RETURN_IF_ERROR(tx.insert_console_session({digest(out.token), digest(out.csrf_token), now, out.expires_at, std::nullopt}));

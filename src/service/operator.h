@@ -19,6 +19,7 @@ namespace cardcore::admin {
 struct ConsoleLogin {
   std::string token, csrf_token;
   int64_t expires_at = 0;
+  int64_t lifetime_seconds = 0;  // expires_at less the time it started: the cookie's Max-Age
 };
 // Starts a session; the caller has checked the admin key.
 Result<ConsoleLogin> start_console_session(const Context& ctx);
