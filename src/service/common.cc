@@ -97,10 +97,10 @@ Status enqueue_event_text(Tx& tx, const std::string& partner_id, const std::stri
   // {"createdOn", "data", "id", "partnerId", "type"}: what nlohmann::json's dump() of the object
   // would write, without building it.
   std::string body = json_text::object({{"id", json_text::quote(event_id)},
-                                              {"type", json_text::quote(type)},
-                                              {"createdOn", json_text::quote(clock::format_ist(now))},
-                                              {"partnerId", json_text::quote(partner_id)},
-                                              {"data", object_text()}});
+                                        {"type", json_text::quote(type)},
+                                        {"createdOn", json_text::quote(clock::format_ist(now))},
+                                        {"partnerId", json_text::quote(partner_id)},
+                                        {"data", object_text()}});
   return tx.insert_webhook_event({event_id, partner_id, std::string(type), std::move(body), now, now, 0, "PENDING", "", card_id});
 }
 

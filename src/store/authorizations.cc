@@ -38,8 +38,8 @@ Status AuthorizationOps::add_usage(const std::string& card_id, int64_t created_a
               "VALUES (?1,'D',?2,?4,?5,?6), (?1,'M',?3,?4,?5,?6) "
               "ON CONFLICT (card_id, period, period_start, channel) DO UPDATE SET "
               "paise = card_usage_periods.paise + excluded.paise, count = card_usage_periods.count + excluded.count");
-    return done(q.bind(1, card_id).bind(2, clock::ist_day_start(created_at)).bind(3, clock::ist_month_start(created_at))
-                    .bind(4, authz::channel_name(channel)).bind(5, paise).bind(6, count));
+    return q.bind(1, card_id).bind(2, clock::ist_day_start(created_at)).bind(3, clock::ist_month_start(created_at))
+        .bind(4, authz::channel_name(channel)).bind(5, paise).bind(6, count).send();
   }
   for (const auto& [period, start] : {std::pair{"D", clock::ist_day_start(created_at)}, std::pair{"M", clock::ist_month_start(created_at)}}) {
     // Less use (a reversal): the period's row exists, since the authorization was counted in it.
@@ -62,7 +62,7 @@ Status AuthorizationOps::insert_authorization(const AuthorizationRow& r) {
       .bind(9, r.source).bind(10, r.stan).bind(11, r.rrn).bind(12, r.terminal_id)
       .bind(13, r.authorized_paise).bind(14, r.held_paise).bind(15, r.captured_paise).bind(16, authz::auth_status_code(r.status))
       .bind(17, r.auth_code).bind(18, r.created_at).bind(19, r.updated_at);
-  CC_RETURN_IF_ERROR(done(q));
+  CC_RETURN_IF_ERROR(q.send());
   if (r.authorized_paise <= 0) return {};
   return add_usage(r.card_id, r.created_at, r.channel, r.authorized_paise, 1);
 }
@@ -169,8 +169,8 @@ Status AuthorizationOps::insert_message(const std::string& source, const std::st
                                         const std::string& answer, int64_t now) {
   CC_SQL(q, "INSERT INTO card_messages (source, kind, stan, rrn, terminal_id, answer_json, created_at) "
             "VALUES (?1,?2,?3,?4,?5,?6,?7)");
-  return done(q.bind(1, source).bind(2, kind).bind(3, stan).bind(4, rrn).bind(5, terminal_id).bind(6, answer)
-                  .bind(7, now));
+  return q.bind(1, source).bind(2, kind).bind(3, stan).bind(4, rrn).bind(5, terminal_id).bind(6, answer).bind(7, now)
+      .send();
 }
 
 }  // namespace cardcore

@@ -18,6 +18,10 @@
 
 namespace cardcore {
 
+// The inserts here (insert_authorization, insert_message) are sent ahead (sql::Statement::send):
+// on PostgreSQL a failure, such as a message key already stored, may come back from the unit's
+// next statement or from its commit instead of from the insert. Either way the unit fails whole
+// with that error (code::kDuplicate for a key that exists).
 class AuthorizationOps : protected StoreOps {
  public:
   Status insert_authorization(const AuthorizationRow& r);

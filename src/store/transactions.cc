@@ -72,7 +72,7 @@ Status TransactionOps::insert_transaction(const TransactionRow& r) {
       .bind(11, r.type).bind(12, r.status).bind(13, r.description).bind(14, r.remarks).bind(15, r.created_by)
       .bind(16, r.details_json).bind(17, r.created_at).bind(18, r.modified_at).bind(19, r.user_id)
       .bind(20, r.card_last4).bind(21, r.holder_name).bind(22, r.company_name).bind(23, r.response_code);
-  return done(q);
+  return q.send();
 }
 
 Result<std::optional<TransactionRow>> TransactionOps::find_transaction(const std::string& partner_id,

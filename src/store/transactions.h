@@ -16,6 +16,8 @@ class TransactionOps : protected StoreOps {
  public:
   static constexpr int64_t kMaxCountedTransactions = 10000;
 
+  // Sent ahead (sql::Statement::send): on PostgreSQL a failure may come back from the unit's next
+  // statement or its commit; the unit fails whole either way.
   Status insert_transaction(const TransactionRow& r);
   Result<std::optional<TransactionRow>> find_transaction(const std::string& partner_id, const std::string& txn_id);
   // The newest of the partner's transactions with this reference (on this card unless empty).

@@ -656,6 +656,55 @@ TEST_P(LedgerConformance, AUnitRefusedInsideABatchLeavesItsNeighboursCommitted) 
   EXPECT_TRUE(verify().empty());
 }
 
+// Inserts are sent ahead on PostgreSQL (sql::Statement::send, libpq's pipeline): their failure
+// comes back from the unit's next statement that waits, or from its commit, not from the insert.
+// On both engines the unit then fails whole, with the insert's error, and nothing of it stays.
+TEST_P(LedgerConformance, AnInsertSentAheadThatFailsFailsItsWholeUnit) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) { return tx.insert_message("ISO8583", "0100", "1", "R", "T", "first", 5); }));
+  auto fund = [&](Tx& tx, int64_t paise, const char* ref) -> Status {
+    CC_ASSIGN_OR_RETURN(int64_t entry, tx.post_entry(ledger::fund(kCompany, kAccount, paise, ref), "CRAAAAAAA", 11));
+    (void)entry;
+    return {};
+  };
+  auto fund_then_repeat = [&](const char* ref, bool read_after) {
+    return transact(*store_, [&](Tx& tx) -> Status {
+      CC_RETURN_IF_ERROR(fund(tx, 1'000, ref));
+      CC_RETURN_IF_ERROR(tx.insert_message("ISO8583", "0100", "1", "R", "T", "again", 6));
+      if (!read_after) return {};
+      CC_ASSIGN_OR_RETURN(std::optional<std::string> other, tx.find_message("ISO8583", "0100", "2", "R", "T"));
+      if (other) return internal_error("no message 2 was stored");
+      return {};
+    });
+  };
+  for (bool read_after : {true, false}) {  // found by the next read; found by the commit
+    Status st = fund_then_repeat(read_after ? "fund-read" : "fund-commit", read_after);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, code::kDuplicate) << st.error().message;
+  }
+  EXPECT_EQ(balance(ledger::pool_account(kAccount)), 0) << "the funding in those units did not stay";
+  auto kept = transact(*store_, [](Tx& tx) { return tx.find_message("ISO8583", "0100", "1", "R", "T"); });
+  ASSERT_TRUE(kept) << kept.error().message;
+  ASSERT_TRUE(*kept);
+  EXPECT_EQ(**kept, "first");
+  // In a batch the failure is its own unit's: found when that unit ends, its neighbours commit.
+  std::vector<std::function<Status(Tx&)>> units = {
+      [&](Tx& tx) { return fund(tx, 100, "b-1"); },
+      [&](Tx& tx) -> Status {
+        CC_RETURN_IF_ERROR(fund(tx, 200, "b-2"));
+        return tx.insert_message("ISO8583", "0100", "1", "R", "T", "in a batch", 7);
+      },
+      [&](Tx& tx) { return fund(tx, 400, "b-3"); },
+  };
+  std::vector<Status> out = store_->run_batch(units);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(out[0]);
+  ASSERT_FALSE(out[1]);
+  EXPECT_EQ(out[1].error().code, code::kDuplicate) << out[1].error().message;
+  EXPECT_TRUE(out[2]);
+  EXPECT_EQ(balance(ledger::pool_account(kAccount)), 500);
+  EXPECT_TRUE(verify().empty());
+}
+
 TEST_P(LedgerConformance, ConcurrentLoadsNeverOverdrawThePool) {
   constexpr int64_t kPool = 100'000, kAmount = 700;
   constexpr int kThreads = 16, kEach = 20;
@@ -1067,6 +1116,39 @@ TEST_P(StoreConformance, MessagesAnswerDuplicatesOnce) {
   auto dup = transact(*store_, [](Tx& tx) { return tx.insert_message("ISO8583", "0100", "1", "R", "T", "{}", 6); });
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().code, code::kDuplicate);
+}
+
+// A connection the server dropped (a restart, a failover, an administrator) is found broken in
+// the round trip that carries the unit's BEGIN, before anything of the unit ran: the store runs
+// the unit again on a new connection instead of failing it. Reads likewise.
+TEST_P(StoreConformance, UnitsRunAgainOnNewConnectionsWhenTheServerDroppedThem) {
+  if (GetParam().name != "postgres") GTEST_SKIP() << "SQLite has no server connection to lose";
+  const std::string app = "cardcore_dropped_" + std::to_string(getpid());
+  auto opened = open_postgres_store(testsupport::with_schema(pg_dsn(), pg_schema_for(dir_)) + " application_name=" + app, 2);
+  ASSERT_TRUE(opened) << opened.error().message;
+  std::unique_ptr<Store> store = std::move(*opened);
+  auto write = [&](const std::string& stan) {
+    return transact(*store, [&](Tx& tx) -> Status {
+      CC_ASSIGN_OR_RETURN(std::optional<std::string> earlier, tx.find_message("ISO8583", "0100", stan, "R", "T"));
+      if (earlier) return fail(code::kDuplicate, "message " + stan + " is stored already");
+      return tx.insert_message("ISO8583", "0100", stan, "R", "T", "answer " + stan, 5);
+    });
+  };
+  auto drop_connections = [&] {
+    // pg_terminate_backend with a timeout waits until each backend has gone.
+    ASSERT_TRUE(pg_admin("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = '" +
+                         app + "'"));
+  };
+  ASSERT_TRUE(write("1"));
+  drop_connections();
+  Status again = write("2");
+  ASSERT_TRUE(again) << again.error().message;
+  drop_connections();
+  auto read = transact_read(*store, [](Tx& tx) { return tx.find_message("ISO8583", "0100", "2", "R", "T"); });
+  ASSERT_TRUE(read) << read.error().message;
+  ASSERT_TRUE(*read);
+  EXPECT_EQ(**read, "answer 2");
+  EXPECT_FALSE(write("2")) << "the unit ran once, not twice";
 }
 
 TEST_P(StoreConformance, PinAndMfaFailureCounters) {

@@ -81,6 +81,7 @@ class PgStatement final : public sql::Statement {
   void bind_text(int i, std::string_view v) override { slot(i) = Param{std::string(v), 0, true}; }
   void bind_blob(int i, std::string_view v) override { slot(i) = Param{std::string(v), 1, true}; }
   Result<bool> step() override;
+  Status send() override;
   int64_t changes() const override {
     if (!r_) return 0;
     const char* t = PQcmdTuples(r_);
@@ -118,6 +119,7 @@ class PgStatement final : public sql::Statement {
   void forget_prepared() { prepared_ = false; }
 
  private:
+  friend class PgConnection;
   struct Param {
     std::string value;
     int format = 0;
@@ -152,7 +154,7 @@ class PgConnection final : public sql::Connection {
       while (!msg.empty() && msg.back() == '\n') msg.pop_back();
       return fail(code::kFailure, "postgres: cannot connect: " + msg);
     }
-    std::unique_ptr<PgConnection> conn(new PgConnection(c));
+    std::unique_ptr<PgConnection> conn(new PgConnection(c, dsn));
     CC_RETURN_IF_ERROR(conn->exec(kSessionSettings));
     return conn;
   }
@@ -174,27 +176,25 @@ class PgConnection final : public sql::Connection {
     return std::unique_ptr<sql::Statement>(new PgStatement(*this, sql::rewrite(shared_sql, kPostgres), ""));
   }
   Status exec(const std::string& script) override {
+    CC_RETURN_IF_ERROR(flush());  // a script cannot join the pipeline
     PGresult* r = PQexec(conn_, script.c_str());
     CC_RETURN_IF_ERROR(check(r));
     PQclear(r);
     return {};
   }
-  Status begin() override {
-    failed_ = false;
-    first_sqlstate_.clear();
-    return exec("BEGIN ISOLATION LEVEL READ COMMITTED");
-  }
+  // BEGIN goes out with the unit's first statement, in one round trip (see send_command).
+  Status begin() override { return open_transaction("BEGIN ISOLATION LEVEL READ COMMITTED"); }
   // REPEATABLE READ: every statement of a read-only unit sees the snapshot of its first one
   // (READ COMMITTED would give each statement its own). A read-only transaction takes no row
   // locks and is never a serialization failure.
-  Status begin_read() override {
-    failed_ = false;
-    first_sqlstate_.clear();
-    return exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  }
+  Status begin_read() override { return open_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); }
+  // COMMIT goes out with the writes sent ahead, in one round trip; but never with BEGIN, so that a
+  // connection found broken in BEGIN's round trip always means that nothing committed.
   Status commit() override {
-    PGresult* r = PQexec(conn_, "COMMIT");
-    CC_RETURN_IF_ERROR(check(r));
+    if (begin_pending_) CC_RETURN_IF_ERROR(flush());
+    CC_RETURN_IF_ERROR(send_command("COMMIT"));
+    PGresult* r = nullptr;
+    CC_RETURN_IF_ERROR(sync(&r));
     // COMMIT of a transaction that a failed statement aborted answers ROLLBACK.
     bool committed = std::string_view(PQcmdStatus(r)) == "COMMIT";
     PQclear(r);
@@ -202,9 +202,11 @@ class PgConnection final : public sql::Connection {
     return {};
   }
   Status rollback() override {
+    (void)flush();  // what was sent has run (or failed): its outcome is read, then undone
     if (!lost() && PQtransactionStatus(conn_) == PQTRANS_IDLE) return {};
     return exec("ROLLBACK");
   }
+  Status flush() override { return queue_.empty() ? Status{} : sync(nullptr); }
   Status rollback_to_savepoint(std::string_view name) override {
     CC_RETURN_IF_ERROR(exec("ROLLBACK TO SAVEPOINT " + std::string(name)));
     failed_ = false;
@@ -212,17 +214,27 @@ class PgConnection final : public sql::Connection {
     return {};
   }
   bool failed() const override { return failed_; }
+  // A connection found broken in the round trip that carried BEGIN ran nothing of the unit: the
+  // unit may run again on a re-established connection.
   bool failure_is_retryable() const override {
-    return first_sqlstate_ == kSerializationFailure || first_sqlstate_ == kDeadlockDetected;
+    return lost_at_begin_ || first_sqlstate_ == kSerializationFailure || first_sqlstate_ == kDeadlockDetected;
   }
   bool lost() const override { return PQstatus(conn_) != CONNECTION_OK; }
 
   bool in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
-  // Re-establishes a broken connection; its prepared statements are gone with it.
+  // Re-establishes a broken connection as a new one (the old one may have broken inside a
+  // pipeline; a new one starts outside any); its prepared statements are gone with it.
   bool reconnect() {
+    PGconn* fresh = PQconnectdb(dsn_.c_str());
+    if (!fresh || PQstatus(fresh) != CONNECTION_OK) {
+      if (fresh) PQfinish(fresh);
+      return false;
+    }
+    PQfinish(conn_);
+    conn_ = fresh;
     for (auto& [_, s] : cache_) s->forget_prepared();
-    PQreset(conn_);
-    if (lost()) return false;
+    queue_.clear();
+    begin_pending_ = false;
     return exec(kSessionSettings).has_value();
   }
 
@@ -240,46 +252,142 @@ class PgConnection final : public sql::Connection {
     if (r) PQclear(r);
     return std::unexpected(std::move(e));
   }
-  PGconn* raw() { return conn_; }
+  // The pipeline (libpq's pipeline mode): commands go out without waiting for their results,
+  // which come back in order after a sync. A transaction's BEGIN, the writes a unit sent ahead
+  // (Statement::send) and the next statement that waits, or the COMMIT, travel in one round trip.
 
- private:
-  explicit PgConnection(PGconn* c) : conn_(c) {}
-  PGconn* conn_;
-  std::unordered_map<const char*, std::unique_ptr<PgStatement>> cache_;
-  std::string first_sqlstate_;
-  bool failed_ = false;
-};
-
-Result<bool> PgStatement::step() {
-  if (!r_) {
+  // Sends `s` with its parameters (and its PREPARE, the first time on this connection).
+  Status send_statement(PgStatement& s) {
+    CC_RETURN_IF_ERROR(enter_pipeline());
     std::vector<const char*> values;
     std::vector<int> lengths, formats;
-    for (const Param& p : params_) {
+    for (const PgStatement::Param& p : s.params_) {
       values.push_back(p.present ? p.value.data() : nullptr);
       lengths.push_back(static_cast<int>(p.value.size()));
       formats.push_back(p.format);
     }
-    int n = static_cast<int>(params_.size());
-    PGresult* r = nullptr;
-    if (name_.empty()) {
-      r = PQexecParams(c_.raw(), sql_.c_str(), n, nullptr, values.data(), lengths.data(), formats.data(), 0);
-    } else {
-      if (!prepared_) {
-        // Parameter types are left to the server to infer (the shared SQL casts where ambiguous).
-        PGresult* prep = PQprepare(c_.raw(), name_.c_str(), sql_.c_str(), 0, nullptr);
-        CC_RETURN_IF_ERROR(c_.check(prep));
-        PQclear(prep);
-        prepared_ = true;
-      }
-      r = PQexecPrepared(c_.raw(), name_.c_str(), n, values.data(), lengths.data(), formats.data(), 0);
+    const int n = static_cast<int>(s.params_.size());
+    if (s.name_.empty()) {
+      return sent(PQsendQueryParams(conn_, s.sql_.c_str(), n, nullptr, values.data(), lengths.data(), formats.data(), 0),
+                  nullptr);
     }
-    CC_RETURN_IF_ERROR(c_.check(r));
+    if (!s.prepared_) {
+      // Parameter types are left to the server to infer (the shared SQL casts where ambiguous).
+      CC_RETURN_IF_ERROR(sent(PQsendPrepare(conn_, s.name_.c_str(), s.sql_.c_str(), 0, nullptr), &s));
+      s.prepared_ = true;
+    }
+    return sent(PQsendQueryPrepared(conn_, s.name_.c_str(), n, values.data(), lengths.data(), formats.data(), 0),
+                nullptr);
+  }
+
+  // Sends the pipeline's sync and reads every result sent before it, in order. The first failure
+  // is the answer; without one, `last` (when given) receives the last command's result.
+  Status sync(PGresult** last) {
+    const bool carried_begin = begin_pending_;
+    begin_pending_ = false;
+    Status out;
+    if (PQpipelineSync(conn_) != 1) out = broken("postgres: cannot send to the server");
+    for (size_t i = 0; i < queue_.size(); ++i) {
+      PGresult* r = PQgetResult(conn_);
+      if (!r) {  // the connection broke: what remains will never come
+        Status gone = broken("postgres: the server sent no result");
+        if (out) out = gone;
+        break;
+      }
+      const ExecStatusType st = PQresultStatus(r);
+      if (st == PGRES_PIPELINE_ABORTED) {  // skipped after an earlier failure of this pipeline
+        if (queue_[i]) queue_[i]->forget_prepared();  // a PREPARE that never ran
+        PQclear(r);
+      } else if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+        if (last && i + 1 == queue_.size() && out) *last = r; else PQclear(r);
+      } else {
+        if (queue_[i]) queue_[i]->forget_prepared();  // its PREPARE failed
+        Status e = check(r);
+        if (out) out = e;
+      }
+      while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);  // each command's results end with NULL
+    }
+    queue_.clear();
+    if (!lost()) {
+      PGresult* end = PQgetResult(conn_);
+      if (end) PQclear(end);  // PGRES_PIPELINE_SYNC
+      if (PQexitPipelineMode(conn_) != 1 && out) out = broken("postgres: pipeline left unfinished");
+    }
+    if (!out && carried_begin && lost()) lost_at_begin_ = true;
+    if (!out && last && *last) {
+      PQclear(*last);
+      *last = nullptr;
+    }
+    return out;
+  }
+
+  // Sends a command without parameters (BEGIN, COMMIT) into the pipeline.
+  Status send_command(const char* command) {
+    CC_RETURN_IF_ERROR(enter_pipeline());
+    return sent(PQsendQueryParams(conn_, command, 0, nullptr, nullptr, nullptr, nullptr, 0), nullptr);
+  }
+
+ private:
+  PgConnection(PGconn* c, std::string dsn) : conn_(c), dsn_(std::move(dsn)) {}
+
+  Status open_transaction(const char* begin) {
+    failed_ = false;
+    lost_at_begin_ = false;
+    first_sqlstate_.clear();
+    CC_RETURN_IF_ERROR(flush());
+    if (lost()) {
+      lost_at_begin_ = true;
+      return broken("postgres: the connection is broken");
+    }
+    begin_pending_ = true;
+    return send_command(begin);
+  }
+  Status enter_pipeline() {
+    if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_) != 1) {
+      return broken("postgres: cannot enter pipeline mode");
+    }
+    return {};
+  }
+  // Notes a command sent (`prepared_by`: the statement whose PREPARE it is, if it is one).
+  Status sent(int ok, PgStatement* prepared_by) {
+    if (ok != 1) return broken("postgres: cannot send to the server");
+    queue_.push_back(prepared_by);
+    return {};
+  }
+  // The connection failed under a command: the transaction is lost with it.
+  Status broken(std::string what) {
+    std::string msg = PQerrorMessage(conn_);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    if (!failed_) {
+      failed_ = true;
+      first_sqlstate_.clear();
+    }
+    return fail(code::kFailure, "storage error: " + what + (msg.empty() ? "" : ": " + msg));
+  }
+
+  PGconn* conn_;
+  std::string dsn_;
+  std::unordered_map<const char*, std::unique_ptr<PgStatement>> cache_;
+  std::vector<PgStatement*> queue_;  // commands sent and not yet read; non-null: a PREPARE
+  std::string first_sqlstate_;
+  bool failed_ = false;
+  bool begin_pending_ = false;  // BEGIN was sent and no sync has read it yet
+  bool lost_at_begin_ = false;
+};
+
+Result<bool> PgStatement::step() {
+  if (!r_) {
+    CC_RETURN_IF_ERROR(c_.send_statement(*this));
+    PGresult* r = nullptr;
+    CC_RETURN_IF_ERROR(c_.sync(&r));
     r_ = r;
     row_ = -1;
   }
   ++row_;
   return row_ < PQntuples(r_);
 }
+
+Status PgStatement::send() { return c_.send_statement(*this); }
 
 // A fixed set of connections; each unit of work borrows one for its whole transaction.
 class Pool {

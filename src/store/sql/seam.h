@@ -48,6 +48,17 @@ class Statement {
   // Runs the statement at the first call; every call moves to the next result row and says
   // whether there is one. A failure is an Error (a unique-key clash is code::kDuplicate).
   virtual Result<bool> step() = 0;
+  // Runs a write whose outcome the unit does not read (no rows, no count): it must succeed for
+  // the unit to commit, and that is all. SQLite runs it now. PostgreSQL sends it without waiting
+  // and reads its outcome with the next statement that waits, or with the commit (one round trip
+  // for all of them, libpq's pipeline mode); a failure then comes back from that statement or
+  // from the commit, and the unit fails all the same: nothing of it commits.
+  virtual Status send() {
+    for (;;) {
+      CC_ASSIGN_OR_RETURN(bool row, step());
+      if (!row) return {};
+    }
+  }
   // Rows the statement inserted, updated or deleted (valid once it has run to its end).
   virtual int64_t changes() const = 0;
   virtual bool is_null(int col) const = 0;
@@ -79,6 +90,9 @@ class Connection {
   virtual Status begin_read() = 0;
   virtual Status commit() = 0;
   virtual Status rollback() = 0;
+  // Waits for the writes sent ahead (Statement::send) and returns the first failure among them.
+  // Group commit calls it at the end of each unit, so that a failure is that unit's alone.
+  virtual Status flush() { return {}; }
   // Savepoints inside a transaction: rolling back to one undoes only what ran after it, and
   // clears a failed statement (failed() is false again).
   Status savepoint(std::string_view name) { return exec("SAVEPOINT " + std::string(name)); }
@@ -129,6 +143,8 @@ class Query {
   Query& bind_null(int i) { s_->bind_null(i); return *this; }
 
   Result<bool> step() { return s_->step(); }
+  // A write whose outcome the unit does not read (Statement::send).
+  Status send() { return s_->send(); }
   // Runs to the end; the number of rows changed.
   Result<int64_t> run() {
     for (;;) {

@@ -63,6 +63,7 @@ std::vector<Status> run_batch(Connection& c, std::span<const Unit* const> units)
   for (const Unit* unit : units) {
     Status st = c.savepoint(kUnit);
     if (st) st = call(*unit, tx);
+    if (st) st = c.flush();  // a write sent ahead that failed is this unit's failure
     if (st && c.failed()) {
       st = fail(code::kFailure, "storage error: a statement failed and the unit did not report it; rolled back");
     }
