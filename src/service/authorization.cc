@@ -67,18 +67,18 @@ std::string request_fingerprint(const Context& ctx, const AuthRequest& r) {
   return r.card_id.empty() && !r.pan.empty() ? svc::pan_fingerprint(ctx, r.pan) : std::string();
 }
 
-// The card a request names: by id (partner-scoped when a partner calls) or by card number (its
-// fingerprint, request_fingerprint).
-Result<std::optional<CardRow>> locate_card(Tx& tx, const AuthRequest& r, const std::string& fingerprint) {
-  std::optional<CardRow> card;
+// The card a request names, with what a decision on it reads (DecisionCard): by id
+// (partner-scoped when a partner calls) or by card number (its fingerprint, request_fingerprint).
+Result<std::optional<DecisionCard>> locate_card(Tx& tx, const AuthRequest& r, const std::string& fingerprint) {
+  std::optional<DecisionCard> found;
   if (!r.card_id.empty()) {
-    CC_ASSIGN_OR_RETURN(card, tx.find_card(r.card_id));
+    CC_ASSIGN_OR_RETURN(found, tx.find_decision_card(r.card_id));
   } else if (!fingerprint.empty()) {
-    CC_ASSIGN_OR_RETURN(card, tx.find_card_by_fingerprint(fingerprint));
+    CC_ASSIGN_OR_RETURN(found, tx.find_decision_card_by_fingerprint(fingerprint));
   }
-  if (card && !r.partner_id.empty() && card->partner_id != r.partner_id) return invalid_id("enKashCardId");
-  if (!card && !r.partner_id.empty()) return invalid_id("enKashCardId");
-  return card;
+  if (found && !r.partner_id.empty() && found->card.partner_id != r.partner_id) return invalid_id("enKashCardId");
+  if (!found && !r.partner_id.empty()) return invalid_id("enKashCardId");
+  return found;
 }
 
 // The limits a decision on `card` applies: its usage controls, and the RBI PPI rules of its KYC
@@ -143,9 +143,10 @@ Result<Secrets> check_secrets(const Context& ctx, const AuthRequest& r) {
   Secrets s;
   if (!r.pin && !r.cvv) return s;
   const std::string fingerprint = request_fingerprint(ctx, r);
-  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card,
+  CC_ASSIGN_OR_RETURN(std::optional<DecisionCard> found,
                       transact_read(ctx.store, [&](Tx& tx) { return locate_card(tx, r, fingerprint); }));
-  if (!card) return s;
+  if (!found) return s;
+  const CardRow* card = &found->card;
   if (r.pin && !card->pin_hash.empty()) {
     s.pin_hash_seen = card->pin_hash;
     s.pin_ok = secret_hash::verify(card->pin_hash, *r.pin);
@@ -173,9 +174,10 @@ Result<int64_t> available(Tx& tx, const std::string& card_id) {
 }
 
 // Writes the transaction row of a decision and remembers the answer for duplicates.
-Status record(Tx& tx, const CardRow& card, const AuthRequest& r, std::string_view channel, const MessageKey& k,
-              const char* kind, std::string_view txn_type, const std::string& direction, int64_t entry_id,
-              AuthResult& out, int64_t now) {
+// `webhook_url`: the partner's, read with the card (find_decision_card).
+Status record(Tx& tx, const CardRow& card, const std::string& webhook_url, const AuthRequest& r,
+              std::string_view channel, const MessageKey& k, const char* kind, std::string_view txn_type,
+              const std::string& direction, int64_t entry_id, AuthResult& out, int64_t now) {
   CC_ASSIGN_OR_RETURN(TransactionRow t,
                       svc::new_transaction(tx, card, direction, std::max<int64_t>(out.amount_paise, 0), entry_id,
                                            out.available_paise, k.rrn, std::string(txn_type), now,
@@ -185,7 +187,7 @@ Status record(Tx& tx, const CardRow& card, const AuthRequest& r, std::string_vie
   if (std::string_view(kind) == "AUTH" || std::string_view(kind) == "PURCHASE") t.response_code = out.response_code;
   t.description = out.approved ? std::string(txn_type) : std::string(txn_type) + " declined: " + out.reason;
   out.txn_id = t.txn_id;
-  CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
+  CC_RETURN_IF_ERROR(svc::record_transaction(tx, t, webhook_url));
   return remember_answer(tx, message_scope(r.source, r.partner_id), kind, k, out, now);
 }
 
@@ -213,14 +215,17 @@ Result<AuthResult> retry_on_duplicate(Unit unit) {
 struct FollowUpFrame {
   AuthorizationRow auth;
   CardRow card;
+  std::optional<UsageControlsRow> controls;  // read with the card (DecisionCard)
+  std::string webhook_url;                   // likewise
   AuthRequest as_request;  // merchant fields of the original, for the transaction row
 };
 
 Result<FollowUpFrame> load_frame(Tx& tx, const FollowUp& f) {
   CC_ASSIGN_OR_RETURN(std::optional<AuthorizationRow> auth, tx.find_authorization(f.authorization_id));
   if (!auth || (!f.partner_id.empty() && auth->partner_id != f.partner_id)) return invalid_id("authorizationId");
-  CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, tx.find_card(auth->card_id));
-  if (!card) return internal_error("authorization without card");
+  CC_ASSIGN_OR_RETURN(std::optional<DecisionCard> found, tx.find_decision_card(auth->card_id));
+  if (!found) return internal_error("authorization without card");
+  const CardRow* card = &found->card;
   AuthRequest r;
   r.partner_id = f.partner_id;
   r.card_id = card->card_id;
@@ -230,7 +235,7 @@ Result<FollowUpFrame> load_frame(Tx& tx, const FollowUp& f) {
   r.merchant_name = auth->merchant_name;
   r.merchant_id = auth->merchant_id;
   r.source = f.source;
-  return FollowUpFrame{*auth, *card, r};
+  return FollowUpFrame{*auth, std::move(found->card), std::move(found->controls), std::move(found->webhook_url), r};
 }
 
 template <class Apply>
@@ -275,7 +280,7 @@ Result<AuthResult> card_message(const Context& ctx, const AuthRequest& r, const 
                           earlier_answer(tx, message_scope(r.source, r.partner_id), kind, k));
       if (earlier) return *earlier;
     }
-    CC_ASSIGN_OR_RETURN(std::optional<CardRow> card, locate_card(tx, r, fingerprint));
+    CC_ASSIGN_OR_RETURN(std::optional<DecisionCard> card, locate_card(tx, r, fingerprint));
     if (!card) {
       AuthResult out = declined(rc::kInvalidCard, "unknown card", r.amount_paise, 0);
       CC_RETURN_IF_ERROR(remember_answer(tx, message_scope(r.source, r.partner_id), kind, k, out, now));
@@ -300,33 +305,42 @@ Result<fees::Charge> atm_fee_of(const CardRow& card, authz::Channel channel) {
   return fees::with_gst(schedule, schedule.atm_withdrawal);
 }
 
-// Whether a decision under `l` reads the card's use over a window (day, month, year).
-bool uses_windows(const authz::Limits& l) {
-  const bool ppi = l.ppi && (l.ppi->monthly_debit || l.ppi->monthly_cash || l.ppi->monthly_cash_count);
-  return ppi || l.day_paise || l.month_paise || l.year_paise || l.day_count || l.month_count || l.year_count ||
-         l.pos_day_paise || l.pos_day_count || l.ecom_day_paise || l.ecom_day_count || l.contactless_day_paise ||
-         l.contactless_day_count;
+// Whether a decision under `l` on `channel` reads the card's use over a window (day, month,
+// year): only the limits that apply to the channel count (authz::decide: the cash rules to
+// ATM, a channel's daily limits to that channel). When none does, the unit reads no usage and
+// takes no lock on the wallet: the conditional hold alone keeps the balance (two statements
+// fewer, e.g. a POS authorization on a full-KYC card without usage controls).
+bool uses_windows(const authz::Limits& l, authz::Channel channel) {
+  using authz::Channel;
+  const bool cash = channel == Channel::kAtm;
+  const bool ppi = l.ppi && (l.ppi->monthly_debit || (cash && (l.ppi->monthly_cash || l.ppi->monthly_cash_count)));
+  const bool pos = channel == Channel::kPos && (l.pos_day_paise || l.pos_day_count);
+  const bool ecom = channel == Channel::kEcom && (l.ecom_day_paise || l.ecom_day_count);
+  const bool contactless = channel == Channel::kContactless && (l.contactless_day_paise || l.contactless_day_count);
+  return ppi || pos || ecom || contactless || l.day_paise || l.month_paise || l.year_paise || l.day_count ||
+         l.month_count || l.year_count;
 }
 
 // The decision on a message that spends (authorization, purchase), inside its unit: the card's
 // facts, its usage controls, what it used in the IST windows and its available balance. A wrong
 // PIN is counted, a right one resets the count. Approved means "may be held"; the caller then
 // takes the money with a conditional hold.
-Result<AuthResult> decide_spend(Tx& tx, const CardRow& card, const AuthRequest& r, authz::Channel channel,
+Result<AuthResult> decide_spend(Tx& tx, const DecisionCard& found, const AuthRequest& r, authz::Channel channel,
                                 const Secrets& secrets, int64_t now) {
-  CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(card.card_id));
-  CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(controls, card));
+  const CardRow& card = found.card;
+  CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(found.controls, card));
   // The card row carries its wallet's balance and held amount (read with it, in this unit). The
   // decision only says "may be held": the conditional hold that follows is what takes the money.
   int64_t avail = card.balance_paise - card.held_paise;
-  if (uses_windows(limits)) {
+  UsageTotals used;  // read only when a limit of this channel needs it (uses_windows)
+  if (uses_windows(limits, channel)) {
     // A limit over the month (or day, or year) is only as good as the usage it reads: racing
     // authorizations of the card (PostgreSQL) wait here on the wallet's row, which every hold
     // updates, so each reads the usage its predecessor left.
     CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.lock_ledger_account(ledger::wallet_account(card.card_id)));
     avail = wallet.available_paise();
+    CC_ASSIGN_OR_RETURN(used, tx.card_usage(card.card_id, svc::usage_windows(now, channel)));
   }
-  CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(card.card_id, svc::usage_windows(now, channel)));
   // Cash leaves room for the program's ATM fee and its GST, charged at clearing.
   CC_ASSIGN_OR_RETURN(fees::Charge atm_fee, atm_fee_of(card, channel));
   authz::CardFacts facts;
@@ -437,9 +451,10 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Fin
   CC_ASSIGN_OR_RETURN(authz::Channel channel, spend_channel(r));
   CC_ASSIGN_OR_RETURN(Secrets secrets, check_secrets(ctx, r));
   const std::string authorization_id = svc::make_time_ordered_id("AUTH"), auth_code = crypto::random_id_digits(6);
-  return observed(ctx, r, card_message(ctx, r, finish, "AUTH", [&](Tx& tx, const CardRow& card, const MessageKey& k,
+  return observed(ctx, r, card_message(ctx, r, finish, "AUTH", [&](Tx& tx, const DecisionCard& found, const MessageKey& k,
                                                   int64_t now) -> Result<AuthResult> {
-    CC_ASSIGN_OR_RETURN(AuthResult out, decide_spend(tx, card, r, channel, secrets, now));
+    const CardRow& card = found.card;
+    CC_ASSIGN_OR_RETURN(AuthResult out, decide_spend(tx, found, r, channel, secrets, now));
     if (out.approved) {
       // The hold is a conditional update: two racing authorizations cannot both take the money.
       // What it answers is the available balance after it, read from the row this unit now
@@ -456,7 +471,8 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Fin
             new_authorization(card, r, channel, k, out, r.amount_paise, 0, authz::AuthStatus::kOpen, now)));
       }
     }
-    CC_RETURN_IF_ERROR(record(tx, card, r, authz::channel_name(channel), k, "AUTH", "AUTHORIZATION", "DR", 0, out, now));
+    CC_RETURN_IF_ERROR(record(tx, card, found.webhook_url, r, authz::channel_name(channel), k, "AUTH", "AUTHORIZATION",
+                              "DR", 0, out, now));
     return out;
   }));
 }
@@ -464,9 +480,10 @@ Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Fin
 Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Finish& finish) {
   CC_ASSIGN_OR_RETURN(authz::Channel channel, spend_channel(r));
   CC_ASSIGN_OR_RETURN(Secrets secrets, check_secrets(ctx, r));
-  return observed(ctx, r, card_message(ctx, r, finish, "PURCHASE", [&](Tx& tx, const CardRow& card, const MessageKey& k,
+  return observed(ctx, r, card_message(ctx, r, finish, "PURCHASE", [&](Tx& tx, const DecisionCard& found, const MessageKey& k,
                                                       int64_t now) -> Result<AuthResult> {
-    CC_ASSIGN_OR_RETURN(AuthResult out, decide_spend(tx, card, r, channel, secrets, now));
+    const CardRow& card = found.card;
+    CC_ASSIGN_OR_RETURN(AuthResult out, decide_spend(tx, found, r, channel, secrets, now));
     int64_t entry_id = 0;
     if (out.approved) {
       // Taken like an authorization (the conditional hold keeps held money out of reach), then
@@ -492,8 +509,8 @@ Result<AuthResult> purchase(const Context& ctx, const AuthRequest& r, const Fini
         CC_ASSIGN_OR_RETURN(out.available_paise, available(tx, card.card_id));
       }
     }
-    CC_RETURN_IF_ERROR(record(tx, card, r, authz::channel_name(channel), k, "PURCHASE", "PURCHASE", "DR", entry_id,
-                              out, now));
+    CC_RETURN_IF_ERROR(record(tx, card, found.webhook_url, r, authz::channel_name(channel), k, "PURCHASE", "PURCHASE",
+                              "DR", entry_id, out, now));
     return out;
   }));
 }
@@ -506,13 +523,13 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish
     AuthResult out = declined(rc::kDoNotHonour, "authorization is not open", amount, avail);
     out.authorization_id = fr.auth.authorization_id;
     if (fr.auth.status == authz::AuthStatus::kOpen) {
-      CC_ASSIGN_OR_RETURN(std::optional<UsageControlsRow> controls, tx.find_usage_controls(fr.card.card_id));
-      CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(controls, fr.card));
-      if (uses_windows(limits)) {  // as in decide_spend: the usage read cannot be overtaken
+      CC_ASSIGN_OR_RETURN(authz::Limits limits, limits_of(fr.controls, fr.card));
+      UsageTotals used;
+      if (uses_windows(limits, fr.auth.channel)) {  // as in decide_spend: the usage read cannot be overtaken
         CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.lock_ledger_account(ledger::wallet_account(fr.card.card_id)));
         avail = wallet.available_paise();
+        CC_ASSIGN_OR_RETURN(used, tx.card_usage(fr.card.card_id, svc::usage_windows(now, fr.auth.channel)));
       }
-      CC_ASSIGN_OR_RETURN(UsageTotals used, tx.card_usage(fr.card.card_id, svc::usage_windows(now, fr.auth.channel)));
       authz::CardFacts facts;
       facts.status = fr.card.status;
       facts.expired = card_expired(fr.card, now);
@@ -550,7 +567,7 @@ Result<AuthResult> increment(const Context& ctx, const FollowUp& f, const Finish
         }
       }
     }
-    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, authz::channel_name(fr.auth.channel), k, "INCR", "INCREMENTAL_AUTHORIZATION", "DR",
+    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.webhook_url, fr.as_request, authz::channel_name(fr.auth.channel), k, "INCR", "INCREMENTAL_AUTHORIZATION", "DR",
                               0, out, now));
     return out;
   });
@@ -622,10 +639,10 @@ Result<AuthResult> capture(const Context& ctx, const FollowUp& f, const Finish& 
       }
       CC_ASSIGN_OR_RETURN(int64_t after, available(tx, fr.card.card_id));
       out = AuthResult{true, rc::kApproved, "cleared", a.authorization_id, "", a.auth_code, amount, after, false};
-      CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, authz::channel_name(a.channel), k, "CAPTURE", "CLEARING", "DR", entry_id, out, now));
+      CC_RETURN_IF_ERROR(record(tx, fr.card, fr.webhook_url, fr.as_request, authz::channel_name(a.channel), k, "CAPTURE", "CLEARING", "DR", entry_id, out, now));
       return out;
     }
-    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, authz::channel_name(a.channel), k, "CAPTURE", "CLEARING", "DR", 0, out, now));
+    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.webhook_url, fr.as_request, authz::channel_name(a.channel), k, "CAPTURE", "CLEARING", "DR", 0, out, now));
     return out;
   });
 }
@@ -654,7 +671,7 @@ Result<AuthResult> release(const Context& ctx, const FollowUp& f, const Finish& 
       CC_RETURN_IF_ERROR(save_authorization(tx, updated, a.held_paise));
       out = AuthResult{true, rc::kApproved, "released", a.authorization_id, "", a.auth_code, amount, avail + amount, false};
     }
-    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.as_request, authz::channel_name(a.channel), k, kind, txn_type, "CR", 0, out, now));
+    CC_RETURN_IF_ERROR(record(tx, fr.card, fr.webhook_url, fr.as_request, authz::channel_name(a.channel), k, kind, txn_type, "CR", 0, out, now));
     return out;
   });
 }
@@ -675,8 +692,8 @@ Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r, const Fi
   auto channel = authz::parse_channel(r.channel.empty() ? "POS" : r.channel);
   if (!channel) return invalid_param("channel", "must be POS, ECOM, ATM or CONTACTLESS");
   if (r.amount_paise <= 0) return invalid_param("amount", "must be at least 0.01");
-  return card_message(ctx, r, finish, "FORCE", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
-    const CardRow* card = &c;
+  return card_message(ctx, r, finish, "FORCE", [&](Tx& tx, const DecisionCard& found, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+    const CardRow* card = &found.card;
     CC_ASSIGN_OR_RETURN(int64_t avail, available(tx, card->card_id));
     int64_t overdraft = std::max<int64_t>(0, r.amount_paise - std::max<int64_t>(avail, 0));
     AuthResult out = declined(rc::kInsufficientFunds, "insufficient funds for the force post", r.amount_paise, avail);
@@ -695,8 +712,8 @@ Result<AuthResult> force_post(const Context& ctx, const AuthRequest& r, const Fi
       out = AuthResult{true, rc::kApproved, overdraft > 0 ? "posted; balance overdrawn" : "posted", a.authorization_id,
                        "", "", r.amount_paise, after, false};
     }
-    CC_RETURN_IF_ERROR(record(tx, *card, r, authz::channel_name(*channel), k, "FORCE", "FORCE_POST", "DR", entry_id,
-                              out, now));
+    CC_RETURN_IF_ERROR(record(tx, *card, found.webhook_url, r, authz::channel_name(*channel), k, "FORCE", "FORCE_POST",
+                              "DR", entry_id, out, now));
     return out;
   });
 }
@@ -707,15 +724,15 @@ Result<AuthResult> refund(const Context& ctx, const AuthRequest& r, const Finish
   if (!r.channel.empty() && !authz::parse_channel(r.channel)) {
     return invalid_param("channel", "must be POS, ECOM, ATM or CONTACTLESS");
   }
-  return card_message(ctx, r, finish, "REFUND", [&](Tx& tx, const CardRow& c, const MessageKey& k, int64_t now) -> Result<AuthResult> {
-    const CardRow* card = &c;
+  return card_message(ctx, r, finish, "REFUND", [&](Tx& tx, const DecisionCard& found, const MessageKey& k, int64_t now) -> Result<AuthResult> {
+    const CardRow* card = &found.card;
     std::string reference = "RF-" + svc::make_id("", 12);
     CC_ASSIGN_OR_RETURN(int64_t entry_id,
                         tx.post_entry(ledger::refund(card->card_id, r.amount_paise, reference), card->partner_id, now));
     CC_ASSIGN_OR_RETURN(int64_t after, available(tx, card->card_id));
     AuthResult out{true, rc::kApproved, "refunded", "", "", "", r.amount_paise, after, false};
-    CC_RETURN_IF_ERROR(record(tx, *card, r, r.channel.empty() ? "POS" : r.channel, k, "REFUND", "REFUND", "CR",
-                              entry_id, out, now));
+    CC_RETURN_IF_ERROR(record(tx, *card, found.webhook_url, r, r.channel.empty() ? "POS" : r.channel, k, "REFUND",
+                              "REFUND", "CR", entry_id, out, now));
     return out;
   });
 }

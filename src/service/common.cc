@@ -90,8 +90,12 @@ Status enqueue_event(Tx& tx, const std::string& partner_id, const std::string& c
 }
 
 Status enqueue_event_text(Tx& tx, const std::string& partner_id, const std::string& card_id, std::string_view type,
-                          const std::function<std::string()>& object_text, int64_t now) {
-  CC_ASSIGN_OR_RETURN(std::optional<std::string> webhook_url, tx.partner_webhook_url(partner_id));
+                          const std::function<std::string()>& object_text, int64_t now,
+                          const std::optional<std::string>& known_webhook_url) {
+  std::optional<std::string> webhook_url = known_webhook_url;
+  if (!webhook_url) {
+    CC_ASSIGN_OR_RETURN(webhook_url, tx.partner_webhook_url(partner_id));
+  }
   if (!webhook_url || webhook_url->empty()) return {};
   std::string event_id = "EVT" + crypto::random_id_chars(16);
   // {"createdOn", "data", "id", "partnerId", "type"}: what nlohmann::json's dump() of the object
@@ -104,10 +108,10 @@ Status enqueue_event_text(Tx& tx, const std::string& partner_id, const std::stri
   return tx.insert_webhook_event({event_id, partner_id, std::string(type), std::move(body), now, now, 0, "PENDING", "", card_id});
 }
 
-Status record_transaction(Tx& tx, const TransactionRow& row) {
+Status record_transaction(Tx& tx, const TransactionRow& row, const std::optional<std::string>& webhook_url) {
   CC_RETURN_IF_ERROR(tx.insert_transaction(row));
   return enqueue_event_text(tx, row.partner_id, row.card_id, "transaction.created",
-                            [&] { return views::transaction_json_text(row); }, row.created_at);
+                            [&] { return views::transaction_json_text(row); }, row.created_at, webhook_url);
 }
 
 Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount,

@@ -43,8 +43,11 @@ Status record_status_change(Tx& tx, const CardRow& card, std::optional<CardStatu
 Status enqueue_event(Tx& tx, const std::string& partner_id, const std::string& card_id, std::string_view type,
                      const std::function<nlohmann::json()>& object, int64_t now);
 // The same, with the data already written as JSON text by `object_text()` (views::*_text).
+// `webhook_url`: the partner's address when this unit already read it (find_decision_card);
+// nullopt reads it here.
 Status enqueue_event_text(Tx& tx, const std::string& partner_id, const std::string& card_id, std::string_view type,
-                          const std::function<std::string()>& object_text, int64_t now);
+                          const std::function<std::string()>& object_text, int64_t now,
+                          const std::optional<std::string>& webhook_url = std::nullopt);
 
 // A card transaction row for `card` with the snapshot fields (holder, company, last 4) filled;
 // txnDetails is `details_json`, or transaction_details(reference, type, "API") when empty.
@@ -55,8 +58,10 @@ Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::s
 // txnDetails with every field of the contract's transaction object (empty where not applicable).
 nlohmann::json transaction_details(const std::string& reference, std::string_view transaction_type,
                                    std::string_view channel);
-// Inserts the row and queues its transaction.created webhook, in the caller's unit.
-Status record_transaction(Tx& tx, const TransactionRow& row);
+// Inserts the row and queues its transaction.created webhook, in the caller's unit
+// (`webhook_url` as for enqueue_event_text).
+Status record_transaction(Tx& tx, const TransactionRow& row,
+                          const std::optional<std::string>& webhook_url = std::nullopt);
 
 // The Asia/Kolkata calendar day, month and year that contain `now` (limits reset at midnight IST).
 UsageWindows usage_windows(int64_t now, std::optional<authz::Channel> channel);

@@ -9,17 +9,20 @@ namespace {
 
 // A card reads its balance from its ledger wallet (no wallet yet: zero), and its program's PPI
 // rules from its plan.
-#define CARD_SELECT(where)                                                                       \
-  "SELECT c.card_id, c.card_account_id, c.partner_id, c.company_id, c.user_id, c.token, "        \
+#define CARD_COLUMNS                                                                             \
+  "c.card_id, c.card_account_id, c.partner_id, c.company_id, c.user_id, c.token, "               \
   "c.pan_key_id, c.pan_blob, c.pan_last4, c.pan_fingerprint, c.cvv_key_id, c.cvv_blob, "         \
   "c.expiry_month, c.expiry_year, c.status, c.card_type, c.gift, c.primary_card, "               \
   "COALESCE(w.balance_paise, 0), c.holder_name, c.mobile, c.email, c.profile_json, c.pin_hash, " \
   "c.pin_failures, c.mfa_key_id, c.mfa_blob, c.replaced_by, c.created_at, c.modified_at, "       \
   "COALESCE(w.held_paise, 0), c.mfa_failures, c.kyc_level, c.kyc_reference, "                    \
-  "COALESCE(pl.kyc_rules, ''), COALESCE(pl.fees, ''), ca.company_name FROM cards c LEFT JOIN ledger_accounts w "    \
-  "ON w.account_id = 'wallet:' || c.card_id "                                                    \
+  "COALESCE(pl.kyc_rules, ''), COALESCE(pl.fees, ''), ca.company_name"
+constexpr int kCardColumns = 37;
+#define CARD_FROM                                                                                \
+  " FROM cards c LEFT JOIN ledger_accounts w ON w.account_id = 'wallet:' || c.card_id "          \
   "LEFT JOIN card_accounts ca ON ca.card_account_id = c.card_account_id "                        \
-  "LEFT JOIN plans pl ON pl.plan_master_id = ca.plan_master_id " where
+  "LEFT JOIN plans pl ON pl.plan_master_id = ca.plan_master_id "
+#define CARD_SELECT(where) "SELECT " CARD_COLUMNS CARD_FROM where
 
 Result<CardRow> read_card(const Query& s) {
   CardRow r;
@@ -88,20 +91,48 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
-UsageControlsRow read_usage(const Query& s) {
+// USAGE_COLUMNS read from column `at` on.
+UsageControlsRow read_usage_at(const Query& s, int at) {
+  auto col = [at](int i) { return at + i; };
   UsageControlsRow r;
-  r.card_id = s.text(0); r.pos_allowed = s.boolean(1); r.online_allowed = s.boolean(2);
-  r.atm_allowed = s.boolean(3); r.international_allowed = s.boolean(4);
-  r.contactless_allowed = s.boolean(5); r.per_txn_limit_paise = s.opt_i64(6);
-  r.dtd_paise = s.opt_i64(7); r.mtd_paise = s.opt_i64(8); r.ytd_paise = s.opt_i64(9);
-  r.dtd_count = s.opt_i64(10); r.mtd_count = s.opt_i64(11); r.ytd_count = s.opt_i64(12);
-  r.pos_daily_paise = s.opt_i64(13); r.pos_daily_count = s.opt_i64(14);
-  r.ecom_daily_paise = s.opt_i64(15); r.ecom_daily_count = s.opt_i64(16);
-  r.contactless_daily_paise = s.opt_i64(17); r.contactless_daily_count = s.opt_i64(18);
-  r.admin_user = s.boolean(19); r.created_by = s.text(20); r.created_on = s.i64(21);
-  r.modified_on = s.i64(22);
-  r.merchant = {split_list(s.text(23)), split_list(s.text(24)), split_list(s.text(25)), split_list(s.text(26))};
+  r.card_id = s.text(col(0)); r.pos_allowed = s.boolean(col(1)); r.online_allowed = s.boolean(col(2));
+  r.atm_allowed = s.boolean(col(3)); r.international_allowed = s.boolean(col(4));
+  r.contactless_allowed = s.boolean(col(5)); r.per_txn_limit_paise = s.opt_i64(col(6));
+  r.dtd_paise = s.opt_i64(col(7)); r.mtd_paise = s.opt_i64(col(8)); r.ytd_paise = s.opt_i64(col(9));
+  r.dtd_count = s.opt_i64(col(10)); r.mtd_count = s.opt_i64(col(11)); r.ytd_count = s.opt_i64(col(12));
+  r.pos_daily_paise = s.opt_i64(col(13)); r.pos_daily_count = s.opt_i64(col(14));
+  r.ecom_daily_paise = s.opt_i64(col(15)); r.ecom_daily_count = s.opt_i64(col(16));
+  r.contactless_daily_paise = s.opt_i64(col(17)); r.contactless_daily_count = s.opt_i64(col(18));
+  r.admin_user = s.boolean(col(19)); r.created_by = s.text(col(20)); r.created_on = s.i64(col(21));
+  r.modified_on = s.i64(col(22));
+  r.merchant = {split_list(s.text(col(23))), split_list(s.text(col(24))), split_list(s.text(col(25))),
+                split_list(s.text(col(26)))};
   return r;
+}
+UsageControlsRow read_usage(const Query& s) { return read_usage_at(s, 0); }
+
+// USAGE_COLUMNS of usage_controls u, in the same order (read_usage_at).
+#define USAGE_SELECT                                                                             \
+  "u.card_id, u.pos_allowed, u.online_allowed, u.atm_allowed, u.international_allowed, "         \
+  "u.contactless_allowed, u.per_txn_limit_paise, u.dtd_paise, u.mtd_paise, u.ytd_paise, "        \
+  "u.dtd_count, u.mtd_count, u.ytd_count, u.pos_daily_paise, u.pos_daily_count, "                \
+  "u.ecom_daily_paise, u.ecom_daily_count, u.contactless_daily_paise, u.contactless_daily_count, " \
+  "u.admin_user, u.created_by, u.created_on, u.modified_on, u.allowed_mccs, u.blocked_mccs, "    \
+  "u.blocked_merchant_ids, u.blocked_countries"
+constexpr int kUsageColumns = 27;
+
+// A card, then its usage controls (all NULL when it has none), then its partner's webhook address.
+#define DECISION_CARD_SELECT(where)                                                             \
+  "SELECT " CARD_COLUMNS ", " USAGE_SELECT ", COALESCE(p.webhook_url, '')" CARD_FROM            \
+  "LEFT JOIN usage_controls u ON u.card_id = c.card_id "                                        \
+  "LEFT JOIN partners p ON p.partner_id = c.partner_id " where
+
+Result<DecisionCard> read_decision_card(const Query& s) {
+  DecisionCard d;
+  CC_ASSIGN_OR_RETURN(d.card, read_card(s));
+  if (!s.is_null(kCardColumns)) d.controls = read_usage_at(s, kCardColumns);
+  d.webhook_url = s.text(kCardColumns + kUsageColumns);
+  return d;
 }
 
 #define ORDER_COLUMNS \
@@ -159,6 +190,16 @@ Result<std::optional<CardRow>> CardOps::find_card(const std::string& id) {
 Result<std::optional<CardRow>> CardOps::find_card_by_fingerprint(const std::string& fp) {
   CC_SQL(q, CARD_SELECT("WHERE c.pan_fingerprint = ?1"));
   return one(q.bind(1, fp), read_card);
+}
+
+Result<std::optional<DecisionCard>> CardOps::find_decision_card(const std::string& id) {
+  CC_SQL(q, DECISION_CARD_SELECT("WHERE c.card_id = ?1"));
+  return one(q.bind(1, id), read_decision_card);
+}
+
+Result<std::optional<DecisionCard>> CardOps::find_decision_card_by_fingerprint(const std::string& fp) {
+  CC_SQL(q, DECISION_CARD_SELECT("WHERE c.pan_fingerprint = ?1"));
+  return one(q.bind(1, fp), read_decision_card);
 }
 
 Result<std::vector<CardRow>> CardOps::list_cards(const std::string& account_id, size_t limit) {
@@ -340,7 +381,7 @@ Status CardOps::upsert_usage_controls(const UsageControlsRow& r) {
 }
 
 Result<std::optional<UsageControlsRow>> CardOps::find_usage_controls(const std::string& id) {
-  CC_SQL(q, "SELECT " USAGE_COLUMNS " FROM usage_controls WHERE card_id = ?1");
+  CC_SQL(q, "SELECT " USAGE_SELECT " FROM usage_controls u WHERE u.card_id = ?1");
   return one(q.bind(1, id), read_usage);
 }
 

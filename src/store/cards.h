@@ -24,6 +24,12 @@ class CardOps : protected StoreOps {
   Status insert_card(const CardRow& r);
   Result<std::optional<CardRow>> find_card(const std::string& card_id);
   Result<std::optional<CardRow>> find_card_by_fingerprint(const std::string& fingerprint);
+  // The card (by id, or else by fingerprint) with its usage controls and its partner's webhook
+  // address, in one statement: what a message about a card reads first (two statements, and on
+  // PostgreSQL two round trips, fewer than find_card, find_usage_controls and
+  // partner_webhook_url).
+  Result<std::optional<DecisionCard>> find_decision_card(const std::string& card_id);
+  Result<std::optional<DecisionCard>> find_decision_card_by_fingerprint(const std::string& fingerprint);
   // The account's cards, oldest first.
   Result<std::vector<CardRow>> list_cards(const std::string& card_account_id, size_t limit);
   Result<int64_t> count_cards(const std::string& card_account_id);

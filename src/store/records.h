@@ -173,6 +173,14 @@ struct UsageControlsRow {
   int64_t modified_on = 0;
 };
 
+// What a decision on a card reads, in one statement (CardOps::find_decision_card): the card, its
+// usage controls (none when never set) and its partner's webhook address ('' for none).
+struct DecisionCard {
+  CardRow card;
+  std::optional<UsageControlsRow> controls;
+  std::string webhook_url;
+};
+
 struct PhysicalOrderRow {
   std::string order_id;  // PCO + 8
   std::string card_id;

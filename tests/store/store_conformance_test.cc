@@ -1288,6 +1288,69 @@ TEST_P(StoreConformance, CardsAreFoundByFingerprintAndCounted) {
   EXPECT_EQ(clash.error().code, code::kDuplicate) << "a card number's fingerprint is unique";
 }
 
+TEST_P(StoreConformance, ADecisionCardIsTheCardWithItsUsageControlsAndItsPartnersWebhookAddress) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.post_entry(ledger::fund("CEKAAAAAAA", "CAAAAAAAA", 100'000, "F1"), "CRAAAAAAA", 1));
+    CC_RETURN_IF_ERROR(tx.post_entry(ledger::load("CAAAAAAAA", "EKCAAAAAAA", 5000, 1'000'000'000, "L1"), "CRAAAAAAA", 2));
+    return {};
+  }));
+  auto plain = transact_read(*store_, [](Tx& tx) { return tx.find_card("EKCAAAAAAA"); });
+  auto bare = transact_read(*store_, [](Tx& tx) { return tx.find_decision_card("EKCAAAAAAA"); });
+  ASSERT_TRUE(plain && *plain && bare && *bare);
+  const CardRow& c = (*bare)->card;
+  EXPECT_EQ(c.card_id, "EKCAAAAAAA");
+  EXPECT_EQ(c.balance_paise, 5000) << "the card's columns read as find_card reads them";
+  EXPECT_EQ(c.balance_paise, (*plain)->balance_paise);
+  EXPECT_EQ(c.pan_fingerprint, (*plain)->pan_fingerprint);
+  EXPECT_EQ(c.cvv.blob, (*plain)->cvv.blob);
+  EXPECT_EQ(c.program_rules, (*plain)->program_rules);
+  EXPECT_EQ(c.account_company_name, (*plain)->account_company_name);
+  EXPECT_EQ(c.kyc_level, (*plain)->kyc_level);
+  EXPECT_FALSE((*bare)->controls) << "no usage controls were ever set";
+  EXPECT_EQ((*bare)->webhook_url, "");
+
+  UsageControlsRow u;
+  u.card_id = "EKCAAAAAAA";
+  u.atm_allowed = false;
+  u.dtd_paise = 1250;
+  u.contactless_daily_count = 3;
+  u.created_by = "me";
+  u.merchant = {{"5411"}, {"7995", "7801"}, {"SHOP 1"}, {"840"}};
+  ASSERT_TRUE(transact(*store_, [&](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.upsert_usage_controls(u));
+    return tx.set_partner_webhook_url("CRAAAAAAA", "https://hooks.example/in");
+  }));
+  auto set = transact(*store_, [](Tx& tx) { return tx.find_decision_card("EKCAAAAAAA"); });
+  auto controls = transact_read(*store_, [](Tx& tx) { return tx.find_usage_controls("EKCAAAAAAA"); });
+  ASSERT_TRUE(set && *set && controls && *controls);
+  ASSERT_TRUE((*set)->controls);
+  const UsageControlsRow& got = *(*set)->controls;
+  EXPECT_EQ(got.card_id, "EKCAAAAAAA");
+  EXPECT_FALSE(got.atm_allowed);
+  EXPECT_EQ(got.atm_allowed, (*controls)->atm_allowed);
+  EXPECT_TRUE(got.pos_allowed);
+  EXPECT_EQ(got.dtd_paise, 1250);
+  EXPECT_FALSE(got.mtd_paise.has_value()) << "an unset limit stays unset";
+  EXPECT_EQ(got.contactless_daily_count, 3);
+  EXPECT_EQ(got.created_by, "me");
+  EXPECT_EQ(got.merchant.blocked_mccs, (std::vector<std::string>{"7995", "7801"}));
+  EXPECT_EQ(got.merchant.blocked_merchant_ids, (*controls)->merchant.blocked_merchant_ids);
+  EXPECT_EQ(got.merchant.blocked_countries, (std::vector<std::string>{"840"}));
+  EXPECT_EQ((*set)->webhook_url, "https://hooks.example/in");
+  EXPECT_EQ((*set)->card.balance_paise, 5000);
+
+  auto other = transact_read(*store_, [](Tx& tx) { return tx.find_decision_card_by_fingerprint("fp2"); });
+  ASSERT_TRUE(other && *other);
+  EXPECT_EQ((*other)->card.card_id, "EKCBBBBBBB");
+  EXPECT_FALSE((*other)->controls) << "another card's controls are not this card's";
+  EXPECT_EQ((*other)->webhook_url, "https://hooks.example/in");
+  auto unknown = transact_read(*store_, [](Tx& tx) { return tx.find_decision_card("EKCNOPE000"); });
+  auto unknown_fp = transact_read(*store_, [](Tx& tx) { return tx.find_decision_card_by_fingerprint("fp9"); });
+  ASSERT_TRUE(unknown && unknown_fp);
+  EXPECT_FALSE(unknown->has_value());
+  EXPECT_FALSE(unknown_fp->has_value());
+}
+
 TEST_P(StoreConformance, CardSettersChangeOnlyTheirFields) {
   ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
     CC_RETURN_IF_ERROR(tx.record_pin_failure("EKCAAAAAAA"));
