@@ -436,6 +436,15 @@ TEST_F(ApiMoney, ListIsNewestFirstAndPages) {
   std::vector<int64_t> after;
   for (const json& t : all["transactions"]) after.push_back(paise(t["balance"]));
   EXPECT_EQ(after, (std::vector<int64_t>{1500, 1000, 600, 300, 100}));
+  // The page's own members, and each row as the single lookup answers it.
+  EXPECT_EQ(all.value("pageNumber", -1), 0);
+  EXPECT_EQ(all.value("pageSize", -1), 50);
+  ASSERT_TRUE(all.contains("totalCountCapped") && all["totalCountCapped"].is_boolean()) << all.dump();
+  EXPECT_FALSE(all["totalCountCapped"].get<bool>());
+  EXPECT_EQ(all.size(), 5u) << all.dump();
+  HttpResponse one = list_raw(srv(), a, {{"enKashCardId", a.card}, {"pgReferenceNumber", "PG-3"}});
+  ASSERT_TRUE(IsOkA(one)) << one.describe();
+  EXPECT_EQ(one.j["payload"], all["transactions"][1]);
 
   std::vector<std::string> paged;
   for (int page = 0; page < 3; ++page) {
