@@ -117,6 +117,10 @@ TEST_F(ApiMoney, LoadAnswersTheDocumentedShape) {
   ASSERT_TRUE(p.contains("otbBalance") && p["otbBalance"].is_number()) << p.dump();
   EXPECT_EQ(paise(p["otbBalance"]), 10000);
   EXPECT_EQ(p.value("maskedNumber", ""), a.card_obj.value("maskedNumber", "?"));
+  EXPECT_EQ(p.size(), 6u) << p.dump();
+  HttpResponse row = list_raw(srv(), a, {{"enKashCardId", a.card}, {"pgReferenceNumber", "LOAD-SHAPE-1"}});
+  ASSERT_TRUE(IsOkA(row)) << row.describe();
+  EXPECT_EQ(p["transaction"], row.j["payload"]) << "the load's transaction is the row as a lookup answers it";
 
   // The amount as a numeric string, 2 decimals.
   HttpResponse r2 = load(srv(), a, "12.50", "LOAD-SHAPE-2");
