@@ -7,6 +7,7 @@
 #include "domain/card_status.h"
 #include "domain/clock.h"
 #include "domain/fees.h"
+#include "domain/json_text.h"
 #include "domain/ledger.h"
 #include "security/crypto.h"
 #include "security/secret_hash.h"
@@ -158,16 +159,6 @@ Result<Secrets> check_secrets(const Context& ctx, const AuthRequest& r) {
   return s;
 }
 
-json details(const AuthRequest& r, std::string_view channel, const MessageKey& k, const AuthResult& out,
-             std::string_view transaction_type) {
-  return {{"txnRefNo", k.rrn},          {"merchantName", r.merchant_name}, {"merchantId", r.merchant_id},
-          {"transactionType", transaction_type}, {"mcc", r.mcc},           {"channel", channel},
-          {"international", r.international},    {"retrievalRefNo", k.rrn}, {"traceNo", k.stan},
-          {"terminalId", k.terminal_id},         {"txnCurrency", "356"},    {"network", r.source},
-          {"authCode", out.auth_code},           {"responseCode", out.response_code},
-          {"authorizationId", out.authorization_id}};
-}
-
 Result<int64_t> available(Tx& tx, const std::string& card_id) {
   CC_ASSIGN_OR_RETURN(LedgerBalance b, tx.ledger_balance(ledger::wallet_account(card_id)));
   return b.available_paise();
@@ -181,7 +172,7 @@ Status record(Tx& tx, const CardRow& card, const std::string& webhook_url, const
   CC_ASSIGN_OR_RETURN(TransactionRow t,
                       svc::new_transaction(tx, card, direction, std::max<int64_t>(out.amount_paise, 0), entry_id,
                                            out.available_paise, k.rrn, std::string(txn_type), now,
-                                           details(r, channel, k, out, txn_type).dump()));
+                                           message_details(r, channel, k, out, txn_type)));
   t.status = out.approved ? "APPROVED" : "DECLINED";
   // The decisions to spend (the activity view counts them, as the metrics do), not what follows.
   if (std::string_view(kind) == "AUTH" || std::string_view(kind) == "PURCHASE") t.response_code = out.response_code;
@@ -439,6 +430,26 @@ Result<AuthResult> decode_stored_answer(std::string_view text) {
   r.reason = std::string(f[8]);
   r.duplicate = true;
   return r;
+}
+
+std::string message_details(const AuthRequest& r, std::string_view channel, const MessageKey& k,
+                            const AuthResult& out, std::string_view transaction_type) {
+  using json_text::quote;
+  return json_text::object({{"txnRefNo", quote(k.rrn)},
+                            {"merchantName", quote(r.merchant_name)},
+                            {"merchantId", quote(r.merchant_id)},
+                            {"transactionType", quote(transaction_type)},
+                            {"mcc", quote(r.mcc)},
+                            {"channel", quote(channel)},
+                            {"international", r.international ? "true" : "false"},
+                            {"retrievalRefNo", quote(k.rrn)},
+                            {"traceNo", quote(k.stan)},
+                            {"terminalId", quote(k.terminal_id)},
+                            {"txnCurrency", quote("356")},
+                            {"network", quote(r.source)},
+                            {"authCode", quote(out.auth_code)},
+                            {"responseCode", quote(out.response_code)},
+                            {"authorizationId", quote(out.authorization_id)}});
 }
 
 // Tells ctx.on_decision of a decision this call made (a repeated answer was counted before).

@@ -69,6 +69,12 @@ using Finish = idempotency::Finish<AuthResult>;
 std::string encode_stored_answer(const AuthResult& r);
 Result<AuthResult> decode_stored_answer(std::string_view text);
 
+// The txnDetails of the transaction row a message about a card writes, as JSON text (keys
+// sorted, as nlohmann::json writes them): the merchant, the message's keys (`k`), the
+// network and the answer.
+std::string message_details(const AuthRequest& r, std::string_view channel, const MessageKey& k,
+                            const AuthResult& out, std::string_view transaction_type);
+
 // Authorization (0100): decides, and on approval places a hold.
 Result<AuthResult> authorize(const Context& ctx, const AuthRequest& r, const Finish& finish = {});
 

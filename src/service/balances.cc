@@ -3,6 +3,7 @@
 #include <tuple>
 
 #include "domain/clock.h"
+#include "domain/json_text.h"
 #include "domain/ledger.h"
 #include "domain/money.h"
 #include "domain/ppi.h"
@@ -122,12 +123,11 @@ Status charge_fee_in_unit(Tx& tx, const CardRow& card, bool from_wallet, const f
                                              std::tuple{"GST-", charge.gst, "GST on the " + what + " fee"}}) {
     if (amount == 0) continue;
     CC_ASSIGN_OR_RETURN(TransactionRow t, svc::new_transaction(tx, card, "DR", amount, *entry_id, wallet.available_paise(),
-                                                               prefix + reference, "FEE", now));
+                                                               prefix + reference, "FEE", now,
+                                                               svc::transaction_details(prefix + reference, "FEE", "API",
+                                                                                        {{"feeFor", json_text::quote(reference)},
+                                                                                         {"paidFrom", json_text::quote(source)}})));
     t.description = text + (from_wallet ? "" : " (charged to the funding pool)");
-    nlohmann::json details = svc::transaction_details(prefix + reference, "FEE", "API");
-    details["feeFor"] = reference;
-    details["paidFrom"] = source;
-    t.details_json = details.dump();
     CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
   }
   return {};
@@ -154,11 +154,12 @@ Result<TransactionRow> load_in_unit(Tx& tx, const CardAccountRow& acc, const Pla
   if (!entry_id) return remap_posting_error(entry_id.error(), "uniqueReferenceNumber", plan.max_balance_paise, amount_field);
   CC_ASSIGN_OR_RETURN(LedgerBalance wallet, tx.ledger_balance(ledger::wallet_account(card.card_id)));
   CC_RETURN_IF_ERROR(keep_load_rules(tx, rules, card, amount, wallet.balance_paise - amount, amount_field, now));
-  CC_ASSIGN_OR_RETURN(TransactionRow t, svc::new_transaction(tx, card, "CR", amount, *entry_id, wallet.available_paise(), reference, type, now));
+  CC_ASSIGN_OR_RETURN(TransactionRow t, svc::new_transaction(tx, card, "CR", amount, *entry_id, wallet.available_paise(),
+                                                             reference, type, now,
+                                                             svc::transaction_details(reference, "LOAD", "API")));
   t.description = description;
   t.remarks = remarks;
   t.created_by = created_by;
-  t.details_json = svc::transaction_details(reference, "LOAD", "API").dump();
   CC_RETURN_IF_ERROR(svc::record_transaction(tx, t));
   // The load's fee, from the pool, in the same unit: a pool that cannot cover both refuses both.
   CC_ASSIGN_OR_RETURN(fees::Schedule schedule, fee_schedule(plan.fees));

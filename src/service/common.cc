@@ -140,16 +140,22 @@ Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::s
   t.pg_reference = reference;
   t.type = type;
   t.status = "SUCCESS";
-  t.details_json = details_json.empty() ? transaction_details(reference, type, "API").dump() : std::move(details_json);
+  t.details_json = details_json.empty() ? transaction_details(reference, type, "API") : std::move(details_json);
   t.created_at = t.modified_at = now;
   return t;
 }
 
-nlohmann::json transaction_details(const std::string& reference, std::string_view transaction_type,
-                                   std::string_view channel) {
-  return {{"txnRefNo", reference}, {"merchantName", ""}, {"merchantId", ""}, {"transactionType", transaction_type},
-          {"mcc", ""}, {"channel", channel}, {"retrievalRefNo", ""}, {"traceNo", ""}, {"txnCurrency", "356"},
-          {"network", "API"}, {"authCode", ""}, {"responseCode", "00"}};
+std::string transaction_details(const std::string& reference, std::string_view transaction_type,
+                                std::string_view channel, std::vector<std::pair<std::string_view, std::string>> extra) {
+  using json_text::quote;
+  const std::string empty = quote("");
+  std::vector<std::pair<std::string_view, std::string>> members{
+      {"txnRefNo", quote(reference)},  {"merchantName", empty},     {"merchantId", empty},
+      {"transactionType", quote(transaction_type)}, {"mcc", empty}, {"channel", quote(channel)},
+      {"retrievalRefNo", empty},       {"traceNo", empty},          {"txnCurrency", quote("356")},
+      {"network", quote("API")},       {"authCode", empty},         {"responseCode", quote("00")}};
+  for (auto& member : extra) members.push_back(std::move(member));
+  return json_text::object(std::move(members));
 }
 
 UsageWindows usage_windows(int64_t now, std::optional<authz::Channel> channel) {

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "service/context.h"
 
@@ -55,9 +57,11 @@ Status enqueue_event_text(Tx& tx, const std::string& partner_id, const std::stri
 Result<TransactionRow> new_transaction(Tx& tx, const CardRow& card, const std::string& direction, int64_t amount_paise,
                                int64_t entry_id, int64_t balance_after_paise, const std::string& reference,
                                const std::string& type, int64_t now, std::string details_json = {});
-// txnDetails with every field of the contract's transaction object (empty where not applicable).
-nlohmann::json transaction_details(const std::string& reference, std::string_view transaction_type,
-                                   std::string_view channel);
+// txnDetails, as JSON text, with every field of the contract's transaction object (empty where
+// not applicable) and the `extra` members (their values JSON text already).
+std::string transaction_details(const std::string& reference, std::string_view transaction_type,
+                                std::string_view channel,
+                                std::vector<std::pair<std::string_view, std::string>> extra = {});
 // Inserts the row and queues its transaction.created webhook, in the caller's unit
 // (`webhook_url` as for enqueue_event_text).
 Status record_transaction(Tx& tx, const TransactionRow& row,

@@ -8,6 +8,8 @@
 #include "domain/card_status.h"
 #include "domain/clock.h"
 #include "domain/json_text.h"
+#include "service/authorization.h"
+#include "service/common.h"
 #include "service/views.h"
 
 namespace cardcore {
@@ -52,6 +54,47 @@ TEST(TransactionJsonText, DetailsThatAreNotAnObjectBecomeAnEmptyObjectAsInTheDom
   for (const char* details : {"", "null", "[1,2]", "not json", "\"text\""}) {
     const TransactionRow t = row(100, 200, details);
     EXPECT_EQ(views::transaction_json_text(t), views::transaction_json(t).dump()) << details;
+  }
+}
+
+// The txnDetails a load, a fee and a message about a card store: written as text, byte for byte
+// the tree these rows carried before (the trees below are those builds' own).
+TEST(TransactionDetailsText, IsWhatTheTreeOfEarlierBuildsWrote) {
+  for (std::string reference : {std::string("LOAD-1"), std::string("Ref \"quoted\" ✓"), std::string()}) {
+    const nlohmann::json load{{"txnRefNo", reference}, {"merchantName", ""},       {"merchantId", ""},
+                              {"transactionType", "LOAD"}, {"mcc", ""},           {"channel", "API"},
+                              {"retrievalRefNo", ""},  {"traceNo", ""},           {"txnCurrency", "356"},
+                              {"network", "API"},      {"authCode", ""},          {"responseCode", "00"}};
+    EXPECT_EQ(svc::transaction_details(reference, "LOAD", "API"), load.dump()) << reference;
+    nlohmann::json fee = load;
+    fee["transactionType"] = "FEE";
+    fee["feeFor"] = reference;
+    fee["paidFrom"] = "FUNDING_POOL";
+    EXPECT_EQ(svc::transaction_details(reference, "FEE", "API",
+                                       {{"feeFor", json_text::quote(reference)},
+                                        {"paidFrom", json_text::quote("FUNDING_POOL")}}),
+              fee.dump())
+        << reference;
+  }
+  authorization::AuthRequest r;
+  r.merchant_name = "Iso Test Store \"Ā\" Bengaluru";
+  r.merchant_id = "M\\1";
+  r.mcc = "5411";
+  r.source = "ISO8583";
+  authorization::MessageKey k{"123456", "RRN000001ABC", "TERM0001"};
+  authorization::AuthResult out;
+  out.auth_code = "654321";
+  out.response_code = "00";
+  out.authorization_id = "AUTH01ABC";
+  for (bool international : {false, true}) {
+    r.international = international;
+    const nlohmann::json tree{{"txnRefNo", k.rrn},          {"merchantName", r.merchant_name}, {"merchantId", r.merchant_id},
+                              {"transactionType", "AUTHORIZATION"}, {"mcc", r.mcc},       {"channel", "POS"},
+                              {"international", r.international},   {"retrievalRefNo", k.rrn}, {"traceNo", k.stan},
+                              {"terminalId", k.terminal_id},        {"txnCurrency", "356"}, {"network", r.source},
+                              {"authCode", out.auth_code},          {"responseCode", out.response_code},
+                              {"authorizationId", out.authorization_id}};
+    EXPECT_EQ(authorization::message_details(r, "POS", k, out, "AUTHORIZATION"), tree.dump()) << international;
   }
 }
 
