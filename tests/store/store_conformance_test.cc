@@ -705,6 +705,36 @@ TEST_P(LedgerConformance, AnInsertSentAheadThatFailsFailsItsWholeUnit) {
   EXPECT_TRUE(verify().empty());
 }
 
+// A unit may send many statements ahead (PostgreSQL's pipeline queues them all and reads their
+// results only at the commit): no cap is needed, because libpq reads the server's results
+// whenever its own writes would block, so neither side waits for the other forever. The last
+// of them failing still fails the whole unit.
+TEST_P(LedgerConformance, AUnitSendingTwentyThousandStatementsAheadCommitsOrFailsWhole) {
+  constexpr int kSends = 20'000;
+  auto send_all = [&](const char* stan, bool repeat_the_first_at_the_end) {
+    return transact(*store_, [&](Tx& tx) -> Status {
+      for (int i = 0; i < kSends; ++i) {
+        CC_RETURN_IF_ERROR(tx.insert_message("ISO8583", "0100", stan, "R" + std::to_string(i), "T", "a", 8));
+      }
+      if (repeat_the_first_at_the_end) return tx.insert_message("ISO8583", "0100", stan, "R0", "T", "again", 8);
+      return {};
+    });
+  };
+  ASSERT_TRUE(send_all("1", false));
+  Status refused = send_all("2", true);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, code::kDuplicate) << refused.error().message;
+  auto found = [&](const char* stan, int i) {
+    auto m = transact_read(*store_, [&](Tx& tx) { return tx.find_message("ISO8583", "0100", stan, "R" + std::to_string(i), "T"); });
+    EXPECT_TRUE(m) << m.error().message;
+    return m && m->has_value();
+  };
+  EXPECT_TRUE(found("1", 0));
+  EXPECT_TRUE(found("1", kSends - 1));
+  EXPECT_FALSE(found("2", 0)) << "nothing of the refused unit stayed";
+  EXPECT_FALSE(found("2", kSends - 1));
+}
+
 TEST_P(LedgerConformance, ConcurrentLoadsNeverOverdrawThePool) {
   constexpr int64_t kPool = 100'000, kAmount = 700;
   constexpr int kThreads = 16, kEach = 20;
