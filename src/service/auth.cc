@@ -113,16 +113,16 @@ Result<Caller> authenticate(const Context& ctx, const std::string& bearer_token)
   std::string digest = crypto::token_digest(bearer_token);
   const int64_t now = ctx.now();
   return transact_read(ctx.store, [&](Tx& tx) -> Result<Caller> {
-    CC_ASSIGN_OR_RETURN(std::optional<TokenRow> row, tx.find_token(digest));
-    if (!row || row->kind != "access") {
+    CC_ASSIGN_OR_RETURN(std::optional<TokenWithPartner> found, tx.find_token_with_partner(digest));
+    if (!found || found->token.kind != "access") {
       return fail(code::kUnauthenticated, "Invalid access token");
     }
-    if (row->expires_at <= now) {
+    const TokenRow& row = found->token;
+    if (row.expires_at <= now) {
       return fail(code::kUnauthenticated, "Access token expired");
     }
-    CC_ASSIGN_OR_RETURN(std::optional<PartnerRow> partner, tx.find_partner(row->partner_id));
-    if (!partner) return internal_error("partner of a valid token not found");
-    return Caller{Principal{row->partner_id, row->username, ""}, std::move(*partner)};
+    if (!found->partner) return internal_error("partner of a valid token not found");
+    return Caller{Principal{row.partner_id, row.username, ""}, std::move(*found->partner)};
   });
 }
 

@@ -9,10 +9,11 @@ namespace {
 
 CompanyRow read_company(const Query& s) { return CompanyRow{s.text(0), s.text(1), s.text(2), s.i64(3)}; }
 
-#define PARTNER_SELECT(where)                                                                  \
-  "SELECT partner_id, name, mobile, webhook_url, encryption, client_id, client_secret_hash, " \
-  "payload_key_id, payload_key_blob, created_at, webhook_secret_key_id, webhook_secret_blob "   \
-  "FROM partners " where
+#define PARTNER_COLUMNS                                                                          \
+  "p.partner_id, p.name, p.mobile, p.webhook_url, p.encryption, p.client_id, p.client_secret_hash, " \
+  "p.payload_key_id, p.payload_key_blob, p.created_at, p.webhook_secret_key_id, p.webhook_secret_blob"
+constexpr int kPartnerColumns = 12;
+#define PARTNER_SELECT(where) "SELECT " PARTNER_COLUMNS " FROM partners p " where
 
 PartnerRow read_partner(const Query& s) {
   return PartnerRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
@@ -33,7 +34,7 @@ Status ProgramOps::insert_partner(const PartnerRow& r) {
 }
 
 Result<std::optional<PartnerRow>> ProgramOps::find_partner(const std::string& id) {
-  CC_SQL(q, PARTNER_SELECT("WHERE partner_id = ?1"));
+  CC_SQL(q, PARTNER_SELECT("WHERE p.partner_id = ?1"));
   return one(q.bind(1, id), read_partner);
 }
 
@@ -43,8 +44,19 @@ Result<std::optional<std::string>> ProgramOps::partner_webhook_url(const std::st
 }
 
 Result<std::optional<PartnerRow>> ProgramOps::find_partner_by_client_id(const std::string& id) {
-  CC_SQL(q, PARTNER_SELECT("WHERE client_id = ?1"));
+  CC_SQL(q, PARTNER_SELECT("WHERE p.client_id = ?1"));
   return one(q.bind(1, id), read_partner);
+}
+
+Result<std::optional<TokenWithPartner>> ProgramOps::find_token_with_partner(const std::string& digest) {
+  CC_SQL(q, "SELECT " PARTNER_COLUMNS ", t.digest, t.kind, t.partner_id, t.username, t.expires_at "
+            "FROM tokens t LEFT JOIN partners p ON p.partner_id = t.partner_id WHERE t.digest = ?1");
+  return one(q.bind(1, digest), [](const Query& s) {
+    constexpr int t = kPartnerColumns;
+    TokenWithPartner r{TokenRow{s.text(t), s.text(t + 1), s.text(t + 2), s.text(t + 3), s.i64(t + 4)}, std::nullopt};
+    if (!s.is_null(0)) r.partner = read_partner(s);
+    return r;
+  });
 }
 
 Result<int64_t> ProgramOps::count_partners() {

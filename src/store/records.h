@@ -181,6 +181,13 @@ struct DecisionCard {
   std::string webhook_url;
 };
 
+// A bearer token with its partner, read in one statement (ProgramOps::find_token_with_partner);
+// the partner is nullopt when the token names none that exists.
+struct TokenWithPartner {
+  TokenRow token;
+  std::optional<PartnerRow> partner;
+};
+
 struct PhysicalOrderRow {
   std::string order_id;  // PCO + 8
   std::string card_id;

@@ -1278,6 +1278,35 @@ TEST_P(StoreConformance, LoginUpdateSetsCountersAndLock) {
   EXPECT_FALSE((*l)->locked);
 }
 
+TEST_P(StoreConformance, ATokenIsReadWithItsPartner) {
+  ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
+    CC_RETURN_IF_ERROR(tx.set_partner_webhook_secret("CRAAAAAAA", Sealed{"k2", std::string("se\0cret", 7)}));
+    return tx.insert_token({"d7", "access", "CRAAAAAAA", "9000000001", 700});
+  }));
+  auto found = transact_read(*store_, [](Tx& tx) { return tx.find_token_with_partner("d7"); });
+  auto partner = transact_read(*store_, [](Tx& tx) { return tx.find_partner("CRAAAAAAA"); });
+  ASSERT_TRUE(found && *found && partner && *partner);
+  const TokenRow& t = (*found)->token;
+  EXPECT_EQ(t.digest, "d7");
+  EXPECT_EQ(t.kind, "access");
+  EXPECT_EQ(t.partner_id, "CRAAAAAAA");
+  EXPECT_EQ(t.username, "9000000001");
+  EXPECT_EQ(t.expires_at, 700);
+  ASSERT_TRUE((*found)->partner);
+  const PartnerRow& p = *(*found)->partner;
+  EXPECT_EQ(p.partner_id, "CRAAAAAAA");
+  EXPECT_EQ(p.name, (*partner)->name);
+  EXPECT_EQ(p.client_id, (*partner)->client_id);
+  EXPECT_EQ(p.client_secret_hash, (*partner)->client_secret_hash);
+  EXPECT_EQ(p.payload_key.blob, (*partner)->payload_key.blob);
+  EXPECT_EQ(p.webhook_secret.key_id, "k2");
+  EXPECT_EQ(p.webhook_secret.blob, std::string("se\0cret", 7));
+  EXPECT_EQ(p.created_at, (*partner)->created_at);
+  auto none = transact_read(*store_, [](Tx& tx) { return tx.find_token_with_partner("d9"); });
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+}
+
 TEST_P(StoreConformance, TokensAreDeletedOnceByDigestByLoginAndByExpiry) {
   ASSERT_TRUE(transact(*store_, [](Tx& tx) -> Status {
     CC_RETURN_IF_ERROR(tx.insert_token({"d1", "access", "CRAAAAAAA", "9000000001", 100}));
