@@ -56,6 +56,18 @@ void request(const RequestLine& l) {
                                               {"ts", std::to_string(now_ms())}});
   logger()->log(spdlog::level::info, "{}", line);
 }
+void message(const MessageLine& l) {
+  using json_text::quote;
+  const std::string line = json_text::object({{"latency_us", std::to_string(l.latency_us)},
+                                              {"level", "\"info\""},
+                                              {"msg", "\"iso8583 message\""},
+                                              {"mti", quote(l.mti)},
+                                              {"remote", quote(l.remote)},
+                                              {"responseCode", quote(l.response_code)},
+                                              {"server", quote(l.server)},
+                                              {"ts", std::to_string(now_ms())}});
+  logger()->log(spdlog::level::info, "{}", line);
+}
 void info(std::string_view msg, const nlohmann::json& f) { emit(spdlog::level::info, "info", msg, f); }
 void warn(std::string_view msg, const nlohmann::json& f) { emit(spdlog::level::warn, "warn", msg, f); }
 void error(std::string_view msg, const nlohmann::json& f) { emit(spdlog::level::err, "error", msg, f); }

@@ -23,4 +23,13 @@ struct RequestLine {
 };
 void request(const RequestLine& line);
 
+// The line of one answered ISO 8583 message: the same line info("iso8583 message", {...})
+// writes, written as text, since every message writes one on the I/O thread (under overload,
+// tens of thousands a second).
+struct MessageLine {
+  std::string_view server, mti, response_code, remote;
+  int64_t latency_us = 0;
+};
+void message(const MessageLine& line);
+
 }  // namespace cardcore::logx

@@ -111,8 +111,7 @@ struct Server::Impl {
         if (request_mti.size() == 4 && (request_mti[2] == '1' || request_mti[2] == '3')) --request_mti[2];
         opt.on_answered(request_mti, rc_out, static_cast<double>(latency_us) / 1e6);
       }
-      logx::info("iso8583 message", {{"server", "iso8583"}, {"mti", out->mti}, {"responseCode", rc_out},
-                                     {"latency_us", latency_us}, {"remote", c->remote}});
+      logx::message({"iso8583", out->mti, rc_out, c->remote, latency_us});
     }
     c->decided.emplace(seq, std::move(bytes));
     for (auto it = c->decided.begin(); it != c->decided.end() && it->first == c->next_out;

@@ -31,5 +31,22 @@ TEST(AccessLog, RequestLineIsWhatInfoWrites) {
   }
 }
 
+TEST(AccessLog, MessageLineIsWhatInfoWrites) {
+  logx::init();
+  for (std::string remote : {std::string("127.0.0.1:40000"), std::string("odd \"remote\"\\\t\x01"),
+                             std::string("bad\xFF")}) {
+    testing::internal::CaptureStderr();
+    logx::message({"iso8583", "0110", "91", remote, 987});
+    logx::info("iso8583 message", {{"server", "iso8583"}, {"mti", "0110"}, {"responseCode", "91"},
+                                   {"latency_us", 987}, {"remote", remote}});
+    std::istringstream out(testing::internal::GetCapturedStderr());
+    std::string text_line, tree_line;
+    ASSERT_TRUE(std::getline(out, text_line));
+    ASSERT_TRUE(std::getline(out, tree_line));
+    EXPECT_EQ(without_ts(text_line), without_ts(tree_line)) << remote;
+    EXPECT_TRUE(nlohmann::json::accept(text_line)) << text_line;
+  }
+}
+
 }  // namespace
 }  // namespace cardcore
